@@ -1,0 +1,1 @@
+"""Telegram assistant for the small businesses (UKM/UMKM) of Kota Tangerang Selatan."""
