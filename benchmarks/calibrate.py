@@ -1,0 +1,126 @@
+"""Choose the matcher's weights and thresholds on data, and print the evidence.
+
+    python benchmarks/calibrate.py [--quick]
+
+Selection set: tests/data/eval_calibration.jsonl, dev.jsonl and eval_check.jsonl (questions
+written independently of the knowledge entries, by three different writers). Validation
+set: tests/data/eval_fresh.jsonl, written by a fourth, never used for selection nor read
+while writing entries: its figures show how the bot does on questions nobody tuned for. For each weighting of the
+scorer (bot.answering.match.Scoring) and each pair of thresholds (answer, margin) it
+grades every question with the rule of shared/eval/README.md, keeps the settings whose
+confident-wrong rate stays at or under --max-wrong, and prints the best by accuracy,
+with the validation figures beside them so over-fitting shows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bot.answering import Answerer, Scoring, Thresholds, decide  # noqa: E402
+from bot.evaluation import EvalItem, grade, load_fact_patterns, load_items  # noqa: E402
+from bot.knowledge import default_knowledge_dir, load_knowledge  # noqa: E402
+from bot.rendering import Renderer  # noqa: E402
+
+DATA = ROOT / "tests" / "data"
+
+
+def prepare(answerer: Answerer, items: list[EvalItem]) -> list[tuple[object, list[object]]]:
+    prepared = []
+    for item in items:
+        query = answerer.normalizer.normalize(item.q)
+        prepared.append((query, answerer.index.rank(query, limit=8)))
+    return prepared
+
+
+def score(answerer: Answerer, renderer: Renderer, items: list[EvalItem], prepared: list,
+          thresholds: Thresholds, patterns: dict, cache: dict) -> dict[str, float]:  # fmt: skip
+    results = []
+    for query, ranked in prepared:
+        decision = decide(query, answerer, ranked, thresholds)
+        if decision.status == "answer" and decision.entry is not None:
+            key = (decision.entry.id, decision.lang)
+            if key not in cache:
+                cache[key] = renderer.decision(decision).text
+            text = cache[key]
+        else:
+            text = ""
+        results.append((decision.status, text, decision.entry.id if decision.entry else None))
+    return grade(items, results, patterns).figures()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--max-wrong", type=float, default=0.015)
+    parser.add_argument("--quick", action="store_true", help="only the current defaults")
+    args = parser.parse_args()
+
+    kb = load_knowledge(default_knowledge_dir())
+    patterns = load_fact_patterns(DATA / "facts.json")
+    selection = [
+        item
+        for name in ("eval_calibration.jsonl", "dev.jsonl", "eval_check.jsonl")
+        for item in load_items(DATA / name)
+    ]
+    validation = load_items(DATA / "eval_fresh.jsonl")
+    renderer = Renderer(kb)
+
+    base = Scoring()
+    grid = [base]
+    if not args.quick:
+        grid = [
+            replace(base, alpha=a, variant_weight=v, coverage_weight=c, fuzz_weight=f,
+                    ordinary_weight=o, unknown_weight=u, question_word_penalty=qp,
+                    gap_concept_penalty=gp)  # fmt: skip
+            for a, (v, c, f), o, u, qp, gp in itertools.product(
+                (0.5, 0.6),
+                ((0.55, 0.30, 0.15), (0.45, 0.40, 0.15)),
+                (0.3, 0.5),
+                (0.8, 1.0),
+                (0.8, 0.9),
+                (0.7, 0.85),
+            )
+        ]
+    answer_cuts = [round(0.44 + 0.02 * i, 2) for i in range(10)]
+    margins = (0.0, 0.02, 0.04)
+    gap_margins = (0.0, 0.03)
+    rows = []
+    for scoring in grid:
+        answerer = Answerer(kb, scoring=scoring)
+        sel = prepare(answerer, selection)
+        val = prepare(answerer, validation)
+        cache: dict = {}
+        for cut, margin, gm in itertools.product(answer_cuts, margins, gap_margins):
+            t = replace(Thresholds(), answer=cut, margin=margin, gap_margin=gm)
+            s = score(answerer, renderer, selection, sel, t, patterns, cache)
+            if s["confident_wrong"] > args.max_wrong:
+                continue
+            v = score(answerer, renderer, validation, val, t, patterns, cache)
+            rows.append((s["accuracy"], v["accuracy"], s, v, scoring, t))
+    rows.sort(key=lambda r: (-r[0], -r[2]["inscope_acc"]))
+    print(f"{len(grid)} weightings x {len(answer_cuts) * len(margins) * len(gap_margins)} thresholds; "
+          f"kept {len(rows)} with selection confident-wrong <= {args.max_wrong}")  # fmt: skip
+    print("sel_acc sel_wrong | val_acc val_in val_oos val_wrong | alpha v/c/f ord unk qpen gpen | answer margin gap_margin")  # noqa: E501
+    for sel_acc, _val_acc, s, v, sc, t in rows[:25]:
+        print(
+            f"{sel_acc:.3f}  {s['confident_wrong']:.3f}    | {v['accuracy']:.3f}  {v['inscope_acc']:.3f}"
+            f"  {v['oos_reject']:.3f}  {v['confident_wrong']:.3f}    | {sc.alpha} "
+            f"{sc.variant_weight}/{sc.coverage_weight}/{sc.fuzz_weight} {sc.ordinary_weight} "
+            f"{sc.unknown_weight} {sc.question_word_penalty} {sc.gap_concept_penalty} | {t.answer} {t.margin} {t.gap_margin}"
+        )
+    current = next(
+        (r for r in rows if r[4] == base and r[5] == Thresholds()), None)
+    if current:
+        print(f"\ncurrent defaults: selection {current[2]}  validation {current[3]}")
+    else:
+        print("\ncurrent defaults exceed the confident-wrong bar on the selection set")
+
+
+if __name__ == "__main__":
+    main()

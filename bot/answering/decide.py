@@ -1,0 +1,141 @@
+"""Choose one of four decisions for a question: answer, clarify, smalltalk or fallback."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from bot.answering.match import Index, Match, Scoring
+from bot.answering.model import Entry, KnowledgeBase, Lang
+from bot.answering.normalize import Normalizer, Query
+
+Status = Literal["answer", "clarify", "smalltalk", "fallback"]
+
+MAX_SUGGESTIONS = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Thresholds:
+    """Cut-offs on the blended score of match.Index.rank.
+
+    Calibrated with `python benchmarks/calibrate.py` on tests/data/eval_calibration.jsonl
+    (230 questions written independently of the entries), choosing the most accurate
+    setting whose confident-wrong rate stays at or under 1.5 %, then checked on
+    tests/data/eval_check.jsonl and the dev set; the script prints the whole grid.
+    """
+
+    # Below `answer`, too few of the question's words are explained by any entry to
+    # answer without risk of a confident wrong answer.
+    answer: float = 0.50
+    # The best entry must beat the runner-up by this much, unless the runner-up is one
+    # of its related entries (both are then right enough: the other is offered as a
+    # related question instead of asking "did you mean").
+    margin: float = 0.04
+    # Between `clarify` and `answer` the bot asks "Maksud Anda...?"; below it, it falls
+    # back: a guess that weak was wrong more often than right in calibration.
+    clarify: float = 0.42
+    # A question landing on a "not in the report" entry this clearly gets that entry's
+    # own honest explanation instead of the generic fallback.
+    gap: float = 0.42
+    # An answer must beat the best "not in the report" entry by this much: when a
+    # question is as close to "the report does not say" as to an answer, the honest
+    # reply wins (it still offers the answer as a button).
+    gap_margin: float = 0.03
+    # Suggestions are the entries within this distance of the best one.
+    spread: float = 0.12
+
+_YEAR_IN_TEXT = re.compile(r"\b(?:19|20)\d\d\b")
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    status: Status
+    query: Query
+    reason: str  # match | related | gap | unclear | no_match | empty | smalltalk | year
+    entry: Entry | None = None  # the answer, or the gap entry explaining a fallback
+    score: float = 0.0
+    suggestions: tuple[Entry, ...] = ()
+    related: tuple[Entry, ...] = ()
+    matches: tuple[Match, ...] = ()  # the ranking behind the decision (best guesses)
+    years: tuple[int, ...] = ()  # years asked about that the report does not cover
+
+    @property
+    def lang(self) -> Lang:
+        return self.query.lang
+
+    @property
+    def best_guess(self) -> Match | None:
+        return self.matches[0] if self.matches else None
+
+
+class Answerer:
+    """The answering core: pure, synchronous, built once per knowledge base."""
+
+    def __init__(self, kb: KnowledgeBase, scoring: Scoring | None = None,
+                 thresholds: Thresholds | None = None) -> None:  # fmt: skip
+        self.kb = kb
+        self.thresholds = thresholds or Thresholds()
+        indonesian = [q for e in kb.entries for q in (*e.questions["id"], e.answer["id"])]
+        english = [q for e in kb.entries for q in (*e.questions["en"], e.answer["en"])]
+        self.normalizer = Normalizer(kb.lexicon, indonesian, english)
+        self.index = Index(kb.entries, self.normalizer, scoring)
+        # Years the report speaks about; a question about any other year has no answer.
+        texts = [str(v) for v in kb.facts.values()] + [
+            t for e in kb.entries if not e.gap for t in (*e.variants(), *e.answer.values())
+        ]
+        self.known_years = frozenset(int(y) for t in texts for y in _YEAR_IN_TEXT.findall(t))
+
+    def decide(self, text: str) -> Decision:
+        query = self.normalizer.normalize(text)
+        return decide(query, self, self.index.rank(query, limit=8))
+
+    def rank(self, text: str, limit: int = 5) -> list[Match]:
+        return self.index.rank(self.normalizer.normalize(text), limit)
+
+
+def decide(query: Query, answerer: Answerer, ranked: Sequence[Match],
+           thresholds: Thresholds | None = None) -> Decision:  # fmt: skip
+    """The decision for a normalised question, given the ranking of entries for it."""
+    limits = thresholds or answerer.thresholds
+    if query.smalltalk is not None:
+        return Decision("smalltalk", query, "smalltalk")
+    if not query.tokens:
+        return Decision("fallback", query, "empty")
+    matches = tuple(ranked)
+    unknown_years = tuple(y for y in query.years if y not in answerer.known_years)
+    if unknown_years:
+        return Decision("fallback", query, "year", matches=matches, years=unknown_years)
+    if not matches:
+        return Decision("fallback", query, "no_match")
+    answers = [m for m in matches if not m.entry.gap]
+    gaps = [m for m in matches if m.entry.gap]
+    if gaps and gaps[0].score >= limits.gap:
+        if not answers or gaps[0].score >= answers[0].score - limits.gap_margin:
+            gap = gaps[0]
+            return Decision("fallback", query, "gap", gap.entry, gap.score, matches=matches)
+    if not answers:
+        return Decision("fallback", query, "no_match", matches=matches)
+    top = answers[0]
+    matches = (top, *(m for m in matches if m is not top))
+    rivals = [m for m in answers[1:] if not _are_related(top.entry, m.entry)]
+    margin = top.score - rivals[0].score if rivals else top.score
+    if top.score >= limits.answer and margin >= limits.margin:
+        reason = "match" if not rivals or answers[1] is rivals[0] else "related"
+        return Decision("answer", query, reason, top.entry, top.score,
+                        related=_related(answerer, top.entry), matches=matches)  # fmt: skip
+    if top.score >= limits.clarify:
+        close = [m.entry for m in matches if not m.entry.gap and top.score - m.score <= limits.spread]
+        return Decision("clarify", query, "unclear", None, top.score,
+                        suggestions=tuple(close[:MAX_SUGGESTIONS]), matches=matches)  # fmt: skip
+    return Decision("fallback", query, "no_match", matches=matches)
+
+
+def _are_related(a: Entry, b: Entry) -> bool:
+    return b.id in a.related or a.id in b.related
+
+
+def _related(answerer: Answerer, entry: Entry) -> tuple[Entry, ...]:
+    found = (answerer.kb.entry(rid) for rid in entry.related)
+    return tuple(e for e in found if e is not None and not e.gap)

@@ -1,0 +1,191 @@
+"""Rank knowledge-base entries against a normalised question."""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz
+
+from bot.answering.model import Entry
+from bot.answering.normalize import Normalizer, Query
+
+
+@dataclass(frozen=True, slots=True)
+class Scoring:
+    """How evidence is weighed. The defaults were chosen by `benchmarks/calibrate.py`
+    on tests/data/eval_calibration.jsonl (230 questions written independently of the
+    entries) and checked on tests/data/eval_check.jsonl; see that script for the grid.
+    """
+
+    # The blend of three signals into one score in [0, 1]: the best single phrasing
+    # carries most of the evidence; how much of the question the entry's whole
+    # vocabulary (phrasings, keywords, answer) explains rescues new combinations of known
+    # words; the character-level rapidfuzz ratio separates near-identical phrasings and
+    # absorbs typos the normaliser did not repair.
+    variant_weight: float = 0.45
+    coverage_weight: float = 0.40
+    fuzz_weight: float = 0.15
+    # Within one phrasing: how much the question's words must be explained (alpha)
+    # versus the phrasing's own words being present (1 - alpha).
+    alpha: float = 0.5
+    # Words no entry uses, as a fraction of the weight of the rarest word entries use.
+    # Ordinary words ("sekolah", "busy") are chatter more often than topic; words the bot
+    # has never seen at all are more often the real subject ("cuaca", a name).
+    ordinary_weight: float = 0.3
+    unknown_weight: float = 1.0
+    # An entry whose phrasings never use the question's question word ("siapa" for a
+    # "berapa" entry) is probably answering a different question.
+    question_word_penalty: float = 0.8
+    # Words of an entry's answer count toward coverage at this weight (they are
+    # evidence, "800 anggota", but weaker than how residents phrase the question).
+    answer_vocab_weight: float = 0.5
+    # A question about a concept only "not in the report" entries know (a price, a
+    # salary, a loan, another city) is probably not answered by any real entry.
+    gap_concept_penalty: float = 0.85
+    # Likewise an entry that never speaks of the thing asked for (a name, a price).
+    attribute_penalty: float = 0.85
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    entry: Entry
+    score: float
+    variant: str  # the phrasing that matched best
+
+
+@dataclass(frozen=True, slots=True)
+class _Variant:
+    entry_index: int
+    text: str
+    tokens: frozenset[str]
+    joined: str
+    weight: float
+
+
+class Index:
+    """Every phrasing of every entry, tokenised once, with word weights (IDF)."""
+
+    def __init__(self, entries: Sequence[Entry], normalizer: Normalizer,
+                 scoring: Scoring | None = None) -> None:  # fmt: skip
+        self.entries = tuple(entries)
+        self.normalizer = normalizer
+        self.scoring = scoring or Scoring()
+        qwords = normalizer.lexicon.canonical_question_words
+        token_sets: list[list[tuple[str, frozenset[str]]]] = []
+        vocab: list[set[str]] = []
+        answer_vocab: list[frozenset[str]] = []
+        for entry in self.entries:
+            sets = []
+            for text in (*entry.variants(), *entry.keywords):
+                tokens = frozenset(normalizer.tokens(text))
+                if tokens:
+                    sets.append((text, tokens))
+            token_sets.append(sets)
+            vocab.append(set().union(*(t for _, t in sets)))
+            answer_vocab.append(
+                frozenset(t for a in entry.answer.values() for t in normalizer.tokens(a))
+            )
+        n = max(1, len(self.entries))
+        df: dict[str, int] = defaultdict(int)
+        for words in vocab:
+            for w in words:
+                df[w] += 1
+        self.idf = {w: math.log(1 + n / c) for w, c in df.items()}
+        top = math.log(1 + n)
+        self._ordinary = self.scoring.ordinary_weight * top
+        self._unknown = self.scoring.unknown_weight * top
+        self.entry_vocab = [frozenset(v) for v in vocab]
+        self.answer_vocab = [a - v for a, v in zip(answer_vocab, self.entry_vocab, strict=True)]
+        self.entry_qwords = [v & qwords for v in self.entry_vocab]
+        # Concepts (lexicon canonical words) that only "not in the report" entries use.
+        concepts = frozenset(normalizer.lexicon.synonyms.values())
+        answerable = set().union(*(v for e, v in zip(self.entries, vocab, strict=True) if not e.gap))
+        gap_words = set().union(*(v for e, v in zip(self.entries, vocab, strict=True) if e.gap))
+        # Plus concepts the lexicon knows but no entry uses at all ("cuaca", "walikota"):
+        # the resident is asking about something else entirely.
+        unused = concepts - answerable - gap_words - normalizer.lexicon.canonical_question_words
+        self.gap_concepts = frozenset(((gap_words - answerable) & concepts) | unused)
+        self._qwords = qwords
+        self._common = normalizer.lexicon.common | normalizer.lexicon.stopwords
+        self._attributes = normalizer.lexicon.attributes
+        self._position = {e.id: i for i, e in enumerate(self.entries)}
+        self.variants: list[_Variant] = []
+        self.postings: dict[str, list[int]] = defaultdict(list)
+        for i, sets in enumerate(token_sets):
+            for text, tokens in sets:
+                index = len(self.variants)
+                joined = " ".join(sorted(tokens))
+                self.variants.append(_Variant(i, text, tokens, joined, self._weight(tokens)))
+                for t in tokens:
+                    self.postings[t].append(index)
+
+    def weight(self, token: str) -> float:
+        known = self.idf.get(token)
+        if known is not None:
+            return known
+        return self._ordinary if token in self._common else self._unknown
+
+    def _weight(self, tokens: frozenset[str]) -> float:
+        return sum(self.weight(t) for t in tokens)
+
+    def _question_weight(self, tokens: frozenset[str]) -> float:
+        """Like _weight, but words no entry uses count with diminishing returns.
+
+        One unknown word ("cuaca") may be the whole subject of a question; the sixth
+        unknown word of a long, polite message is mostly context. So the i-th such word
+        counts 1/i of its weight (for 6 words, 2.45 instead of 6).
+        """
+        known = sum(self.idf[t] for t in tokens if t in self.idf)
+        others = sorted((self.weight(t) for t in tokens if t not in self.idf), reverse=True)
+        return known + sum(w / i for i, w in enumerate(others, 1))
+
+    def vocabulary(self, entry: Entry) -> frozenset[str]:
+        return self.entry_vocab[self._position[entry.id]]
+
+    def rank(self, query: Query, limit: int = 5) -> list[Match]:
+        """Entries ordered by score; only entries sharing a word with the question."""
+        q = frozenset(query.tokens)
+        if not q:
+            return []
+        s = self.scoring
+        q_weight = self._question_weight(q)
+        best: dict[int, tuple[float, int]] = {}
+        seen: set[int] = set()
+        for t in q:
+            for vi in self.postings.get(t, ()):
+                if vi in seen:
+                    continue
+                seen.add(vi)
+                variant = self.variants[vi]
+                shared = self._weight(q & variant.tokens)
+                score = (shared / q_weight) ** s.alpha * (shared / variant.weight) ** (1 - s.alpha)
+                current = best.get(variant.entry_index)
+                if current is None or score > current[0]:
+                    best[variant.entry_index] = (score, vi)
+        joined = " ".join(sorted(q))
+        asked = q & self._qwords
+        beyond_report = bool(q & self.gap_concepts)
+        wanted = q & self._attributes
+        matches: list[Match] = []
+        for ei, (v_score, vi) in best.items():
+            covered = self._weight(q & self.entry_vocab[ei])
+            covered += s.answer_vocab_weight * self._weight(q & self.answer_vocab[ei])
+            variant = self.variants[vi]
+            ratio = fuzz.token_sort_ratio(joined, variant.joined) / 100
+            score = (
+                s.variant_weight * v_score
+                + s.coverage_weight * min(1.0, covered / q_weight)
+                + s.fuzz_weight * ratio
+            )
+            if asked and not asked & self.entry_qwords[ei] and self.entry_qwords[ei]:
+                score *= s.question_word_penalty
+            if beyond_report and not self.entries[ei].gap:
+                score *= s.gap_concept_penalty
+            if wanted - self.entry_vocab[ei] - self.answer_vocab[ei]:
+                score *= s.attribute_penalty
+            matches.append(Match(self.entries[ei], round(score, 4), variant.text))
+        matches.sort(key=lambda m: (-m.score, m.entry.id))
+        return matches[:limit]

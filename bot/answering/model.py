@@ -1,0 +1,95 @@
+"""Typed knowledge the answering core works on: entries, topics and the lexicon."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Lang = Literal["id", "en"]
+LANGS: tuple[Lang, ...] = ("id", "en")
+
+
+@dataclass(frozen=True, slots=True)
+class Topic:
+    id: str
+    label: dict[Lang, str]
+    intro: dict[Lang, str]
+    gap: bool = False  # entries of a gap topic describe what the report does NOT say
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    id: str
+    topic: str
+    questions: dict[Lang, tuple[str, ...]]  # first of each list labels buttons
+    answer: dict[Lang, str]  # plain text, facts already filled in
+    keywords: tuple[str, ...] = ()
+    related: tuple[str, ...] = ()
+    show_contact: bool = False
+    gap: bool = False
+    learned: tuple[str, ...] = ()  # phrasings staff taught the bot after launch
+
+    def label(self, lang: Lang) -> str:
+        """The short question that stands for this entry on a button."""
+        return self.questions[lang][0]
+
+    def variants(self) -> tuple[str, ...]:
+        """Every phrasing that should find this entry."""
+        return (*self.questions["id"], *self.questions["en"], *self.learned)
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    outlet: str
+    year: int
+    dateline: str
+    editor: str
+    title: dict[Lang, str]
+
+
+@dataclass(frozen=True, slots=True)
+class Lexicon:
+    """How residents type, as data: see knowledge/lexicon.toml."""
+
+    abbreviations: dict[str, tuple[str, ...]]
+    question_words: dict[tuple[str, ...], str]  # surface phrase -> canonical
+    synonyms: dict[tuple[str, ...], str]  # surface phrase -> canonical
+    protected: frozenset[str]
+    fillers: frozenset[str]
+    stopwords: frozenset[str]
+    smalltalk: dict[str, frozenset[tuple[str, ...]]]  # kind -> phrases
+    english: frozenset[str]
+    common: frozenset[str] = frozenset()  # ordinary words, never "corrected"
+    exact_concepts: frozenset[str] = frozenset()  # names: no typo ever maps onto them
+    negators: frozenset[str] = frozenset()  # "selain": the next thing named is not asked
+    attributes: frozenset[str] = frozenset()  # what a question asks for: nama, harga...
+
+    @property
+    def canonical_question_words(self) -> frozenset[str]:
+        return frozenset(self.question_words.values())
+
+
+@dataclass(frozen=True, slots=True)
+class KnowledgeBase:
+    entries: tuple[Entry, ...]
+    topics: tuple[Topic, ...]
+    lexicon: Lexicon
+    source: Source
+    facts: dict[str, object] = field(default_factory=dict)
+    version: str = ""  # hash of the files it was built from
+    _by_id: dict[str, Entry] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_by_id", {e.id: e for e in self.entries})
+
+    def entry(self, entry_id: str) -> Entry | None:
+        return self._by_id.get(entry_id)
+
+    def topic(self, topic_id: str) -> Topic | None:
+        return next((t for t in self.topics if t.id == topic_id), None)
+
+    def entries_in(self, topic_id: str) -> tuple[Entry, ...]:
+        return tuple(e for e in self.entries if e.topic == topic_id)
+
+    def browsable_topics(self) -> tuple[Topic, ...]:
+        return tuple(t for t in self.topics if not t.gap)

@@ -1,0 +1,353 @@
+"""Turn a message as residents type it into canonical tokens the matcher can compare."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+from bot.answering.model import Lang, Lexicon
+
+# A question is never longer than this; the rest of a 10,000-character paste is noise
+# that would only cost time.
+MAX_CHARS = 1000
+
+_URL = re.compile(r"(?:https?://|www\.)\S+|\S+@\S+\.\w+")
+_MENTION = re.compile(r"@\w+")
+_THOUSANDS = re.compile(r"(?<=\d)[.,](?=\d{3}(?!\d))")
+_REDUPLICATION = re.compile(r"\b([^\W\d_]{2,})2\b")  # ukm2 -> ukm ukm, ibu2 -> ibu ibu
+_TOKEN = re.compile(r"[^\W_]+(?:'[^\W_]+)?")
+_TOKEN_OR_BREAK = re.compile(r"[^\W_]+(?:'[^\W_]+)?|[,.;:!?()\n]")
+BREAK = "|"  # a clause boundary: phrases and negations never cross one
+NEGATION = "!"  # stands for "selain", "besides", ... while mapping
+_LETTER_DIGIT = re.compile(r"(?<=[^\W\d_])(?=\d)|(?<=\d)(?=[^\W\d_])")
+_REPEATS = re.compile(r"(.)\1{2,}")
+_YEAR = re.compile(r"^(19|20)\d\d$")
+_THOUSAND_WORDS = frozenset({"ribu", "rb", "rbu", "thousand", "k"})
+
+# Indonesian affixes (and English inflections), stripped only when what remains is a
+# word the bot knows.
+_SUFFIXES = ("nya", "lah", "kah", "pun", "ku", "mu", "kan", "an", "in", "i", "s", "es", "ed", "ing", "'s")
+_PREFIXES = (
+    "meng", "meny", "peng", "mem", "men", "pem", "pen", "per", "ber", "ter", "nge",
+    "me", "pe", "be", "di", "ke", "se", "ng", "ny",
+)  # fmt: skip
+
+# Indonesian nasal prefixes swallow the first letter of the root (meN- + tulis -> menulis,
+# ngembangin -> kembang): after stripping one, try the letters it may have replaced.
+_NASAL = {
+    "meng": ("k", ""), "peng": ("k", ""), "nge": ("",), "ng": ("k", ""), "meny": ("s", "c"),
+    "peny": ("s", "c"), "ny": ("s", "c"), "mem": ("p", ""), "pem": ("p", ""), "men": ("t", ""),
+    "pen": ("t", ""), "me": ("",), "pe": ("",),
+}  # fmt: skip
+_PREFIXES = (*_PREFIXES, "peny")
+
+# Smalltalk kinds in order of precedence when a message mixes them ("halo, makasih").
+SMALLTALK_PRECEDENCE = ("identity", "thanks", "bye", "greeting", "ack")
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    """A message after normalisation."""
+
+    text: str
+    tokens: tuple[str, ...]  # canonical content words and question words, in order
+    lang: Lang
+    smalltalk: str | None = None  # the kind, when the message is only small talk
+    years: tuple[int, ...] = ()
+    unknown: tuple[str, ...] = ()  # content words the bot does not know
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.tokens and self.smalltalk is None
+
+
+class Normalizer:
+    """Normalises text with a lexicon and the vocabulary of the knowledge base.
+
+    The vocabulary lets it correct typos ("pelatiahn" -> "pelatihan"), split words typed
+    without a space ("jumlahukm") and strip Indonesian affixes, but only towards words the
+    bot actually knows, so it never "corrects" a word into something unrelated.
+    """
+
+    def __init__(self, lexicon: Lexicon, indonesian_words: Iterable[str] = (),
+                 english_words: Iterable[str] = ()) -> None:  # fmt: skip
+        self.lexicon = lexicon
+        phrases: dict[tuple[str, ...], str] = {}
+        phrases.update(lexicon.synonyms)
+        phrases.update(lexicon.question_words)  # a question word wins over a synonym
+        self._phrases = phrases
+        self._max_phrase = max((len(p) for p in phrases), default=1)
+        self._mapped = frozenset(phrases.values())
+        self._question_words = frozenset(lexicon.question_words.values())
+        self._negators = frozenset(tuple(n.split()) for n in lexicon.negators)
+        self._smalltalk: dict[tuple[str, ...], str] = {}
+        for kind in reversed(SMALLTALK_PRECEDENCE):
+            for phrase in lexicon.smalltalk.get(kind, frozenset()):
+                self._smalltalk[phrase] = kind
+        self._max_smalltalk = max((len(p) for p in self._smalltalk), default=1)
+
+        indonesian = set(_words(indonesian_words))
+        english = set(_words(english_words)) | set(lexicon.english)
+        indonesian |= {
+            short for short, long in lexicon.abbreviations.items()
+            if not all(w in lexicon.english for w in long)  # "what's" is English
+        } | lexicon.fillers
+        indonesian |= {w for w in lexicon.stopwords if w not in lexicon.english}
+        for surface, canonical in lexicon.question_words.items():
+            if not any(w in lexicon.english for w in surface):
+                indonesian.update(surface)
+            indonesian.add(canonical)
+        self._english_only = frozenset(english - indonesian)
+        self._indonesian_only = frozenset(indonesian - english)
+
+        known: set[str] = indonesian | english
+        for table in (lexicon.synonyms, lexicon.question_words, self._smalltalk):
+            for surface in table:
+                known.update(surface)
+        for expansion in lexicon.abbreviations.values():
+            known.update(expansion)
+        known |= set(self._mapped) | lexicon.protected | lexicon.stopwords | lexicon.common
+        self._known = frozenset(known)
+        self._smalltalk_words = frozenset(w for phrase in self._smalltalk for w in phrase)
+        # Phrases by their first word, to prefer a correction that completes a phrase
+        # ("rumah tanga" -> "rumah tangga", not "rumah tangan").
+        self._phrase_pairs = frozenset(p[:2] for p in phrases if len(p) >= 2)
+        # Typo fixes aim only at words that are not names (see exact_concepts), and for
+        # an English question only at English words: "stays" is not a typo of "stats".
+        names = {w for surface, c in phrases.items() if c in lexicon.exact_concepts for w in surface}
+        targets = {w for w in known if len(w) >= 4 and not w.isdigit()} - names
+        self._targets: dict[Lang, list[str]] = {
+            "id": sorted(targets - self._english_only),
+            "en": sorted(targets & (english | self._mapped)),
+        }
+        self._correct = lru_cache(maxsize=65536)(self._correct_uncached)
+
+    # -- public -----------------------------------------------------------------------
+
+    def normalize(self, text: str) -> Query:
+        text = text[:MAX_CHARS]
+        pieces = self._pieces(text)
+        lang = self._language(pieces)
+        words = self._surface_words(pieces, lang)
+        smalltalk = self._smalltalk_kind(words)
+        tokens: list[str] = []
+        unknown: list[str] = []
+        negated = 0  # how many more words to drop after "selain" / "besides"
+        for token, mapped in self._canonical(words):
+            if token == BREAK:
+                negated = 0
+                continue
+            if token == NEGATION:
+                negated = 2
+                continue
+            if negated:
+                # "selain kerupuk, ..." / "besides income, ...": the resident is NOT
+                # asking about the thing named right after, so it must not steer the
+                # match. The thing is the run of content words that follows (at most
+                # two: "kain batik"); a glue word, a question word or a comma ends it.
+                if token in self._question_words or (not mapped and self._is_glue(token)):
+                    negated = 0
+                else:
+                    negated -= 1
+                    continue
+            if not mapped and self._is_glue(token):  # incl. "halo min, ..." before a question
+                continue
+            if token not in tokens:
+                tokens.append(token)
+                if not mapped and token not in self._known and not token.isdigit():
+                    unknown.append(token)
+        years = tuple(int(t) for t in tokens if _YEAR.match(t))
+        return Query(
+            text=text,
+            tokens=tuple(tokens),
+            lang=lang,
+            smalltalk=smalltalk,
+            years=years,
+            unknown=tuple(unknown),
+        )
+
+    def tokens(self, text: str) -> tuple[str, ...]:
+        return self.normalize(text).tokens
+
+    def is_known(self, word: str) -> bool:
+        return word in self._known
+
+    # -- steps ------------------------------------------------------------------------
+
+    def _pieces(self, text: str) -> list[str]:
+        """Clean and tokenise: lower case, no links, mentions, emoji or punctuation."""
+        text = unicodedata.normalize("NFKC", text)
+        # Control and format characters (NUL, RTL marks, zero-width joiners) become spaces.
+        text = "".join(" " if unicodedata.category(ch) in ("Cc", "Cf") else ch for ch in text)
+        text = text.casefold().replace("\u2019", "'").replace("`", "'")
+        text = _URL.sub(" ", text)
+        text = _MENTION.sub(" ", text)
+        text = _THOUSANDS.sub("", text)
+        text = _REDUPLICATION.sub(r"\1 \1", text)
+        pieces: list[str] = []
+        for raw in _TOKEN_OR_BREAK.findall(text):
+            if not raw[0].isalnum():
+                if pieces and pieces[-1] != BREAK:
+                    pieces.append(BREAK)
+                continue
+            pieces.extend(self._repair(p) for p in _LETTER_DIGIT.sub(" ", raw).split())
+        return pieces
+
+    def _surface_words(self, pieces: list[str], lang: Lang) -> list[str]:
+        """Expand abbreviations and repair typos; no meaning mapped yet."""
+        words: list[str] = []
+        for piece in pieces:
+            if piece == BREAK:
+                words.append(piece)
+                continue
+            previous = words[-1] if words else None
+            for word in self._expand(piece, previous, lang):
+                if word in _THOUSAND_WORDS and previous is not None and previous.isdigit():
+                    words[-1] = str(int(previous) * 1000)  # "15 rb" -> "15000"
+                else:
+                    words.append(word)
+                previous = words[-1]
+        return words
+
+    def _repair(self, word: str) -> str:
+        if _REPEATS.search(word):
+            double = _REPEATS.sub(r"\1\1", word)
+            single = _REPEATS.sub(r"\1", word)
+            word = double if double in self._known else single
+        return word
+
+    def _expand(self, word: str, previous: str | None, lang: Lang) -> tuple[str, ...]:
+        lex = self.lexicon
+        if word in lex.abbreviations:
+            return lex.abbreviations[word]
+        if word in self._known or word.isdigit() or word in lex.protected or len(word) < 4:
+            return (word,)
+        corrected = self._correct(word, previous, lang)
+        return tuple(w for part in corrected for w in lex.abbreviations.get(part, (part,)))
+
+    def _correct_uncached(self, word: str, previous: str | None, lang: Lang) -> tuple[str, ...]:
+        """Map an unknown word to known word(s): affixes, then a missing space, then typos."""
+        stem = self._strip_affixes(word)
+        if stem:
+            return (stem,)
+        split = self._split(word)
+        if split:
+            return split
+        fixed = self._nearest(word, previous, lang)
+        return (fixed,) if fixed else (word,)
+
+    def _strip_affixes(self, word: str) -> str | None:
+        candidates: list[str] = []
+        for suffix in ("", *_SUFFIXES):
+            if suffix and not word.endswith(suffix):
+                continue
+            base = word[: len(word) - len(suffix)] if suffix else word
+            for prefix in ("", *_PREFIXES):
+                if prefix and not base.startswith(prefix):
+                    continue
+                stripped = base[len(prefix) :]
+                for initial in _NASAL.get(prefix, ("",)):
+                    root = initial + stripped
+                    if len(root) >= 4 and root != word and root in self._known:
+                        candidates.append(root)
+        return max(candidates, key=len) if candidates else None
+
+    def _split(self, word: str) -> tuple[str, ...] | None:
+        """"jumlahukm" -> ("jumlah", "ukm"): two known words typed without a space."""
+        best: tuple[str, str] | None = None
+        for i in range(2, len(word) - 1):
+            left, right = word[:i], word[i:]
+            if self._splittable(left) and self._splittable(right):
+                if best is None or min(len(left), len(right)) > min(map(len, best)):
+                    best = (left, right)
+        return best
+
+    def _splittable(self, part: str) -> bool:
+        if len(part) >= 3:
+            return part in self._known or part in self.lexicon.abbreviations
+        # Two-letter words only where they are common glue words ("ke", "di").
+        return part in self.lexicon.stopwords
+
+    def _nearest(self, word: str, previous: str | None, lang: Lang) -> str | None:
+        # One edit for short words, two for long ones (OSA counts a swap of two
+        # neighbouring letters, the commonest typo on a phone keyboard, as one edit).
+        max_edits = 1 if len(word) <= 6 else 2
+        hits = process.extract(
+            word, self._targets[lang], scorer=OSA.distance, score_cutoff=max_edits, limit=8
+        )
+        if not hits:
+            return None
+        best_distance = min(h[1] for h in hits)
+        best = [h[0] for h in hits if h[1] == best_distance]
+        # Prefer a word that completes a phrase with the previous word, then one that
+        # starts like the typo does, then the longest (more specific).
+        best.sort(key=lambda w: ((previous, w) not in self._phrase_pairs, w[0] != word[0], -len(w), w))
+        candidate = best[0]
+        if best_distance == 2 and (candidate[0] != word[0] or len(candidate) < 6):
+            return None
+        return candidate
+
+    def _language(self, words: list[str]) -> Lang:
+        english = sum(1 for w in words if w in self._english_only)
+        indonesian = sum(1 for w in words if w in self._indonesian_only)
+        # English only when English clearly dominates: mixed messages are answered in
+        # Indonesian, as the residents' common language.
+        return "en" if english and english >= 3 * indonesian else "id"
+
+    def _canonical(self, words: list[str]) -> Iterable[tuple[str, bool]]:
+        """Longest-phrase mapping to canonical words; yields (token, was_mapped)."""
+        i = 0
+        while i < len(words):
+            size = self._negation_size(words, i)
+            if size:
+                yield NEGATION, False
+                i += size
+                continue
+            for size in range(min(self._max_phrase, len(words) - i), 0, -1):
+                canonical = self._phrases.get(tuple(words[i : i + size]))
+                if canonical is not None:
+                    yield canonical, True
+                    i += size
+                    break
+            else:
+                yield words[i], False
+                i += 1
+
+    def _is_glue(self, token: str) -> bool:
+        lex = self.lexicon
+        return token in lex.fillers or token in lex.stopwords or token in self._smalltalk_words
+
+    def _negation_size(self, words: list[str], i: int) -> int:
+        for size in (2, 1):
+            if tuple(words[i : i + size]) in self._negators:
+                return size
+        return 0
+
+    def _smalltalk_kind(self, words: list[str]) -> str | None:
+        """The small-talk kind when every word is small talk, a filler or a stopword."""
+        kinds: set[str] = set()
+        i = 0
+        while i < len(words):
+            for size in range(min(self._max_smalltalk, len(words) - i), 0, -1):
+                kind = self._smalltalk.get(tuple(words[i : i + size]))
+                if kind is not None:
+                    kinds.add(kind)
+                    i += size
+                    break
+            else:
+                if words[i] in (self.lexicon.fillers | self.lexicon.stopwords) or words[i] == BREAK:
+                    i += 1
+                    continue
+                return None
+        return next((k for k in SMALLTALK_PRECEDENCE if k in kinds), None)
+
+
+def _words(texts: Iterable[str]) -> Iterable[str]:
+    for text in texts:
+        yield from _TOKEN.findall(text.casefold())

@@ -1,0 +1,654 @@
+"""Load and validate knowledge/ into typed entries, and keep the SQLite copy the bot serves."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal, cast
+
+import jinja2
+import sqlite_utils
+
+from bot.answering.model import LANGS, Entry, KnowledgeBase, Lang, Lexicon, Source, Topic
+
+ENTRY_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,39}$")  # short: it travels in callback_data
+MIN_QUESTIONS: dict[Lang, int] = {"id": 6, "en": 2}
+LABEL_MAX = 64  # the first question is a button label; longer ones are cut on phones
+ENTRY_FIELDS = {"id", "keywords", "related", "questions", "answer", "show_contact"}
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong in the knowledge files, said so a staff member can fix it."""
+
+    file: str
+    message: str
+    entry: str | None = None
+    field: str | None = None
+    severity: Severity = "error"
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.entry:
+            where += f": entry '{self.entry}'"
+        if self.field:
+            where += f", field '{self.field}'"
+        return f"{where}: {self.message}"
+
+
+class KnowledgeInvalid(Exception):
+    """The knowledge files cannot be used; `problems` says where and why."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        errors = [p for p in problems if p.severity == "error"]
+        super().__init__(
+            f"{len(errors)} problem(s) in the knowledge files:\n"
+            + "\n".join(f"  - {p}" for p in errors)
+        )
+
+
+@dataclass
+class _Collector:
+    root: Path
+    problems: list[Problem] = field(default_factory=list)
+
+    def add(self, path: Path | str, message: str, entry: str | None = None,
+            field_: str | None = None, severity: Severity = "error") -> None:  # fmt: skip
+        name = path if isinstance(path, str) else self._name(path)
+        self.problems.append(Problem(name, message, entry, field_, severity))
+
+    def _name(self, path: Path) -> str:
+        try:
+            return str(Path(self.root.name) / path.relative_to(self.root))
+        except ValueError:
+            return str(path)
+
+    @property
+    def failed(self) -> bool:
+        return any(p.severity == "error" for p in self.problems)
+
+
+def default_knowledge_dir() -> Path:
+    """The shipped knowledge base: inside the package when installed, else the repo's."""
+    package = Path(__file__).resolve().parent
+    for candidate in (package / "_knowledge", package.parent / "knowledge"):
+        if (candidate / "facts.toml").is_file():
+            return candidate
+    return package.parent / "knowledge"
+
+
+def knowledge_files(directory: Path) -> list[Path]:
+    entries = sorted((directory / "entries").glob("*.toml"))
+    return [directory / "facts.toml", directory / "topics.toml", directory / "lexicon.toml", *entries]
+
+
+def knowledge_hash(directory: Path) -> str:
+    """Changes whenever any knowledge file is added, removed or edited."""
+    digest = hashlib.sha256()
+    for path in knowledge_files(directory):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes() if path.is_file() else b"<missing>")
+    return digest.hexdigest()[:16]
+
+
+# -- reading the files ---------------------------------------------------------------
+
+
+def load_knowledge(directory: Path) -> KnowledgeBase:
+    """Read and validate every file; raise KnowledgeInvalid naming each problem."""
+    directory = Path(directory)
+    out = _Collector(directory)
+    if not directory.is_dir():
+        out.add(directory, "the knowledge folder does not exist (set KNOWLEDGE_DIR?)")
+        raise KnowledgeInvalid(out.problems)
+    facts_doc = _read_toml(directory / "facts.toml", out)
+    topics_doc = _read_toml(directory / "topics.toml", out)
+    lexicon_doc = _read_toml(directory / "lexicon.toml", out)
+    source = _parse_source(facts_doc, directory / "facts.toml", out)
+    facts = _parse_facts(facts_doc, directory / "facts.toml", out)
+    topics = _parse_topics(topics_doc, directory / "topics.toml", out)
+    lexicon = parse_lexicon(lexicon_doc, directory / "lexicon.toml", out)
+    entry_files = sorted((directory / "entries").glob("*.toml"))
+    if not entry_files:
+        out.add(directory / "entries", "no entry files (*.toml) found")
+    raw_entries: list[tuple[Path, dict[str, Any], str]] = []
+    for path in entry_files:
+        doc = _read_toml(path, out)
+        if doc is None:
+            continue
+        topic = doc.get("topic")
+        if not isinstance(topic, str) or not any(t.id == topic for t in topics):
+            known = ", ".join(t.id for t in topics)
+            out.add(path, f"'topic' must be one of the topics in topics.toml ({known})",
+                    field_="topic")  # fmt: skip
+            continue
+        items = doc.get("entry")
+        if not isinstance(items, list) or not items:
+            out.add(path, "no [[entry]] tables found", field_="entry")
+            continue
+        for item in items:
+            raw_entries.append((path, item, topic))
+    renderer = _FactRenderer(facts, source)
+    entries = _parse_entries(raw_entries, topics, renderer, out)
+    if out.failed or source is None or lexicon is None:
+        raise KnowledgeInvalid(out.problems)
+    return KnowledgeBase(
+        entries=tuple(entries),
+        topics=tuple(topics),
+        lexicon=lexicon,
+        source=source,
+        facts=facts,
+        version=knowledge_hash(directory),
+    )
+
+
+def _read_toml(path: Path, out: _Collector) -> dict[str, Any] | None:
+    if not path.is_file():
+        out.add(path, "file is missing")
+        return None
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        out.add(path, "is not UTF-8 text; save it as UTF-8")
+    except tomllib.TOMLDecodeError as err:
+        out.add(path, f"is not valid TOML: {err}")
+    return None
+
+
+def _bilingual(value: Any, path: Path, out: _Collector, entry: str | None, name: str) -> dict[Lang, str] | None:  # fmt: skip
+    if not isinstance(value, Mapping):
+        out.add(path, "needs an Indonesian and an English text: { id = \"…\", en = \"…\" }",
+                entry, name)  # fmt: skip
+        return None
+    result: dict[Lang, str] = {}
+    for lang in LANGS:
+        text = value.get(lang)
+        if not isinstance(text, str) or not text.strip():
+            language = "Indonesian" if lang == "id" else "English"
+            out.add(path, f"the {language} text is missing or empty", entry, f"{name}.{lang}")
+        else:
+            result[lang] = text.strip()
+    extra = set(value) - set(LANGS)
+    if extra:
+        out.add(path, f"unknown language(s) {sorted(extra)}; use 'id' and 'en'", entry, name)
+    return result if len(result) == len(LANGS) else None
+
+
+def _parse_source(doc: dict[str, Any] | None, path: Path, out: _Collector) -> Source | None:
+    if doc is None:
+        return None
+    raw = doc.get("source")
+    if not isinstance(raw, Mapping):
+        out.add(path, "needs a [source] table (outlet, year, dateline, editor, title)",
+                field_="source")  # fmt: skip
+        return None
+    ok = True
+    for key, kind in (("outlet", str), ("year", int), ("dateline", str), ("editor", str)):
+        if not isinstance(raw.get(key), kind):
+            out.add(path, f"'{key}' is missing or not a {kind.__name__}", field_=f"source.{key}")
+            ok = False
+    title = _bilingual(raw.get("title"), path, out, None, "source.title")
+    if not ok or title is None:
+        return None
+    return Source(raw["outlet"], raw["year"], raw["dateline"], raw["editor"], title)
+
+
+def _parse_facts(doc: dict[str, Any] | None, path: Path, out: _Collector) -> dict[str, object]:
+    if doc is None:
+        return {}
+    raw = doc.get("fact")
+    if not isinstance(raw, Mapping):
+        out.add(path, "needs a [fact] table", field_="fact")
+        return {}
+    facts: dict[str, object] = {}
+    for name, value in raw.items():
+        if isinstance(value, bool) or not isinstance(value, str | int | float | Mapping):
+            out.add(path, "a fact is text, a number, or { id = …, en = … }", field_=f"fact.{name}")
+        elif isinstance(value, Mapping):
+            both = _bilingual(value, path, out, None, f"fact.{name}")
+            if both:
+                facts[name] = both
+        else:
+            facts[name] = value
+    return facts
+
+
+def _parse_topics(doc: dict[str, Any] | None, path: Path, out: _Collector) -> list[Topic]:
+    if doc is None:
+        return []
+    raw = doc.get("topic")
+    if not isinstance(raw, list) or not raw:
+        out.add(path, "needs [[topic]] tables", field_="topic")
+        return []
+    topics: list[Topic] = []
+    for item in raw:
+        topic_id = item.get("id") if isinstance(item, Mapping) else None
+        if not isinstance(topic_id, str) or not ENTRY_ID.match(topic_id):
+            out.add(path, "each topic needs an 'id' of lower-case letters, digits and '-'",
+                    field_="id")  # fmt: skip
+            continue
+        if any(t.id == topic_id for t in topics):
+            out.add(path, f"topic id '{topic_id}' is used twice", topic_id, "id")
+            continue
+        label = _bilingual(item.get("label"), path, out, topic_id, "label")
+        intro = _bilingual(item.get("intro"), path, out, topic_id, "intro")
+        if label and intro:
+            topics.append(Topic(topic_id, label, intro, gap=bool(item.get("gap", False))))
+    return topics
+
+
+def parse_lexicon(doc: Mapping[str, Any] | None, path: Path | str, out: _Collector) -> Lexicon | None:  # fmt: skip
+    """Build the lexicon; every list must hold lower-case text."""
+    if doc is None:
+        return None
+    start = len(out.problems)
+
+    def words(value: Any, name: str) -> list[str]:
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            out.add(path, "must be a list of texts", field_=name)
+            return []
+        bad = [v for v in value if v != v.casefold().strip() or not v]
+        if bad:
+            out.add(path, f"write these in lower case without outer spaces: {bad[:5]}",
+                    field_=name)  # fmt: skip
+        return [v for v in value if v]
+
+    def phrase_table(section: str) -> dict[tuple[str, ...], str]:
+        raw = doc.get(section)
+        table: dict[tuple[str, ...], str] = {}
+        if not isinstance(raw, Mapping):
+            out.add(path, f"needs a [{section}] table", field_=section)
+            return table
+        for canonical, surfaces in raw.items():
+            for surface in words(surfaces, f"{section}.{canonical}"):
+                key = tuple(surface.split())
+                if key in table and table[key] != canonical:
+                    out.add(path, f"'{surface}' is listed under both '{table[key]}' and "
+                            f"'{canonical}'; keep it under one", field_=f"{section}.{canonical}",
+                            severity="warning")  # fmt: skip
+                table.setdefault(key, canonical)
+        return table
+
+    abbreviations: dict[str, tuple[str, ...]] = {}
+    raw_abbr = doc.get("abbreviations")
+    if not isinstance(raw_abbr, Mapping):
+        out.add(path, "needs an [abbreviations] table", field_="abbreviations")
+    else:
+        for short, long in raw_abbr.items():
+            if not isinstance(long, str) or not long.strip():
+                out.add(path, "must be the written-out text", field_=f"abbreviations.{short}")
+            else:
+                abbreviations[short] = tuple(long.split())
+    question_words = phrase_table("question_words")
+    synonyms = phrase_table("synonyms")
+    section_words = doc.get("words") if isinstance(doc.get("words"), Mapping) else {}
+    smalltalk_raw = doc.get("smalltalk") if isinstance(doc.get("smalltalk"), Mapping) else {}
+    language = doc.get("language") if isinstance(doc.get("language"), Mapping) else {}
+    assert isinstance(section_words, Mapping)
+    assert isinstance(smalltalk_raw, Mapping)
+    assert isinstance(language, Mapping)
+    smalltalk = {
+        kind: frozenset(tuple(p.split()) for p in words(phrases, f"smalltalk.{kind}"))
+        for kind, phrases in smalltalk_raw.items()
+    }
+    if not smalltalk:
+        out.add(path, "needs a [smalltalk] table (greeting, thanks, ...)", field_="smalltalk")
+    if any(p.severity == "error" for p in out.problems[start:]):
+        return None
+    return Lexicon(
+        abbreviations=abbreviations,
+        question_words=question_words,
+        synonyms=synonyms,
+        protected=frozenset(words(doc.get("protected", []), "protected")),
+        fillers=frozenset(words(section_words.get("fillers", []), "words.fillers")),
+        stopwords=frozenset(words(section_words.get("stopwords", []), "words.stopwords")),
+        smalltalk=smalltalk,
+        english=frozenset(words(language.get("english", []), "language.english")),
+        common=frozenset(
+            w for phrase in words(section_words.get("common", []), "words.common") for w in phrase.split()
+        ),
+        exact_concepts=frozenset(words(section_words.get("exact_concepts", []), "words.exact_concepts")),
+        negators=frozenset(words(section_words.get("negators", []), "words.negators")),
+        attributes=frozenset(words(section_words.get("attributes", []), "words.attributes")),
+    )
+
+
+class _FactRenderer:
+    """Fills {{ fact.NAME }} into answers, per language; fails loudly on unknown names."""
+
+    def __init__(self, facts: Mapping[str, object], source: Source | None) -> None:
+        self.env = jinja2.Environment(
+            undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=False
+        )
+        self.env.filters["number"] = _number
+        self.facts = facts
+        self.source = source
+
+    def render(self, template: str, lang: Lang) -> str:
+        facts = {k: _in_lang(v, lang) for k, v in self.facts.items()}
+        source: dict[str, object] = {}
+        if self.source:
+            source = {
+                "outlet": self.source.outlet,
+                "year": self.source.year,
+                "dateline": self.source.dateline,
+                "editor": self.source.editor,
+                "title": self.source.title[lang],
+            }
+        text = self.env.from_string(template).render(fact=facts, source=source, lang=lang)
+        return " ".join(text.split())
+
+
+@jinja2.pass_context
+def _number(context: jinja2.runtime.Context, value: object) -> str:
+    """15000 -> "15.000" in Indonesian, "15,000" in English."""
+    if not isinstance(value, int | float):
+        return str(value)
+    text = f"{value:,}"
+    return text.replace(",", ".") if context.get("lang") == "id" else text
+
+
+def _in_lang(value: object, lang: Lang) -> object:
+    if isinstance(value, Mapping):
+        return value[lang]
+    return value
+
+
+def _parse_entries(raw: list[tuple[Path, dict[str, Any], str]], topics: list[Topic],
+                   renderer: _FactRenderer, out: _Collector) -> list[Entry]:  # fmt: skip
+    gap_topics = {t.id for t in topics if t.gap}
+    entries: list[Entry] = []
+    seen: dict[str, Path] = {}
+    pending_related: list[tuple[Path, str, tuple[str, ...]]] = []
+    for path, item, topic in raw:
+        entry_id = item.get("id")
+        if not isinstance(entry_id, str) or not ENTRY_ID.match(entry_id):
+            out.add(path, "needs an 'id' of 2-40 lower-case letters, digits and '-' "
+                    f"(got {entry_id!r})", field_="id")  # fmt: skip
+            continue
+        if entry_id in seen:
+            out.add(path, f"duplicate id: also used in {out._name(seen[entry_id])}", entry_id, "id")
+            continue
+        seen[entry_id] = path
+        for extra in sorted(set(item) - ENTRY_FIELDS):
+            out.add(path, f"unknown field (expected one of {sorted(ENTRY_FIELDS)})",
+                    entry_id, extra)  # fmt: skip
+        questions: dict[Lang, tuple[str, ...]] = {}
+        raw_q = item.get("questions")
+        if not isinstance(raw_q, Mapping):
+            out.add(path, "needs questions.id and questions.en lists", entry_id, "questions")
+            continue
+        for lang in LANGS:
+            values = raw_q.get(lang)
+            language = "Indonesian" if lang == "id" else "English"
+            if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+                out.add(path, f"needs a list of {language} questions", entry_id,
+                        f"questions.{lang}")  # fmt: skip
+                continue
+            cleaned = tuple(v.strip() for v in values if v.strip())
+            if len(cleaned) < MIN_QUESTIONS[lang]:
+                out.add(path, f"needs at least {MIN_QUESTIONS[lang]} {language} questions, "
+                        f"found {len(cleaned)}", entry_id, f"questions.{lang}")  # fmt: skip
+            if cleaned and len(cleaned[0]) > LABEL_MAX:
+                out.add(path, f"the first question labels a button: keep it under {LABEL_MAX} "
+                        "characters", entry_id, f"questions.{lang}", "warning")  # fmt: skip
+            questions[lang] = cleaned
+        answer: dict[Lang, str] = {}
+        raw_answer = item.get("answer")
+        if not isinstance(raw_answer, Mapping):
+            out.add(path, "needs answer.id and answer.en", entry_id, "answer")
+            continue
+        for lang in LANGS:
+            template = raw_answer.get(lang)
+            language = "Indonesian" if lang == "id" else "English"
+            if not isinstance(template, str) or not template.strip():
+                out.add(path, f"the {language} answer is missing", entry_id, f"answer.{lang}")
+                continue
+            try:
+                answer[lang] = renderer.render(template, lang)
+            except jinja2.UndefinedError as err:
+                out.add(path, f"does not render: {err.message} (facts are defined in "
+                        "facts.toml)", entry_id, f"answer.{lang}")  # fmt: skip
+            except jinja2.TemplateError as err:
+                out.add(path, f"does not render: {err}", entry_id, f"answer.{lang}")
+        keywords = item.get("keywords", [])
+        if not isinstance(keywords, list) or not all(isinstance(k, str) for k in keywords):
+            out.add(path, "must be a list of texts", entry_id, "keywords")
+            keywords = []
+        related = item.get("related", [])
+        if not isinstance(related, list) or not all(isinstance(r, str) for r in related):
+            out.add(path, "must be a list of entry ids", entry_id, "related")
+            related = []
+        show_contact = item.get("show_contact", False)
+        if not isinstance(show_contact, bool):
+            out.add(path, "must be true or false", entry_id, "show_contact")
+            show_contact = False
+        pending_related.append((path, entry_id, tuple(related)))
+        if len(questions) == len(LANGS) and len(answer) == len(LANGS):
+            entries.append(
+                Entry(
+                    id=entry_id,
+                    topic=topic,
+                    questions=questions,
+                    answer=answer,
+                    keywords=tuple(k.strip() for k in keywords if k.strip()),
+                    related=tuple(related),
+                    show_contact=show_contact,
+                    gap=topic in gap_topics,
+                )
+            )
+    for path, entry_id, related_ids in pending_related:
+        for rid in related_ids:
+            if rid == entry_id:
+                out.add(path, "an entry cannot be related to itself", entry_id, "related")
+            elif rid not in seen:
+                out.add(path, f"'{rid}' is not an entry id", entry_id, "related")
+    return entries
+
+
+# -- checking how well the files work together -------------------------------------
+
+
+def check_knowledge(directory: Path, learned: Mapping[str, Iterable[str]] | None = None) -> tuple[KnowledgeBase | None, list[Problem]]:  # fmt: skip
+    """Validate the files, then test that every phrasing finds its own entry."""
+    from bot.answering import Answerer  # local: answering depends on nothing here
+
+    try:
+        kb = load_knowledge(directory)
+    except KnowledgeInvalid as err:
+        return None, err.problems
+    if learned:
+        kb = with_learned(kb, learned)
+    problems: list[Problem] = []
+    answerer = Answerer(kb)
+    index = answerer.index
+    files = {e.id: f"entries/{e.topic}.toml" for e in kb.entries}
+    signatures: dict[frozenset[str], str] = {}
+    for entry in kb.entries:
+        for variant in entry.variants():
+            tokens = frozenset(index.normalizer.tokens(variant))
+            if not tokens:
+                problems.append(Problem(files[entry.id], f"'{variant}' has no words the bot can "
+                                "match on", entry.id, "questions"))  # fmt: skip
+                continue
+            other = signatures.get(tokens)
+            if other is not None and other != entry.id:
+                problems.append(Problem(files[entry.id], f"'{variant}' matches entry '{other}' "
+                                "exactly as well as its own; reword it", entry.id,
+                                "questions"))  # fmt: skip
+            signatures.setdefault(tokens, entry.id)
+            ranked = index.rank(answerer.normalizer.normalize(variant), limit=2)
+            if ranked and ranked[0].entry.id != entry.id:
+                problems.append(Problem(files[entry.id], f"'{variant}' matches entry "
+                                f"'{ranked[0].entry.id}' better than its own", entry.id,
+                                "questions"))  # fmt: skip
+    return kb, problems
+
+
+def with_learned(kb: KnowledgeBase, learned: Mapping[str, Iterable[str]]) -> KnowledgeBase:
+    """The same knowledge base with phrasings staff taught the bot added to their entries."""
+    entries = []
+    for entry in kb.entries:
+        extra = tuple(dict.fromkeys(learned.get(entry.id, ())))
+        entries.append(_replace_entry(entry, learned=extra) if extra else entry)
+    return KnowledgeBase(tuple(entries), kb.topics, kb.lexicon, kb.source, kb.facts, kb.version)
+
+
+def _replace_entry(entry: Entry, **changes: Any) -> Entry:
+    from dataclasses import replace
+
+    return replace(entry, **changes)
+
+
+# -- the SQLite copy -----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class KnowledgeStatus:
+    kb: KnowledgeBase
+    rebuilt: bool
+    problems: list[Problem]  # why the files were not used, when they were not
+
+
+def save_knowledge(db: sqlite_utils.Database, kb: KnowledgeBase) -> None:
+    """Replace the knowledge tables in one transaction; learned phrasings are kept."""
+    with db.conn:
+        for name in ("kb_entries", "kb_questions", "kb_topics", "kb_meta"):
+            db.execute(f"DELETE FROM {name}")
+        db["kb_topics"].insert_all(
+            {"id": t.id, "position": i, "label": json.dumps(t.label), "intro": json.dumps(t.intro),
+             "gap": t.gap}  # fmt: skip
+            for i, t in enumerate(kb.topics)
+        )
+        db["kb_entries"].insert_all(
+            {
+                "id": e.id,
+                "position": i,
+                "topic": e.topic,
+                "gap": e.gap,
+                "answer_id": e.answer["id"],
+                "answer_en": e.answer["en"],
+                "keywords": json.dumps(e.keywords),
+                "related": json.dumps(e.related),
+                "show_contact": e.show_contact,
+            }
+            for i, e in enumerate(kb.entries)
+        )
+        db["kb_questions"].insert_all(
+            {"entry_id": e.id, "lang": lang, "position": i, "text": q}
+            for e in kb.entries
+            for lang in LANGS
+            for i, q in enumerate(e.questions[lang])
+        )
+        meta = {
+            "version": kb.version,
+            "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "source": json.dumps(
+                {"outlet": kb.source.outlet, "year": kb.source.year,
+                 "dateline": kb.source.dateline, "editor": kb.source.editor,
+                 "title": kb.source.title}  # fmt: skip
+            ),
+            "facts": json.dumps(kb.facts),
+            "lexicon": json.dumps(_lexicon_to_json(kb.lexicon)),
+        }
+        db["kb_meta"].insert_all({"key": k, "value": v} for k, v in meta.items())
+
+
+def read_saved_knowledge(db: sqlite_utils.Database) -> KnowledgeBase | None:
+    """The knowledge base last built into the database, or None if there is none."""
+    if not db["kb_meta"].exists() or not db["kb_meta"].count:
+        return None
+    meta = {row["key"]: row["value"] for row in db["kb_meta"].rows}
+    topics = tuple(
+        Topic(r["id"], json.loads(r["label"]), json.loads(r["intro"]), bool(r["gap"]))
+        for r in db["kb_topics"].rows_where(order_by="position")
+    )
+    questions: dict[str, dict[Lang, list[str]]] = {}
+    for r in db["kb_questions"].rows_where(order_by="entry_id, lang, position"):
+        questions.setdefault(r["entry_id"], {"id": [], "en": []})[r["lang"]].append(r["text"])
+    entries = tuple(
+        Entry(
+            id=r["id"],
+            topic=r["topic"],
+            questions={lang: tuple(q) for lang, q in questions.get(r["id"], {}).items()},
+            answer={"id": r["answer_id"], "en": r["answer_en"]},
+            keywords=tuple(json.loads(r["keywords"])),
+            related=tuple(json.loads(r["related"])),
+            show_contact=bool(r["show_contact"]),
+            gap=bool(r["gap"]),
+        )
+        for r in db["kb_entries"].rows_where(order_by="position")
+    )
+    raw_source = json.loads(meta["source"])
+    source = Source(raw_source["outlet"], raw_source["year"], raw_source["dateline"],
+                    raw_source["editor"], raw_source["title"])  # fmt: skip
+    lexicon = _lexicon_from_json(json.loads(meta["lexicon"]))
+    return KnowledgeBase(entries, topics, lexicon, source, json.loads(meta["facts"]),
+                         meta["version"])  # fmt: skip
+
+
+def ensure_knowledge(db: sqlite_utils.Database, directory: Path) -> KnowledgeStatus:
+    """Serve the saved knowledge if it matches the files; rebuild it if the files changed.
+
+    A broken file never replaces a working database: the saved copy keeps serving and the
+    problems are returned so the caller can tell staff. With no saved copy to fall back on,
+    KnowledgeInvalid is raised.
+    """
+    saved = read_saved_knowledge(db)
+    current = knowledge_hash(directory) if directory.is_dir() else None
+    if saved is not None and saved.version == current:
+        return KnowledgeStatus(saved, rebuilt=False, problems=[])
+    try:
+        kb = load_knowledge(directory)
+    except KnowledgeInvalid as err:
+        if saved is None:
+            raise
+        return KnowledgeStatus(saved, rebuilt=False, problems=err.problems)
+    save_knowledge(db, kb)
+    return KnowledgeStatus(kb, rebuilt=True, problems=[])
+
+
+def _lexicon_to_json(lexicon: Lexicon) -> dict[str, object]:
+    return {
+        "abbreviations": {k: " ".join(v) for k, v in lexicon.abbreviations.items()},
+        "question_words": [[" ".join(k), v] for k, v in lexicon.question_words.items()],
+        "synonyms": [[" ".join(k), v] for k, v in lexicon.synonyms.items()],
+        "protected": sorted(lexicon.protected),
+        "fillers": sorted(lexicon.fillers),
+        "stopwords": sorted(lexicon.stopwords),
+        "smalltalk": {k: sorted(" ".join(p) for p in v) for k, v in lexicon.smalltalk.items()},
+        "english": sorted(lexicon.english),
+        "common": sorted(lexicon.common),
+        "exact_concepts": sorted(lexicon.exact_concepts),
+        "negators": sorted(lexicon.negators),
+        "attributes": sorted(lexicon.attributes),
+    }
+
+
+def _lexicon_from_json(data: Mapping[str, Any]) -> Lexicon:
+    return Lexicon(
+        abbreviations={k: tuple(v.split()) for k, v in data["abbreviations"].items()},
+        question_words={tuple(k.split()): v for k, v in data["question_words"]},
+        synonyms={tuple(k.split()): v for k, v in data["synonyms"]},
+        protected=frozenset(data["protected"]),
+        fillers=frozenset(data["fillers"]),
+        stopwords=frozenset(data["stopwords"]),
+        smalltalk={k: frozenset(tuple(p.split()) for p in v) for k, v in data["smalltalk"].items()},
+        english=frozenset(data["english"]),
+        common=frozenset(data.get("common", [])),
+        exact_concepts=frozenset(data.get("exact_concepts", [])),
+        negators=frozenset(data.get("negators", [])),
+        attributes=frozenset(data.get("attributes", [])),
+    )
+
+
+def cast_lang(value: str) -> Lang:
+    return cast(Lang, value if value in LANGS else "id")

@@ -1,0 +1,186 @@
+"""One jinja2 environment that turns decisions into Telegram HTML (and plain text)."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import jinja2
+
+from bot.answering import Decision, Entry, KnowledgeBase, Lang, Topic
+
+TELEGRAM_TEXT_LIMIT = 4096  # characters of one message, after entities are parsed
+
+_TAG = re.compile(r"<[^>]+>")
+_LINK = re.compile(r'<a href="([^"]*)">(.*?)</a>', re.DOTALL)
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    """A choice under a reply; the Telegram layer turns it into an inline button."""
+
+    label: str
+    action: str  # entry | topic | topics | ... (see handlers/callbacks.py)
+    value: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    html: str
+    buttons: tuple[tuple[Button, ...], ...] = ()  # rows of buttons
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def text(self) -> str:
+        """The same reply as plain text: what `ukm-bot ask` prints and eval grades."""
+        return to_plain(self.html)
+
+
+def to_plain(markup: str) -> str:
+    markup = _LINK.sub(lambda m: f"{m.group(2)} ({m.group(1)})", markup)
+    return html.unescape(_TAG.sub("", markup)).strip()
+
+
+def split_message(text: str, limit: int = TELEGRAM_TEXT_LIMIT) -> list[str]:
+    """Split HTML into messages under Telegram's limit, at paragraph or line breaks.
+
+    Templates only use inline tags that never span a blank line, so cutting between
+    paragraphs or lines keeps every part well-formed; a single over-long line is cut at
+    a space outside any tag or entity as a last resort.
+    """
+    parts: list[str] = []
+    rest = text.strip()
+    while len(rest) > limit:
+        window = rest[:limit]
+        cut = max(window.rfind("\n\n"), window.rfind("\n"))
+        if cut <= 0:
+            cut = _safe_space(window)
+        parts.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip()
+    if rest:
+        parts.append(rest)
+    return parts
+
+
+def _safe_space(window: str) -> int:
+    depth_ok = -1
+    in_tag = in_entity = False
+    open_tags = 0
+    for i, ch in enumerate(window):
+        if ch == "<":
+            in_tag = True
+            open_tags += -1 if window.startswith("</", i) else 1
+        elif ch == ">":
+            in_tag = False
+        elif ch == "&":
+            in_entity = True
+        elif ch == ";":
+            in_entity = False
+        elif ch == " " and not in_tag and not in_entity and open_tags == 0:
+            depth_ok = i
+    return depth_ok if depth_ok > 0 else len(window)
+
+
+class Renderer:
+    """Every user-facing sentence comes from bot/templates/<lang>/*.j2 through here."""
+
+    def __init__(self, kb: KnowledgeBase, contact: str | None = None) -> None:
+        self.kb = kb
+        self.contact = contact or None
+        self.env = jinja2.Environment(
+            loader=jinja2.PackageLoader("bot", "templates"),
+            # Every template is escaped (select_autoescape() would skip *.j2): residents'
+            # words must never become Telegram HTML.
+            autoescape=True,
+            undefined=jinja2.StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+
+    def render(self, name: str, lang: Lang, **context: Any) -> str:
+        template = self.env.get_template(f"{lang}/{name}.j2")
+        base = {
+            "lang": lang,
+            "source": self.kb.source,
+            "title": self.kb.source.title[lang],
+            "topics": self.kb.browsable_topics(),
+            "office": _fact(self.kb, "office", lang),
+            "contact": self.contact,
+        }
+        return template.render(**base, **context).strip()
+
+    # -- replies to questions ---------------------------------------------------------
+
+    def decision(self, decision: Decision, forwarded: bool = False) -> Reply:
+        """The reply to a question; `forwarded` says staff were sent the question."""
+        lang = decision.lang
+        if decision.status == "answer" and decision.entry is not None:
+            entry = decision.entry
+            return Reply(
+                self.render("answer", lang, entry=entry, answer=entry.answer[lang]),
+                self.entry_buttons(decision.related, lang),
+            )
+        if decision.status == "clarify":
+            return Reply(
+                self.render("clarify", lang, suggestions=decision.suggestions),
+                self.entry_buttons(decision.suggestions, lang),
+            )
+        if decision.status == "smalltalk":
+            kind = decision.query.smalltalk or "greeting"
+            buttons = self.topic_buttons(lang) if kind in ("greeting", "identity") else ()
+            return Reply(self.render("smalltalk", lang, kind=kind), buttons)
+        return self.fallback(decision, forwarded)
+
+    def fallback(self, decision: Decision, forwarded: bool = False) -> Reply:
+        lang = decision.lang
+        gap = decision.entry if decision.reason == "gap" else None
+        if gap is not None:
+            related = [e for e in (self.kb.entry(r) for r in gap.related) if e and not e.gap]
+            return Reply(
+                self.render("gap", lang, entry=gap, answer=gap.answer[lang]),
+                self.entry_buttons(related, lang) or self.topic_buttons(lang),
+            )
+        return Reply(
+            self.render(
+                "fallback", lang, reason=decision.reason, years=decision.years, forwarded=forwarded
+            ),
+            self.topic_buttons(lang),
+        )
+
+    def entry(self, entry: Entry, lang: Lang) -> Reply:
+        """The answer to an entry chosen from a button."""
+        if entry.gap:
+            return Reply(self.render("gap", lang, entry=entry, answer=entry.answer[lang]))
+        related = [e for e in (self.kb.entry(r) for r in entry.related) if e and not e.gap]
+        return Reply(
+            self.render("answer", lang, entry=entry, answer=entry.answer[lang]),
+            self.entry_buttons(related, lang),
+        )
+
+    # -- menus ------------------------------------------------------------------------
+
+    def topics_menu(self, lang: Lang) -> Reply:
+        return Reply(self.render("topics", lang), self.topic_buttons(lang))
+
+    def topic(self, topic: Topic, lang: Lang) -> Reply:
+        entries = self.kb.entries_in(topic.id)
+        rows = self.entry_buttons(entries, lang)
+        back = (Button(self.render("button_back", lang), "topics"),)
+        return Reply(self.render("topic", lang, topic=topic, entries=entries), (*rows, back))
+
+    def entry_buttons(self, entries: Sequence[Entry], lang: Lang) -> tuple[tuple[Button, ...], ...]:
+        return tuple((Button(e.label(lang), "entry", e.id),) for e in entries)
+
+    def topic_buttons(self, lang: Lang) -> tuple[tuple[Button, ...], ...]:
+        buttons = [Button(t.label[lang], "topic", t.id) for t in self.kb.browsable_topics()]
+        return tuple(tuple(buttons[i : i + 2]) for i in range(0, len(buttons), 2))
+
+
+def _fact(kb: KnowledgeBase, name: str, lang: Lang) -> str:
+    value = kb.facts.get(name, "")
+    if isinstance(value, dict):
+        return str(value.get(lang, ""))
+    return str(value)
