@@ -77,14 +77,15 @@ def main() -> None:
         grid = [
             replace(base, alpha=a, variant_weight=v, coverage_weight=c, fuzz_weight=f,
                     ordinary_weight=o, unknown_weight=u, question_word_penalty=qp,
-                    gap_concept_penalty=gp)  # fmt: skip
-            for a, (v, c, f), o, u, qp, gp in itertools.product(
+                    gap_concept_penalty=gp, gap_unasked_penalty=gu)  # fmt: skip
+            for a, (v, c, f), o, u, qp, gp, gu in itertools.product(
                 (0.5, 0.6),
                 ((0.55, 0.30, 0.15), (0.45, 0.40, 0.15)),
-                (0.3, 0.5),
+                (0.3,),
                 (0.8, 1.0),
                 (0.8, 0.9),
                 (0.7, 0.85),
+                (0.8, 0.9, 1.0),
             )
         ]
     answer_cuts = [round(0.44 + 0.02 * i, 2) for i in range(10)]
@@ -106,13 +107,14 @@ def main() -> None:
     rows.sort(key=lambda r: (-r[0], -r[2]["inscope_acc"]))
     print(f"{len(grid)} weightings x {len(answer_cuts) * len(margins) * len(gap_margins)} thresholds; "
           f"kept {len(rows)} with selection confident-wrong <= {args.max_wrong}")  # fmt: skip
-    print("sel_acc sel_wrong | val_acc val_in val_oos val_wrong | alpha v/c/f ord unk qpen gpen | answer margin gap_margin")  # noqa: E501
+    print("sel_acc sel_wrong | val_acc val_in val_oos val_wrong | alpha v/c/f ord unk qpen gpen gun | answer margin gap_margin")  # noqa: E501
     for sel_acc, _val_acc, s, v, sc, t in rows[:25]:
         print(
             f"{sel_acc:.3f}  {s['confident_wrong']:.3f}    | {v['accuracy']:.3f}  {v['inscope_acc']:.3f}"
             f"  {v['oos_reject']:.3f}  {v['confident_wrong']:.3f}    | {sc.alpha} "
             f"{sc.variant_weight}/{sc.coverage_weight}/{sc.fuzz_weight} {sc.ordinary_weight} "
-            f"{sc.unknown_weight} {sc.question_word_penalty} {sc.gap_concept_penalty} | {t.answer} {t.margin} {t.gap_margin}"
+            f"{sc.unknown_weight} {sc.question_word_penalty} {sc.gap_concept_penalty} "
+            f"{sc.gap_unasked_penalty} | {t.answer} {t.margin} {t.gap_margin}"
         )
     current = next(
         (r for r in rows if r[4] == base and r[5] == Thresholds()), None)

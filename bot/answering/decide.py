@@ -28,11 +28,11 @@ class Thresholds:
 
     # Below `answer`, too few of the question's words are explained by any entry to
     # answer without risk of a confident wrong answer.
-    answer: float = 0.50
+    answer: float = 0.52
     # The best entry must beat the runner-up by this much, unless the runner-up is one
     # of its related entries (both are then right enough: the other is offered as a
     # related question instead of asking "did you mean").
-    margin: float = 0.04
+    margin: float = 0.02
     # Between `clarify` and `answer` the bot asks "Maksud Anda...?"; below it, it falls
     # back: a guess that weak was wrong more often than right in calibration.
     clarify: float = 0.42
@@ -42,7 +42,7 @@ class Thresholds:
     # An answer must beat the best "not in the report" entry by this much: when a
     # question is as close to "the report does not say" as to an answer, the honest
     # reply wins (it still offers the answer as a button).
-    gap_margin: float = 0.03
+    gap_margin: float = 0.0
     # Suggestions are the entries within this distance of the best one.
     spread: float = 0.12
 

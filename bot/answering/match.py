@@ -25,8 +25,8 @@ class Scoring:
     # vocabulary (phrasings, keywords, answer) explains rescues new combinations of known
     # words; the character-level rapidfuzz ratio separates near-identical phrasings and
     # absorbs typos the normaliser did not repair.
-    variant_weight: float = 0.45
-    coverage_weight: float = 0.40
+    variant_weight: float = 0.55
+    coverage_weight: float = 0.30
     fuzz_weight: float = 0.15
     # Within one phrasing: how much the question's words must be explained (alpha)
     # versus the phrasing's own words being present (1 - alpha).
@@ -47,6 +47,9 @@ class Scoring:
     gap_concept_penalty: float = 0.85
     # Likewise an entry that never speaks of the thing asked for (a name, a price).
     attribute_penalty: float = 0.85
+    # A "not in the report" entry whose own distinctive words (those no answering entry
+    # uses) are absent from the question is matching only on shared topic words.
+    gap_unasked_penalty: float = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +111,10 @@ class Index:
         # the resident is asking about something else entirely.
         unused = concepts - answerable - gap_words - normalizer.lexicon.canonical_question_words
         self.gap_concepts = frozenset(((gap_words - answerable) & concepts) | unused)
+        self.distinctive = [
+            frozenset(v - answerable - qwords) if e.gap else frozenset()
+            for e, v in zip(self.entries, vocab, strict=True)
+        ]
         self._qwords = qwords
         self._common = normalizer.lexicon.common | normalizer.lexicon.stopwords
         self._attributes = normalizer.lexicon.attributes
@@ -186,6 +193,8 @@ class Index:
                 score *= s.gap_concept_penalty
             if wanted - self.entry_vocab[ei] - self.answer_vocab[ei]:
                 score *= s.attribute_penalty
+            if self.entries[ei].gap and not q & self.distinctive[ei]:
+                score *= s.gap_unasked_penalty
             matches.append(Match(self.entries[ei], round(score, 4), variant.text))
         matches.sort(key=lambda m: (-m.score, m.entry.id))
         return matches[:limit]

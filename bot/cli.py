@@ -1,0 +1,299 @@
+"""The `ukm-bot` command: thin click wrappers that turn domain errors into clear exits."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import NoReturn
+
+import click
+
+from bot.assistant import Answer, Assistant
+from bot.config import ConfigError, Settings
+from bot.knowledge import (
+    KnowledgeBase,
+    KnowledgeInvalid,
+    Problem,
+    check_knowledge,
+    default_knowledge_dir,
+    ensure_knowledge,
+    load_knowledge,
+    save_knowledge,
+)
+from bot.rendering import Reply
+from bot.storage import Storage, StorageError
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    click.secho(f"Error: {message}", fg="red", err=True)
+    sys.exit(code)
+
+
+def settings_or_exit() -> Settings:
+    try:
+        return Settings.from_env()
+    except ConfigError as err:
+        fail(f"{err}\nSee .env.example for every setting.", 2)
+
+
+def knowledge_dir(settings: Settings) -> Path:
+    return settings.knowledge_dir or default_knowledge_dir()
+
+
+def open_knowledge(settings: Settings) -> KnowledgeBase:
+    """The knowledge base the bot serves: from the database, rebuilt if the files changed.
+
+    When the database cannot be used (a read-only folder, say), the files are read
+    directly so `ask` and `chat` still work.
+    """
+    directory = knowledge_dir(settings)
+    try:
+        storage = Storage(settings.database_path)
+    except StorageError as err:
+        click.secho(f"Warning: {err} Reading {directory} directly.", fg="yellow", err=True)
+        try:
+            return load_knowledge(directory)
+        except KnowledgeInvalid as invalid:
+            fail(str(invalid))
+    try:
+        status = ensure_knowledge(storage.db, directory)
+    except KnowledgeInvalid as err:
+        fail(f"{err}\nFix the files and run `ukm-bot kb check`.")
+    finally:
+        storage.close()
+    if status.problems:
+        click.secho(
+            "Warning: the knowledge files have problems, so the last good build is used:\n"
+            + "\n".join(f"  - {p}" for p in status.problems if p.severity == "error"),
+            fg="yellow",
+            err=True,
+        )
+    return status.kb
+
+
+def assistant(settings: Settings) -> Assistant:
+    return Assistant(open_knowledge(settings), contact=settings.office_contact)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="ukm-bot")
+def main() -> None:
+    """Telegram assistant for the small businesses (UKM) of Kota Tangerang Selatan."""
+
+
+@main.command()
+@click.option("--webhook", is_flag=True, help="Serve Telegram webhooks instead of polling.")
+def run(webhook: bool) -> None:
+    """Start the Telegram bot (long polling, or webhooks with --webhook)."""
+    from bot.app import run_bot  # Telegram is imported only when the bot really runs
+
+    settings = settings_or_exit()
+    try:
+        settings.require_token()
+        if webhook:
+            settings.require_webhook()
+    except ConfigError as err:
+        fail(str(err), 2)
+    run_bot(settings, webhook=webhook)
+
+
+@main.command()
+@click.argument("question", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (JSON Lines for stdin).")
+def ask(question: str | None, as_json: bool) -> None:
+    """Answer QUESTION as a resident would see it; without QUESTION, read one per line."""
+    bot = assistant(settings_or_exit())
+    questions = [question] if question is not None else _stdin_lines()
+    for text in questions:
+        answer = bot.ask(text)
+        if as_json:
+            click.echo(json.dumps(answer.as_json(), ensure_ascii=False))
+        else:
+            click.echo(format_reply(answer.reply))
+            if question is None:
+                click.echo()
+
+
+def _stdin_lines() -> list[str]:
+    if sys.stdin.isatty():
+        fail("give a QUESTION, or pipe questions in, one per line")
+    return [line.rstrip("\r\n") for line in sys.stdin]
+
+
+def format_reply(reply: Reply, numbered: bool = False) -> str:
+    """A reply as plain text, its buttons listed under it."""
+    lines = [reply.text]
+    buttons = [b for row in reply.buttons for b in row]
+    if buttons:
+        lines.append("")
+        for i, button in enumerate(buttons, 1):
+            lines.append(f"  [{i}] {button.label}" if numbered else f"  • {button.label}")
+    return "\n".join(lines)
+
+
+@main.command()
+def chat() -> None:
+    """Talk to the bot in the terminal: no Telegram token needed."""
+    settings = settings_or_exit()
+    bot = assistant(settings)
+    kb = bot.kb
+    click.echo(
+        "Asisten UKM Tangsel. Ketik pertanyaan; angka untuk memilih tombol; "
+        "'topik' untuk daftar topik; 'keluar' untuk selesai.\n"
+    )
+    buttons = [b for row in bot.renderer.topic_buttons("id") for b in row]
+    click.echo(format_reply(bot.renderer.topics_menu("id"), numbered=True))
+    lang = "id"
+    while True:
+        try:
+            text = click.prompt("\nAnda", prompt_suffix="> ", default="", show_default=False)
+        except (EOFError, click.Abort):
+            click.echo()
+            return
+        command = text.strip().lower()
+        if command in {"keluar", "exit", "quit", "/keluar"}:
+            return
+        reply: Reply
+        if command in {"topik", "/topik", "topics"}:
+            reply = bot.renderer.topics_menu(lang)
+        elif command.isdigit() and 1 <= int(command) <= len(buttons):
+            reply = _press(bot, kb, buttons[int(command) - 1], lang)
+        else:
+            answer: Answer = bot.ask(text)
+            lang = answer.decision.lang
+            reply = answer.reply
+        buttons = [b for row in reply.buttons for b in row]
+        click.echo("\nBot> " + format_reply(reply, numbered=True).replace("\n", "\n     "))
+
+
+def _press(bot: Assistant, kb: KnowledgeBase, button: object, lang: str) -> Reply:
+    from bot.answering.model import Lang
+    from bot.knowledge import cast_lang
+    from bot.rendering import Button
+
+    assert isinstance(button, Button)
+    language: Lang = cast_lang(lang)
+    if button.action == "topic":
+        topic = kb.topic(button.value)
+        if topic is not None:
+            return bot.renderer.topic(topic, language)
+    if button.action == "entry":
+        entry = kb.entry(button.value)
+        if entry is not None:
+            return bot.renderer.entry(entry, language)
+    return bot.renderer.topics_menu(language)
+
+
+@main.command(name="eval")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--facts", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Fact patterns (default: facts.json beside FILE, else the bundled copy).")
+@click.option("--min-accuracy", type=float, help="Exit 1 when overall accuracy is lower.")
+@click.option("--failures/--no-failures", default=True, help="List the failing questions.")
+def evaluate(file: Path, facts: Path | None, min_accuracy: float | None, failures: bool) -> None:
+    """Grade the bot on an evaluation set (JSON Lines) with the shared grading rule."""
+    from bot.evaluation import EvalFileError, evaluate as run_eval
+    from bot.evaluation import facts_for, load_fact_patterns, load_items
+
+    bot = assistant(settings_or_exit())
+    try:
+        items = load_items(file)
+        patterns = load_fact_patterns(facts or facts_for(file))
+
+        def answer(q: str) -> tuple[str, str, str | None]:
+            a = bot.ask(q)
+            return a.decision.status, a.reply.text, a.decision.entry.id if a.decision.entry else None
+
+        report = run_eval(items, answer, patterns)
+    except EvalFileError as err:
+        fail(str(err))
+    if failures and report.failures:
+        click.echo(f"Failing questions ({len(report.failures)}):")
+        for g in report.failures:
+            expected = ",".join(g.item.expect) or "(not answer)"
+            click.echo(f"  {g.item.id} [{g.item.style}] expected {expected}, got {g.status}"
+                       f"{'/' + g.entry_id if g.entry_id else ''}: {g.item.q}")  # fmt: skip
+        click.echo()
+    click.echo("Per style:  " + "  ".join(f"{s} {ok}/{n}" for s, (ok, n) in report.by_style.items()))
+    figures = report.figures()
+    click.echo(
+        f"questions: {report.n}  accuracy: {figures['accuracy']:.3f}  in-scope accuracy: "
+        f"{figures['inscope_acc']:.3f}  out-of-scope rejection: {figures['oos_reject']:.3f}"
+    )
+    click.echo(f"greetings handled: {figures['greeting_ok']:.3f}  confident-wrong rate: "
+               f"{figures['confident_wrong']:.3f}")  # fmt: skip
+    if min_accuracy is not None and report.accuracy < min_accuracy:
+        fail(f"accuracy {report.accuracy:.3f} is below --min-accuracy {min_accuracy}")
+
+
+@main.group()
+def kb() -> None:
+    """Check or build the knowledge base from knowledge/."""
+
+
+@kb.command()
+def check() -> None:
+    """Validate the knowledge files and show what would confuse the bot."""
+    settings = settings_or_exit()
+    directory = knowledge_dir(settings)
+    learned = _learned(settings)
+    base, problems = check_knowledge(directory, learned)
+    for problem in problems:
+        colour = "red" if problem.severity == "error" else "yellow"
+        click.secho(f"{problem.severity}: {problem}", fg=colour)
+    errors = [p for p in problems if p.severity == "error"]
+    if base is not None:
+        variants = sum(len(e.questions["id"]) + len(e.questions["en"]) for e in base.entries)
+        taught = sum(len(v) for v in learned.values())
+        click.echo(
+            f"{directory}: {len(base.entries)} entries in {len(base.topics)} topics, "
+            f"{variants} question variants, {taught} learned from staff; "
+            f"{len(errors)} error(s), {len(problems) - len(errors)} warning(s)."
+        )
+        for entry_id, texts in sorted(learned.items()):
+            for text in texts:
+                click.echo(f"  learned: {entry_id} <- {text!r}")
+    if errors:
+        sys.exit(1)
+
+
+def _learned(settings: Settings) -> dict[str, list[str]]:
+    """Phrasings staff taught the bot, kept in the database (see `/belumterjawab`)."""
+    try:
+        storage = Storage(settings.database_path)
+    except StorageError:
+        return {}
+    try:
+        return storage.learned_variants()
+    finally:
+        storage.close()
+
+
+@kb.command()
+def build() -> None:
+    """Compile knowledge/ into the database; a broken file leaves the database as it was."""
+    settings = settings_or_exit()
+    directory = knowledge_dir(settings)
+    try:
+        base = load_knowledge(directory)
+    except KnowledgeInvalid as err:
+        _print_problems(err.problems)
+        fail("the knowledge files are invalid; the database was not changed.")
+    try:
+        storage = Storage(settings.database_path)
+    except StorageError as err:
+        fail(str(err))
+    try:
+        save_knowledge(storage.db, base)
+    finally:
+        storage.close()
+    questions = sum(len(e.questions["id"]) + len(e.questions["en"]) for e in base.entries)
+    click.echo(f"Built {len(base.entries)} entries ({questions} questions, version "
+               f"{base.version}) into {settings.database_path}.")  # fmt: skip
+
+
+def _print_problems(problems: list[Problem]) -> None:
+    for problem in problems:
+        colour = "red" if problem.severity == "error" else "yellow"
+        click.secho(f"{problem.severity}: {problem}", fg=colour, err=True)
