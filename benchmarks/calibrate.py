@@ -2,14 +2,15 @@
 
     python benchmarks/calibrate.py [--quick]
 
-Selection set: tests/data/eval_calibration.jsonl, dev.jsonl and eval_check.jsonl (questions
-written independently of the knowledge entries, by three different writers). Validation
-set: tests/data/eval_fresh.jsonl, written by a fourth, never used for selection nor read
-while writing entries: its figures show how the bot does on questions nobody tuned for. For each weighting of the
-scorer (bot.answering.match.Scoring) and each pair of thresholds (answer, margin) it
-grades every question with the rule of shared/eval/README.md, keeps the settings whose
-confident-wrong rate stays at or under --max-wrong, and prints the best by accuracy,
-with the validation figures beside them so over-fitting shows.
+Selection set: tests/data/eval_calibration.jsonl, dev.jsonl and eval_check.jsonl
+(questions written independently of the knowledge entries, by three different writers).
+Validation set: tests/data/eval_fresh.jsonl, written by a fourth, never used for
+selection nor read while writing entries: its figures show how the bot does on questions
+nobody tuned for. For each weighting of the scorer (bot.answering.match.Scoring) and each
+set of thresholds (answer, margin, gap margin) it grades every question with the rule of
+shared/eval/README.md, keeps the settings whose confident-wrong rate stays at or under
+--max-wrong, and prints the best by accuracy, with the validation figures beside them so
+over-fitting shows.
 """
 
 from __future__ import annotations
@@ -39,8 +40,15 @@ def prepare(answerer: Answerer, items: list[EvalItem]) -> list[tuple[object, lis
     return prepared
 
 
-def score(answerer: Answerer, renderer: Renderer, items: list[EvalItem], prepared: list,
-          thresholds: Thresholds, patterns: dict, cache: dict) -> dict[str, float]:  # fmt: skip
+def score(
+    answerer: Answerer,
+    renderer: Renderer,
+    items: list[EvalItem],
+    prepared: list,
+    thresholds: Thresholds,
+    patterns: dict,
+    cache: dict,
+) -> dict[str, float]:
     results = []
     for query, ranked in prepared:
         decision = decide(query, answerer, ranked, thresholds)
@@ -75,9 +83,18 @@ def main() -> None:
     grid = [base]
     if not args.quick:
         grid = [
-            replace(base, alpha=a, variant_weight=v, coverage_weight=c, fuzz_weight=f,
-                    ordinary_weight=o, unknown_weight=u, question_word_penalty=qp,
-                    gap_concept_penalty=gp, gap_unasked_penalty=gu)  # fmt: skip
+            replace(
+                base,
+                alpha=a,
+                variant_weight=v,
+                coverage_weight=c,
+                fuzz_weight=f,
+                ordinary_weight=o,
+                unknown_weight=u,
+                question_word_penalty=qp,
+                gap_concept_penalty=gp,
+                gap_unasked_penalty=gu,
+            )
             for a, (v, c, f), o, u, qp, gp, gu in itertools.product(
                 (0.5, 0.6),
                 ((0.55, 0.30, 0.15), (0.45, 0.40, 0.15)),
@@ -105,19 +122,21 @@ def main() -> None:
             v = score(answerer, renderer, validation, val, t, patterns, cache)
             rows.append((s["accuracy"], v["accuracy"], s, v, scoring, t))
     rows.sort(key=lambda r: (-r[0], -r[2]["inscope_acc"]))
-    print(f"{len(grid)} weightings x {len(answer_cuts) * len(margins) * len(gap_margins)} thresholds; "
-          f"kept {len(rows)} with selection confident-wrong <= {args.max_wrong}")  # fmt: skip
-    print("sel_acc sel_wrong | val_acc val_in val_oos val_wrong | alpha v/c/f ord unk qpen gpen gun | answer margin gap_margin")  # noqa: E501
+    thresholds = len(answer_cuts) * len(margins) * len(gap_margins)
+    print(f"{len(grid)} weightings x {thresholds} thresholds; kept {len(rows)} with "
+          f"selection confident-wrong <= {args.max_wrong}")  # fmt: skip
+    print("selection: acc wrong | validation: acc in-scope oos wrong | "
+          "alpha v/c/f ordinary unknown qword gap unasked | answer margin gap-margin")  # fmt: skip
     for sel_acc, _val_acc, s, v, sc, t in rows[:25]:
         print(
-            f"{sel_acc:.3f}  {s['confident_wrong']:.3f}    | {v['accuracy']:.3f}  {v['inscope_acc']:.3f}"
-            f"  {v['oos_reject']:.3f}  {v['confident_wrong']:.3f}    | {sc.alpha} "
-            f"{sc.variant_weight}/{sc.coverage_weight}/{sc.fuzz_weight} {sc.ordinary_weight} "
-            f"{sc.unknown_weight} {sc.question_word_penalty} {sc.gap_concept_penalty} "
-            f"{sc.gap_unasked_penalty} | {t.answer} {t.margin} {t.gap_margin}"
+            f"{sel_acc:.3f} {s['confident_wrong']:.3f} | {v['accuracy']:.3f} "
+            f"{v['inscope_acc']:.3f} {v['oos_reject']:.3f} {v['confident_wrong']:.3f} | "
+            f"{sc.alpha} {sc.variant_weight}/{sc.coverage_weight}/{sc.fuzz_weight} "
+            f"{sc.ordinary_weight} {sc.unknown_weight} {sc.question_word_penalty} "
+            f"{sc.gap_concept_penalty} {sc.gap_unasked_penalty} | "
+            f"{t.answer} {t.margin} {t.gap_margin}"
         )
-    current = next(
-        (r for r in rows if r[4] == base and r[5] == Thresholds()), None)
+    current = next((r for r in rows if r[4] == base and r[5] == Thresholds()), None)
     if current:
         print(f"\ncurrent defaults: selection {current[2]}  validation {current[3]}")
     else:

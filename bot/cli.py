@@ -9,10 +9,10 @@ from typing import NoReturn
 
 import click
 
+from bot.answering import KnowledgeBase, Lang
 from bot.assistant import Answer, Assistant
 from bot.config import ConfigError, Settings
 from bot.knowledge import (
-    KnowledgeBase,
     KnowledgeInvalid,
     Problem,
     check_knowledge,
@@ -21,7 +21,7 @@ from bot.knowledge import (
     load_knowledge,
     save_knowledge,
 )
-from bot.rendering import Reply
+from bot.rendering import Button, Reply
 from bot.storage import Storage, StorageError
 
 
@@ -86,15 +86,22 @@ def main() -> None:
 @click.option("--webhook", is_flag=True, help="Serve Telegram webhooks instead of polling.")
 def run(webhook: bool) -> None:
     """Start the Telegram bot (long polling, or webhooks with --webhook)."""
-    from bot.app import run_bot  # Telegram is imported only when the bot really runs
-
     settings = settings_or_exit()
     try:
         settings.require_token()
         if webhook:
             settings.require_webhook()
     except ConfigError as err:
+        if err.variable == "TELEGRAM_BOT_TOKEN" and sys.stdin.isatty() and sys.stdout.isatty():
+            # A newcomer on a terminal: the Telegram bot cannot start, but the same
+            # answers can be tried right here.
+            click.secho(f"{err}\n", fg="yellow", err=True)
+            click.secho("Starting `ukm-bot chat` instead.\n", fg="yellow", err=True)
+            chat_with(settings)
+            return
         fail(str(err), 2)
+    from bot.app import run_bot  # Telegram is imported only when the bot really runs
+
     run_bot(settings, webhook=webhook)
 
 
@@ -135,7 +142,10 @@ def format_reply(reply: Reply, numbered: bool = False) -> str:
 @main.command()
 def chat() -> None:
     """Talk to the bot in the terminal: no Telegram token needed."""
-    settings = settings_or_exit()
+    chat_with(settings_or_exit())
+
+
+def chat_with(settings: Settings) -> None:
     bot = assistant(settings)
     kb = bot.kb
     click.echo(
@@ -144,7 +154,7 @@ def chat() -> None:
     )
     buttons = [b for row in bot.renderer.topic_buttons("id") for b in row]
     click.echo(format_reply(bot.renderer.topics_menu("id"), numbered=True))
-    lang = "id"
+    lang: Lang = "id"
     while True:
         try:
             text = click.prompt("\nAnda", prompt_suffix="> ", default="", show_default=False)
@@ -167,34 +177,32 @@ def chat() -> None:
         click.echo("\nBot> " + format_reply(reply, numbered=True).replace("\n", "\n     "))
 
 
-def _press(bot: Assistant, kb: KnowledgeBase, button: object, lang: str) -> Reply:
-    from bot.answering.model import Lang
-    from bot.knowledge import cast_lang
-    from bot.rendering import Button
-
-    assert isinstance(button, Button)
-    language: Lang = cast_lang(lang)
+def _press(bot: Assistant, kb: KnowledgeBase, button: Button, lang: Lang) -> Reply:
+    """What tapping a button does, as in Telegram."""
     if button.action == "topic":
         topic = kb.topic(button.value)
         if topic is not None:
-            return bot.renderer.topic(topic, language)
+            return bot.renderer.topic(topic, lang)
     if button.action == "entry":
         entry = kb.entry(button.value)
         if entry is not None:
-            return bot.renderer.entry(entry, language)
-    return bot.renderer.topics_menu(language)
+            return bot.renderer.entry(entry, lang)
+    return bot.renderer.topics_menu(lang)
 
 
 @main.command(name="eval")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--facts", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Fact patterns (default: facts.json beside FILE, else the bundled copy).")
+@click.option(
+    "--facts",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Fact patterns (default: facts.json beside FILE, else the bundled copy).",
+)
 @click.option("--min-accuracy", type=float, help="Exit 1 when overall accuracy is lower.")
 @click.option("--failures/--no-failures", default=True, help="List the failing questions.")
 def evaluate(file: Path, facts: Path | None, min_accuracy: float | None, failures: bool) -> None:
     """Grade the bot on an evaluation set (JSON Lines) with the shared grading rule."""
-    from bot.evaluation import EvalFileError, evaluate as run_eval
-    from bot.evaluation import facts_for, load_fact_patterns, load_items
+    from bot.evaluation import EvalFileError, facts_for, load_fact_patterns, load_items
+    from bot.evaluation import evaluate as run_eval
 
     bot = assistant(settings_or_exit())
     try:
@@ -203,7 +211,11 @@ def evaluate(file: Path, facts: Path | None, min_accuracy: float | None, failure
 
         def answer(q: str) -> tuple[str, str, str | None]:
             a = bot.ask(q)
-            return a.decision.status, a.reply.text, a.decision.entry.id if a.decision.entry else None
+            return (
+                a.decision.status,
+                a.reply.text,
+                a.decision.entry.id if a.decision.entry else None,
+            )
 
         report = run_eval(items, answer, patterns)
     except EvalFileError as err:
@@ -212,17 +224,23 @@ def evaluate(file: Path, facts: Path | None, min_accuracy: float | None, failure
         click.echo(f"Failing questions ({len(report.failures)}):")
         for g in report.failures:
             expected = ",".join(g.item.expect) or "(not answer)"
-            click.echo(f"  {g.item.id} [{g.item.style}] expected {expected}, got {g.status}"
-                       f"{'/' + g.entry_id if g.entry_id else ''}: {g.item.q}")  # fmt: skip
+            click.echo(
+                f"  {g.item.id} [{g.item.style}] expected {expected}, got {g.status}"
+                f"{'/' + g.entry_id if g.entry_id else ''}: {g.item.q}"
+            )
         click.echo()
-    click.echo("Per style:  " + "  ".join(f"{s} {ok}/{n}" for s, (ok, n) in report.by_style.items()))
+    click.echo(
+        "Per style:  " + "  ".join(f"{s} {ok}/{n}" for s, (ok, n) in report.by_style.items())
+    )
     figures = report.figures()
     click.echo(
         f"questions: {report.n}  accuracy: {figures['accuracy']:.3f}  in-scope accuracy: "
         f"{figures['inscope_acc']:.3f}  out-of-scope rejection: {figures['oos_reject']:.3f}"
     )
-    click.echo(f"greetings handled: {figures['greeting_ok']:.3f}  confident-wrong rate: "
-               f"{figures['confident_wrong']:.3f}")  # fmt: skip
+    click.echo(
+        f"greetings handled: {figures['greeting_ok']:.3f}  confident-wrong rate: "
+        f"{figures['confident_wrong']:.3f}"
+    )
     if min_accuracy is not None and report.accuracy < min_accuracy:
         fail(f"accuracy {report.accuracy:.3f} is below --min-accuracy {min_accuracy}")
 
@@ -289,8 +307,10 @@ def build() -> None:
     finally:
         storage.close()
     questions = sum(len(e.questions["id"]) + len(e.questions["en"]) for e in base.entries)
-    click.echo(f"Built {len(base.entries)} entries ({questions} questions, version "
-               f"{base.version}) into {settings.database_path}.")  # fmt: skip
+    click.echo(
+        f"Built {len(base.entries)} entries ({questions} questions, version "
+        f"{base.version}) into {settings.database_path}."
+    )
 
 
 def _print_problems(problems: list[Problem]) -> None:

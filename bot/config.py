@@ -29,7 +29,7 @@ class ConfigError(Exception):
 TOKEN_HELP = (
     "set it to the token @BotFather gave you (in Telegram, open @BotFather, send /newbot, "
     "and copy the token it replies with) in the environment or in a .env file. "
-    "To try the bot without Telegram, run `ukm-bot chat` or `ukm-bot ask \"...\"`: "
+    'To try the bot without Telegram, run `ukm-bot chat` or `ukm-bot ask "..."`: '
     "they need no token."
 )
 
@@ -47,7 +47,7 @@ class Settings:
     broadcast_rate: float = 25.0
     webhook_url: str | None = None
     webhook_secret: str | None = field(default=None, repr=False)
-    listen: str = "0.0.0.0"  # noqa: S104 - the webhook server listens on all interfaces
+    listen: str = "0.0.0.0"
     port: int = 8443
     log_level: str = "INFO"
     knowledge_dir: Path | None = None
@@ -55,8 +55,9 @@ class Settings:
     question_log_days: int = 180
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None,
-                 env_file: Path | None = Path(".env")) -> Settings:  # fmt: skip
+    def from_env(
+        cls, environ: Mapping[str, str] | None = None, env_file: Path | None = Path(".env")
+    ) -> Settings:
         """Read settings: the process environment wins over the .env file."""
         values: dict[str, str] = {}
         if env_file is not None and env_file.is_file():
@@ -73,31 +74,47 @@ class Settings:
         token = get("TELEGRAM_BOT_TOKEN")
         if token is not None and not _TOKEN.match(token):
             # The token itself is never echoed back: it may be a real one with a typo.
-            raise ConfigError("TELEGRAM_BOT_TOKEN", "does not look like a bot token "
-                              "(digits, a colon, then letters/digits). " + TOKEN_HELP)  # fmt: skip
+            raise ConfigError(
+                "TELEGRAM_BOT_TOKEN",
+                "does not look like a bot token "
+                "(digits, a colon, then letters/digits). " + TOKEN_HELP,
+            )
         base_url = get("TELEGRAM_BASE_URL") or DEFAULT_BASE_URL
         if not re.match(r"^https?://[^\s/]+", base_url):
-            raise ConfigError("TELEGRAM_BASE_URL", f"must be an http(s) URL such as "
-                              f"{DEFAULT_BASE_URL} (got {base_url!r})")  # fmt: skip
+            raise ConfigError(
+                "TELEGRAM_BASE_URL",
+                f"must be an http(s) URL such as {DEFAULT_BASE_URL} (got {base_url!r})",
+            )
         send_rate = _number(get("SEND_RATE_LIMIT"), "SEND_RATE_LIMIT", TELEGRAM_MAX_RATE, 0)
         broadcast_rate = _number(get("BROADCAST_RATE"), "BROADCAST_RATE", 25.0, 0.1)
         if send_rate and broadcast_rate > send_rate:
-            raise ConfigError("BROADCAST_RATE", f"is {broadcast_rate:g} messages/s but "
-                              f"SEND_RATE_LIMIT is {send_rate:g}; a broadcast must leave room "
-                              "for answers: lower BROADCAST_RATE (default 25) or raise "
-                              "SEND_RATE_LIMIT (Telegram allows about 30)")  # fmt: skip
+            raise ConfigError(
+                "BROADCAST_RATE",
+                f"is {broadcast_rate:g} messages/s but "
+                f"SEND_RATE_LIMIT is {send_rate:g}; a broadcast must leave room "
+                "for answers: lower BROADCAST_RATE (default 25) or raise "
+                "SEND_RATE_LIMIT (Telegram allows about 30)",
+            )
         if send_rate > TELEGRAM_MAX_RATE:
-            raise ConfigError("SEND_RATE_LIMIT", f"is {send_rate:g}, above the {TELEGRAM_MAX_RATE:g} "
-                              "messages/s Telegram allows; use 30 or less (0 lifts the limit "
-                              "for a local Bot API server)")  # fmt: skip
+            raise ConfigError(
+                "SEND_RATE_LIMIT",
+                f"is {send_rate:g}, above the {TELEGRAM_MAX_RATE:g} "
+                "messages/s Telegram allows; use 30 or less (0 lifts the limit "
+                "for a local Bot API server)",
+            )
         webhook_url = get("WEBHOOK_URL")
         if webhook_url is not None and not webhook_url.startswith("https://"):
-            raise ConfigError("WEBHOOK_URL", "Telegram only delivers webhooks to https:// URLs "
-                              f"(got {webhook_url!r})")  # fmt: skip
+            raise ConfigError(
+                "WEBHOOK_URL",
+                f"Telegram only delivers webhooks to https:// URLs (got {webhook_url!r})",
+            )
         secret = get("WEBHOOK_SECRET")
         if secret is not None and not _SECRET.match(secret):
-            raise ConfigError("WEBHOOK_SECRET", "use 1-256 characters from A-Z, a-z, 0-9, _ "
-                              "and - (Telegram's rule for secret_token)")  # fmt: skip
+            raise ConfigError(
+                "WEBHOOK_SECRET",
+                "use 1-256 characters from A-Z, a-z, 0-9, _ "
+                "and - (Telegram's rule for secret_token)",
+            )
         port = int(_number(get("PORT"), "PORT", 8443, 1))
         if not 1 <= port <= 65535:
             raise ConfigError("PORT", f"must be between 1 and 65535 (got {port})")
@@ -115,7 +132,7 @@ class Settings:
             broadcast_rate=broadcast_rate,
             webhook_url=webhook_url,
             webhook_secret=secret,
-            listen=get("LISTEN") or "0.0.0.0",  # noqa: S104
+            listen=get("LISTEN") or "0.0.0.0",
             port=port,
             log_level=log_level,
             knowledge_dir=Path(knowledge) if knowledge else None,
@@ -130,12 +147,18 @@ class Settings:
 
     def require_webhook(self) -> tuple[str, str]:
         if not self.webhook_url:
-            raise ConfigError("WEBHOOK_URL", "is required for `ukm-bot run --webhook`: the "
-                              "public https:// address Telegram should post updates to")  # fmt: skip
+            raise ConfigError(
+                "WEBHOOK_URL",
+                "is required for `ukm-bot run --webhook`: the "
+                "public https:// address Telegram should post updates to",
+            )
         if not self.webhook_secret:
-            raise ConfigError("WEBHOOK_SECRET", "is required for `ukm-bot run --webhook`, so "
-                              "the bot can refuse requests that do not come from Telegram; "
-                              "choose a random string of letters, digits, _ and -")  # fmt: skip
+            raise ConfigError(
+                "WEBHOOK_SECRET",
+                "is required for `ukm-bot run --webhook`, so "
+                "the bot can refuse requests that do not come from Telegram; "
+                "choose a random string of letters, digits, _ and -",
+            )
         return self.webhook_url, self.webhook_secret
 
     def is_staff(self, user_id: int | None) -> bool:
@@ -163,9 +186,12 @@ def _ids(raw: str | None, name: str) -> frozenset[int]:
         if not part:
             continue
         if not re.fullmatch(r"\d{1,15}", part):
-            raise ConfigError(name, f"must be comma-separated numeric Telegram user ids, e.g. "
-                              f"12345678,87654321 (got {part!r}); a user can learn their id "
-                              "from @userinfobot")  # fmt: skip
+            raise ConfigError(
+                name,
+                f"must be comma-separated numeric Telegram user ids, e.g. "
+                f"12345678,87654321 (got {part!r}); a user can learn their id "
+                "from @userinfobot",
+            )
         ids.add(int(part))
     return frozenset(ids)
 
@@ -174,6 +200,9 @@ def _chat_id(raw: str | None) -> int | None:
     if raw is None:
         return None
     if not re.fullmatch(r"-?\d{1,20}", raw):
-        raise ConfigError("STAFF_CHAT_ID", "must be a numeric chat id; a group's id is negative, "
-                          f"e.g. -1001234567890 (got {raw!r})")  # fmt: skip
+        raise ConfigError(
+            "STAFF_CHAT_ID",
+            "must be a numeric chat id; a group's id is negative, "
+            f"e.g. -1001234567890 (got {raw!r})",
+        )
     return int(raw)

@@ -68,12 +68,18 @@ def load_items(path: Path) -> list[EvalItem]:
         try:
             raw = json.loads(line)
             items.append(
-                EvalItem(str(raw["id"]), str(raw["q"]), str(raw.get("style", "")),
-                         tuple(raw.get("expect", [])), str(raw.get("lang", "id")))  # fmt: skip
+                EvalItem(
+                    str(raw["id"]),
+                    str(raw["q"]),
+                    str(raw.get("style", "")),
+                    tuple(raw.get("expect", [])),
+                    str(raw.get("lang", "id")),
+                )
             )
         except (json.JSONDecodeError, KeyError, TypeError) as err:
             raise EvalFileError(
-                f"{path}, line {number}: expected a JSON object with 'id', 'q' and 'expect' ({err})"
+                f"{path}, line {number}: expected a JSON object with 'id', 'q' and 'expect' "
+                f"({err})"
             ) from err
     return items
 
@@ -98,8 +104,11 @@ def facts_for(eval_file: Path) -> Path:
     return beside if beside.is_file() else BUNDLED_FACTS
 
 
-def grade(items: Sequence[EvalItem], results: Sequence[tuple[str, str, str | None]],
-          patterns: dict[str, list[re.Pattern[str]]]) -> EvalReport:  # fmt: skip
+def grade(
+    items: Sequence[EvalItem],
+    results: Sequence[tuple[str, str, str | None]],
+    patterns: dict[str, list[re.Pattern[str]]],
+) -> EvalReport:
     """`results` holds (status, plain answer text, entry id) per item, in order."""
     totals: Counter[str] = Counter()
     styles: dict[str, Counter[str]] = defaultdict(Counter)
@@ -137,6 +146,9 @@ def grade(items: Sequence[EvalItem], results: Sequence[tuple[str, str, str | Non
     )
 
 
-def evaluate(items: Sequence[EvalItem], ask: Callable[[str], tuple[str, str, str | None]],
-             patterns: dict[str, list[re.Pattern[str]]]) -> EvalReport:  # fmt: skip
+def evaluate(
+    items: Sequence[EvalItem],
+    ask: Callable[[str], tuple[str, str, str | None]],
+    patterns: dict[str, list[re.Pattern[str]]],
+) -> EvalReport:
     return grade(items, [ask(item.q) for item in items], patterns)

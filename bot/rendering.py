@@ -98,10 +98,11 @@ class Renderer:
             undefined=jinja2.StrictUndefined,
             trim_blocks=True,
             lstrip_blocks=True,
+            auto_reload=False,  # templates ship with the package; no stat() per reply
         )
 
-    def render(self, name: str, lang: Lang, **context: Any) -> str:
-        template = self.env.get_template(f"{lang}/{name}.j2")
+    def render(self, template_name: str, lang: Lang, **context: Any) -> str:
+        template = self.env.get_template(f"{lang}/{template_name}.j2")
         base = {
             "lang": lang,
             "source": self.kb.source,
@@ -171,7 +172,13 @@ class Renderer:
         back = (Button(self.render("button_back", lang), "topics"),)
         return Reply(self.render("topic", lang, topic=topic, entries=entries), (*rows, back))
 
-    def entry_buttons(self, entries: Sequence[Entry], lang: Lang) -> tuple[tuple[Button, ...], ...]:
+    def welcome_buttons(self, lang: Lang) -> tuple[tuple[Button, ...], ...]:
+        subscribe = (Button(self.render("button_subscribe", lang), "subscribe"),)
+        return (*self.topic_buttons(lang), subscribe)
+
+    def entry_buttons(
+        self, entries: Sequence[Entry], lang: Lang
+    ) -> tuple[tuple[Button, ...], ...]:
         return tuple((Button(e.label(lang), "entry", e.id),) for e in entries)
 
     def topic_buttons(self, lang: Lang) -> tuple[tuple[Button, ...], ...]:

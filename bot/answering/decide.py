@@ -46,6 +46,7 @@ class Thresholds:
     # Suggestions are the entries within this distance of the best one.
     spread: float = 0.12
 
+
 _YEAR_IN_TEXT = re.compile(r"\b(?:19|20)\d\d\b")
 
 
@@ -73,8 +74,12 @@ class Decision:
 class Answerer:
     """The answering core: pure, synchronous, built once per knowledge base."""
 
-    def __init__(self, kb: KnowledgeBase, scoring: Scoring | None = None,
-                 thresholds: Thresholds | None = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        kb: KnowledgeBase,
+        scoring: Scoring | None = None,
+        thresholds: Thresholds | None = None,
+    ) -> None:
         self.kb = kb
         self.thresholds = thresholds or Thresholds()
         indonesian = [q for e in kb.entries for q in (*e.questions["id"], e.answer["id"])]
@@ -95,8 +100,9 @@ class Answerer:
         return self.index.rank(self.normalizer.normalize(text), limit)
 
 
-def decide(query: Query, answerer: Answerer, ranked: Sequence[Match],
-           thresholds: Thresholds | None = None) -> Decision:  # fmt: skip
+def decide(
+    query: Query, answerer: Answerer, ranked: Sequence[Match], thresholds: Thresholds | None = None
+) -> Decision:
     """The decision for a normalised question, given the ranking of entries for it."""
     limits = thresholds or answerer.thresholds
     if query.smalltalk is not None:
@@ -111,10 +117,17 @@ def decide(query: Query, answerer: Answerer, ranked: Sequence[Match],
         return Decision("fallback", query, "no_match")
     answers = [m for m in matches if not m.entry.gap]
     gaps = [m for m in matches if m.entry.gap]
-    if gaps and gaps[0].score >= limits.gap:
-        if not answers or gaps[0].score >= answers[0].score - limits.gap_margin:
-            gap = gaps[0]
+    gap = gaps[0] if gaps else None
+    if (
+        gap is not None
+        and gap.score >= limits.gap
+        and (not answers or gap.score >= answers[0].score - limits.gap_margin)
+    ):
+        # The entry's own explanation only when the question names its subject (a price,
+        # the MTQ's winner); a question that merely shares a word gets the general reply.
+        if set(query.tokens) & answerer.index.subject(gap.entry):
             return Decision("fallback", query, "gap", gap.entry, gap.score, matches=matches)
+        return Decision("fallback", query, "no_match", matches=matches)
     if not answers:
         return Decision("fallback", query, "no_match", matches=matches)
     top = answers[0]
@@ -123,12 +136,28 @@ def decide(query: Query, answerer: Answerer, ranked: Sequence[Match],
     margin = top.score - rivals[0].score if rivals else top.score
     if top.score >= limits.answer and margin >= limits.margin:
         reason = "match" if not rivals or answers[1] is rivals[0] else "related"
-        return Decision("answer", query, reason, top.entry, top.score,
-                        related=_related(answerer, top.entry), matches=matches)  # fmt: skip
+        return Decision(
+            "answer",
+            query,
+            reason,
+            top.entry,
+            top.score,
+            related=_related(answerer, top.entry),
+            matches=matches,
+        )
     if top.score >= limits.clarify:
-        close = [m.entry for m in matches if not m.entry.gap and top.score - m.score <= limits.spread]
-        return Decision("clarify", query, "unclear", None, top.score,
-                        suggestions=tuple(close[:MAX_SUGGESTIONS]), matches=matches)  # fmt: skip
+        close = [
+            m.entry for m in matches if not m.entry.gap and top.score - m.score <= limits.spread
+        ]
+        return Decision(
+            "clarify",
+            query,
+            "unclear",
+            None,
+            top.score,
+            suggestions=tuple(close[:MAX_SUGGESTIONS]),
+            matches=matches,
+        )
     return Decision("fallback", query, "no_match", matches=matches)
 
 

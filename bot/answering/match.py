@@ -12,6 +12,9 @@ from rapidfuzz import fuzz
 from bot.answering.model import Entry
 from bot.answering.normalize import Normalizer, Query
 
+CANDIDATES = 64  # entries fully scored per question, at most
+COMMON_POSTINGS = 2000  # a word in more phrasings than this does not select candidates
+
 
 @dataclass(frozen=True, slots=True)
 class Scoring:
@@ -49,7 +52,7 @@ class Scoring:
     attribute_penalty: float = 0.85
     # A "not in the report" entry whose own distinctive words (those no answering entry
     # uses) are absent from the question is matching only on shared topic words.
-    gap_unasked_penalty: float = 1.0
+    gap_unasked_penalty: float = 0.85
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,8 +74,9 @@ class _Variant:
 class Index:
     """Every phrasing of every entry, tokenised once, with word weights (IDF)."""
 
-    def __init__(self, entries: Sequence[Entry], normalizer: Normalizer,
-                 scoring: Scoring | None = None) -> None:  # fmt: skip
+    def __init__(
+        self, entries: Sequence[Entry], normalizer: Normalizer, scoring: Scoring | None = None
+    ) -> None:
         self.entries = tuple(entries)
         self.normalizer = normalizer
         self.scoring = scoring or Scoring()
@@ -101,15 +105,23 @@ class Index:
         self._ordinary = self.scoring.ordinary_weight * top
         self._unknown = self.scoring.unknown_weight * top
         self.entry_vocab = [frozenset(v) for v in vocab]
+        self.keyword_vocab = [
+            frozenset(t for k in e.keywords for t in normalizer.tokens(k)) for e in self.entries
+        ]
         self.answer_vocab = [a - v for a, v in zip(answer_vocab, self.entry_vocab, strict=True)]
         self.entry_qwords = [v & qwords for v in self.entry_vocab]
         # Concepts (lexicon canonical words) that only "not in the report" entries use.
         concepts = frozenset(normalizer.lexicon.synonyms.values())
-        answerable = set().union(*(v for e, v in zip(self.entries, vocab, strict=True) if not e.gap))
+        answerable = set().union(
+            *(v for e, v in zip(self.entries, vocab, strict=True) if not e.gap)
+        )
         gap_words = set().union(*(v for e, v in zip(self.entries, vocab, strict=True) if e.gap))
         # Plus concepts the lexicon knows but no entry uses at all ("cuaca", "walikota"):
         # the resident is asking about something else entirely.
-        unused = concepts - answerable - gap_words - normalizer.lexicon.canonical_question_words
+        said = set().union(*answer_vocab)
+        unused = (
+            concepts - answerable - gap_words - said - normalizer.lexicon.canonical_question_words
+        )
         self.gap_concepts = frozenset(((gap_words - answerable) & concepts) | unused)
         self.distinctive = [
             frozenset(v - answerable - qwords) if e.gap else frozenset()
@@ -128,6 +140,9 @@ class Index:
                 self.variants.append(_Variant(i, text, tokens, joined, self._weight(tokens)))
                 for t in tokens:
                     self.postings[t].append(index)
+        self._owner = [v.entry_index for v in self.variants]
+        self._common_postings = max(COMMON_POSTINGS, len(self.variants) // 50)
+        self._norm = [v.weight ** (self.scoring.alpha - 1) for v in self.variants]
 
     def weight(self, token: str) -> float:
         known = self.idf.get(token)
@@ -152,6 +167,12 @@ class Index:
     def vocabulary(self, entry: Entry) -> frozenset[str]:
         return self.entry_vocab[self._position[entry.id]]
 
+    def subject(self, entry: Entry) -> frozenset[str]:
+        """Words that name what a "not in the report" entry is about: its keywords, and
+        its own words no answering entry uses (ordinary words like "menang" excluded)."""
+        i = self._position[entry.id]
+        return self.keyword_vocab[i] | (self.distinctive[i] - self._common)
+
     def rank(self, query: Query, limit: int = 5) -> list[Match]:
         """Entries ordered by score; only entries sharing a word with the question."""
         q = frozenset(query.tokens)
@@ -159,19 +180,41 @@ class Index:
             return []
         s = self.scoring
         q_weight = self._question_weight(q)
+        # Shared weight per phrasing, accumulated through the postings: each question word
+        # visits only the phrasings that contain it.
+        # In a large knowledge base a word like "apa" sits in most phrasings: it cannot pick
+        # candidates, so it is only added to phrasings that a rarer word already found.
+        known = [t for t in q if t in self.idf]
+        rare = [t for t in known if len(self.postings[t]) <= self._common_postings]
+        frequent = [t for t in known if t not in rare] if rare else []
+        shared: dict[int, float] = defaultdict(float)
+        for t in rare or known:
+            w = self.idf[t]
+            for vi in self.postings[t]:
+                shared[vi] += w
+        for t in frequent:
+            w = self.idf[t]
+            for vi in shared:
+                if t in self.variants[vi].tokens:
+                    shared[vi] += w
+        # (shared / q)^a * (shared / v)^(1-a) == shared * v^(a-1) / q^a: the per-phrasing
+        # factor v^(a-1) is precomputed, so ranking phrasings is one multiplication each.
         best: dict[int, tuple[float, int]] = {}
-        seen: set[int] = set()
-        for t in q:
-            for vi in self.postings.get(t, ()):
-                if vi in seen:
-                    continue
-                seen.add(vi)
-                variant = self.variants[vi]
-                shared = self._weight(q & variant.tokens)
-                score = (shared / q_weight) ** s.alpha * (shared / variant.weight) ** (1 - s.alpha)
-                current = best.get(variant.entry_index)
-                if current is None or score > current[0]:
-                    best[variant.entry_index] = (score, vi)
+        owner = self._owner
+        norm = self._norm
+        for vi, weight in shared.items():
+            score = weight * norm[vi]
+            ei = owner[vi]
+            current = best.get(ei)
+            if current is None or score > current[0]:
+                best[ei] = (score, vi)
+        q_norm = q_weight**s.alpha
+        if len(best) > CANDIDATES:
+            # A large knowledge base: only the best phrasings' entries get the costlier
+            # coverage and rapidfuzz signals (the blend cannot lift an entry from beyond
+            # this far down the phrasing ranking to the top).
+            keep = sorted(best, key=lambda ei: best[ei][0], reverse=True)[:CANDIDATES]
+            best = {ei: best[ei] for ei in keep}
         joined = " ".join(sorted(q))
         asked = q & self._qwords
         beyond_report = bool(q & self.gap_concepts)
@@ -183,7 +226,7 @@ class Index:
             variant = self.variants[vi]
             ratio = fuzz.token_sort_ratio(joined, variant.joined) / 100
             score = (
-                s.variant_weight * v_score
+                s.variant_weight * v_score / q_norm
                 + s.coverage_weight * min(1.0, covered / q_weight)
                 + s.fuzz_weight * ratio
             )

@@ -26,26 +26,69 @@ _TOKEN_OR_BREAK = re.compile(r"[^\W_]+(?:'[^\W_]+)?|[,.;:!?()\n]")
 BREAK = "|"  # a clause boundary: phrases and negations never cross one
 NEGATION = "!"  # stands for "selain", "besides", ... while mapping
 _LETTER_DIGIT = re.compile(r"(?<=[^\W\d_])(?=\d)|(?<=\d)(?=[^\W\d_])")
-_REPEATS = re.compile(r"(.)\1{2,}")
+_REPEATS = re.compile(r"([^\W\d_])\1{2,}")  # letters only: 15000 stays 15000
 _YEAR = re.compile(r"^(19|20)\d\d$")
 _THOUSAND_WORDS = frozenset({"ribu", "rb", "rbu", "thousand", "k"})
 
 # Indonesian affixes (and English inflections), stripped only when what remains is a
 # word the bot knows.
-_SUFFIXES = ("nya", "lah", "kah", "pun", "ku", "mu", "kan", "an", "in", "i", "s", "es", "ed", "ing", "'s")
+_SUFFIXES = (
+    "nya",
+    "lah",
+    "kah",
+    "pun",
+    "ku",
+    "mu",
+    "kan",
+    "an",
+    "in",
+    "i",
+    "s",
+    "es",
+    "ed",
+    "ing",
+    "'s",
+)
 _PREFIXES = (
-    "meng", "meny", "peng", "mem", "men", "pem", "pen", "per", "ber", "ter", "nge",
-    "me", "pe", "be", "di", "ke", "se", "ng", "ny",
-)  # fmt: skip
+    "meng",
+    "meny",
+    "peng",
+    "peny",
+    "mem",
+    "men",
+    "pem",
+    "pen",
+    "per",
+    "ber",
+    "ter",
+    "nge",
+    "me",
+    "pe",
+    "be",
+    "di",
+    "ke",
+    "se",
+    "ng",
+    "ny",
+)
 
 # Indonesian nasal prefixes swallow the first letter of the root (meN- + tulis -> menulis,
 # ngembangin -> kembang): after stripping one, try the letters it may have replaced.
 _NASAL = {
-    "meng": ("k", ""), "peng": ("k", ""), "nge": ("",), "ng": ("k", ""), "meny": ("s", "c"),
-    "peny": ("s", "c"), "ny": ("s", "c"), "mem": ("p", ""), "pem": ("p", ""), "men": ("t", ""),
-    "pen": ("t", ""), "me": ("",), "pe": ("",),
-}  # fmt: skip
-_PREFIXES = (*_PREFIXES, "peny")
+    "meng": ("k", ""),
+    "peng": ("k", ""),
+    "nge": ("",),
+    "ng": ("k", ""),
+    "meny": ("s", "c"),
+    "peny": ("s", "c"),
+    "ny": ("s", "c"),
+    "mem": ("p", ""),
+    "pem": ("p", ""),
+    "men": ("t", ""),
+    "pen": ("t", ""),
+    "me": ("",),
+    "pe": ("",),
+}
 
 # Smalltalk kinds in order of precedence when a message mixes them ("halo, makasih").
 SMALLTALK_PRECEDENCE = ("identity", "thanks", "bye", "greeting", "ack")
@@ -62,6 +105,8 @@ class Query:
     years: tuple[int, ...] = ()
     unknown: tuple[str, ...] = ()  # content words the bot does not know
 
+    asks: bool = False  # a question mark or a question word: it looks like a question
+
     @property
     def is_empty(self) -> bool:
         return not self.tokens and self.smalltalk is None
@@ -75,8 +120,12 @@ class Normalizer:
     bot actually knows, so it never "corrects" a word into something unrelated.
     """
 
-    def __init__(self, lexicon: Lexicon, indonesian_words: Iterable[str] = (),
-                 english_words: Iterable[str] = ()) -> None:  # fmt: skip
+    def __init__(
+        self,
+        lexicon: Lexicon,
+        indonesian_words: Iterable[str] = (),
+        english_words: Iterable[str] = (),
+    ) -> None:
         self.lexicon = lexicon
         phrases: dict[tuple[str, ...], str] = {}
         phrases.update(lexicon.synonyms)
@@ -95,7 +144,8 @@ class Normalizer:
         indonesian = set(_words(indonesian_words))
         english = set(_words(english_words)) | set(lexicon.english)
         indonesian |= {
-            short for short, long in lexicon.abbreviations.items()
+            short
+            for short, long in lexicon.abbreviations.items()
             if not all(w in lexicon.english for w in long)  # "what's" is English
         } | lexicon.fillers
         indonesian |= {w for w in lexicon.stopwords if w not in lexicon.english}
@@ -120,7 +170,9 @@ class Normalizer:
         self._phrase_pairs = frozenset(p[:2] for p in phrases if len(p) >= 2)
         # Typo fixes aim only at words that are not names (see exact_concepts), and for
         # an English question only at English words: "stays" is not a typo of "stats".
-        names = {w for surface, c in phrases.items() if c in lexicon.exact_concepts for w in surface}
+        names = {
+            w for surface, c in phrases.items() if c in lexicon.exact_concepts for w in surface
+        }
         targets = {w for w in known if len(w) >= 4 and not w.isdigit()} - names
         self._targets: dict[Lang, list[str]] = {
             "id": sorted(targets - self._english_only),
@@ -170,6 +222,7 @@ class Normalizer:
             smalltalk=smalltalk,
             years=years,
             unknown=tuple(unknown),
+            asks="?" in text or any(t in self._question_words for t in tokens),
         )
 
     def tokens(self, text: str) -> tuple[str, ...]:
@@ -259,13 +312,14 @@ class Normalizer:
         return max(candidates, key=len) if candidates else None
 
     def _split(self, word: str) -> tuple[str, ...] | None:
-        """"jumlahukm" -> ("jumlah", "ukm"): two known words typed without a space."""
+        """Split "jumlahukm" into ("jumlah", "ukm"): known words typed without a space."""
         best: tuple[str, str] | None = None
         for i in range(2, len(word) - 1):
             left, right = word[:i], word[i:]
-            if self._splittable(left) and self._splittable(right):
-                if best is None or min(len(left), len(right)) > min(map(len, best)):
-                    best = (left, right)
+            if not (self._splittable(left) and self._splittable(right)):
+                continue
+            if best is None or min(len(left), len(right)) > min(map(len, best)):
+                best = (left, right)
         return best
 
     def _splittable(self, part: str) -> bool:
@@ -287,7 +341,9 @@ class Normalizer:
         best = [h[0] for h in hits if h[1] == best_distance]
         # Prefer a word that completes a phrase with the previous word, then one that
         # starts like the typo does, then the longest (more specific).
-        best.sort(key=lambda w: ((previous, w) not in self._phrase_pairs, w[0] != word[0], -len(w), w))
+        best.sort(
+            key=lambda w: ((previous, w) not in self._phrase_pairs, w[0] != word[0], -len(w), w)
+        )
         candidate = best[0]
         if best_distance == 2 and (candidate[0] != word[0] or len(candidate) < 6):
             return None
@@ -341,7 +397,10 @@ class Normalizer:
                     i += size
                     break
             else:
-                if words[i] in (self.lexicon.fillers | self.lexicon.stopwords) or words[i] == BREAK:
+                if (
+                    words[i] in (self.lexicon.fillers | self.lexicon.stopwords)
+                    or words[i] == BREAK
+                ):
                     i += 1
                     continue
                 return None

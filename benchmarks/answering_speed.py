@@ -1,0 +1,151 @@
+"""Speed of the answering core: normalise + match + decide + render, in one process.
+
+    python benchmarks/answering_speed.py [--entries 10000] [--seconds 3]
+
+Prints, on this machine and in this run:
+  * questions per second on the shipped knowledge base (target: at least 2,000), over
+    the questions of tests/data/*.jsonl, after one warm-up pass;
+  * the median and 95th-percentile time per question on a synthetic knowledge base of
+    --entries entries (target: median under 10 ms), generated here from random words
+    with ten phrasings each, queried with perturbed phrasings;
+  * a same-run baseline: rapidfuzz's plain `process.extractOne` (WRatio) over the same
+    phrasings, so a slow machine shows up as a slow baseline rather than a failure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+import string
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from rapidfuzz import fuzz, process  # noqa: E402
+
+from bot.answering import Entry, KnowledgeBase  # noqa: E402
+from bot.assistant import Assistant  # noqa: E402
+from bot.knowledge import default_knowledge_dir, load_knowledge  # noqa: E402
+
+
+def shipped_questions() -> list[str]:
+    questions = []
+    for path in sorted((ROOT / "tests" / "data").glob("*.jsonl")):
+        questions += [json.loads(line)["q"] for line in path.read_text().splitlines() if line]
+    return questions
+
+
+def questions_per_second(assistant: Assistant, questions: list[str], seconds: float) -> float:
+    for q in questions:
+        assistant.ask(q)
+    done, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        for q in questions:
+            assistant.ask(q)
+        done += len(questions)
+    return done / (time.perf_counter() - start)
+
+
+def synthetic_kb(base: KnowledgeBase, n: int, rng: random.Random) -> KnowledgeBase:
+    vocabulary = [
+        "".join(rng.choices(string.ascii_lowercase, k=rng.randint(4, 9)))
+        for _ in range(max(2000, n * 2))
+    ]
+    common = ["apa", "berapa", "siapa", "di mana", "bagaimana", "ukm", "tangsel", "pelatihan"]
+    entries = []
+    for i in range(n):
+        topic_words = rng.sample(vocabulary, 4)
+
+        def phrase(topic_words: list[str] = topic_words) -> str:
+            words = rng.sample(topic_words, rng.randint(2, 4)) + rng.sample(common, 2)
+            rng.shuffle(words)
+            return " ".join(words)
+
+        entries.append(
+            Entry(
+                id=f"syn-{i}",
+                topic="data",
+                questions={
+                    "id": tuple(phrase() for _ in range(8)),
+                    "en": tuple(phrase() for _ in range(2)),
+                },
+                answer={"id": f"Jawaban {i}.", "en": f"Answer {i}."},
+                keywords=(topic_words[0],),
+            )
+        )
+    return KnowledgeBase(tuple(entries), base.topics, base.lexicon, base.source, base.facts)
+
+
+def perturb(text: str, rng: random.Random) -> str:
+    words = text.split()
+    if len(words) > 2 and rng.random() < 0.5:
+        words.pop(rng.randrange(len(words)))
+    i = rng.randrange(len(words))
+    if len(words[i]) > 5:  # one typo
+        w = words[i]
+        j = rng.randrange(1, len(w) - 1)
+        words[i] = w[:j] + w[j + 1] + w[j] + w[j + 2 :]
+    return " ".join(words)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--entries", type=int, default=10_000)
+    parser.add_argument("--seconds", type=float, default=3.0)
+    parser.add_argument("--queries", type=int, default=400)
+    args = parser.parse_args()
+    rng = random.Random(7)
+
+    kb = load_knowledge(default_knowledge_dir())
+    assistant = Assistant(kb)
+    questions = shipped_questions()
+    qps = questions_per_second(assistant, questions, args.seconds)
+    variants = [v for e in kb.entries for v in e.variants()]
+    start = time.perf_counter()
+    for q in questions:
+        process.extractOne(q, variants, scorer=fuzz.WRatio)
+    baseline = len(questions) / (time.perf_counter() - start)
+    print(f"shipped knowledge base: {len(kb.entries)} entries, {len(variants)} phrasings")
+    print(f"  normalise+match+decide+render: {qps:,.0f} questions/s (target >= 2,000)")
+    print(f"  baseline, plain rapidfuzz WRatio extractOne: {baseline:,.0f} questions/s")
+
+    t0 = time.perf_counter()
+    big = synthetic_kb(kb, args.entries, rng)
+    big_assistant = Assistant(big)
+    built = time.perf_counter() - t0
+    all_variants = [v for e in big.entries for v in e.variants()]
+    queries = [perturb(rng.choice(all_variants), rng) for _ in range(args.queries)]
+    for q in queries[:20]:
+        big_assistant.ask(q)
+    times = []
+    for q in queries:
+        start = time.perf_counter()
+        big_assistant.ask(q)
+        times.append((time.perf_counter() - start) * 1000)
+    base_times = []
+    for q in queries[:50]:
+        start = time.perf_counter()
+        process.extractOne(q, all_variants, scorer=fuzz.WRatio)
+        base_times.append((time.perf_counter() - start) * 1000)
+    times.sort()
+    print(
+        f"synthetic knowledge base: {len(big.entries):,} entries, {len(all_variants):,} "
+        f"phrasings (built in {built:.1f} s)"
+    )
+    print(
+        f"  per question: median {statistics.median(times):.2f} ms, p95 "
+        f"{times[int(len(times) * 0.95)]:.2f} ms (target: median < 10 ms)"
+    )
+    print(
+        f"  baseline, plain rapidfuzz WRatio extractOne: median "
+        f"{statistics.median(base_times):.2f} ms"
+    )
+
+
+if __name__ == "__main__":
+    main()

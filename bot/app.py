@@ -1,0 +1,242 @@
+"""The one place that builds the Telegram Application and wires every handler, in order."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from telegram import (
+    BotCommand,
+    BotCommandScopeAllGroupChats,
+    BotCommandScopeAllPrivateChats,
+    LinkPreviewOptions,
+    Update,
+)
+from telegram.constants import ParseMode
+from telegram.ext import (
+    AIORateLimiter,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    Defaults,
+    MessageHandler,
+    filters,
+)
+
+from bot.assistant import Assistant
+from bot.config import Settings
+from bot.context import BotApplication, BotContext, BotData, ChatData, Services, UserData
+from bot.handlers import errors, groups, questions, start
+from bot.knowledge import KnowledgeInvalid, default_knowledge_dir, ensure_knowledge
+from bot.logs import configure_logging
+from bot.ordering import PerChatUpdateProcessor
+from bot.storage import Storage
+from bot.telegram_request import ResilientPollingRequest
+
+log = logging.getLogger(__name__)
+
+GROUP_MESSAGES_PER_MINUTE = 20  # Telegram's limit for one group
+MAX_RETRIES = 3  # RetryAfter is waited out and retried this many times per request
+
+
+def build_application(settings: Settings, storage: Storage | None = None) -> BotApplication:
+    """Everything the running bot needs; tests build it exactly as production does."""
+    token = settings.require_token()
+    storage = storage or Storage(settings.database_path)
+    directory = settings.knowledge_dir or default_knowledge_dir()
+    status = ensure_knowledge(storage.db, directory)  # raises KnowledgeInvalid with no fallback
+    services = Services(
+        settings=settings,
+        storage=storage,
+        assistant=Assistant(status.kb, contact=settings.office_contact),
+        knowledge_problems=[str(p) for p in status.problems if p.severity == "error"],
+    )
+    base_url = settings.telegram_base_url.rstrip("/")
+    file_url = base_url[: -len("/bot")] + "/file/bot" if base_url.endswith("/bot") else base_url
+    # A limit of 0 lifts the overall pace (a local Bot API server that enforces its own);
+    # groups always keep Telegram's 20 messages a minute.
+    overall = settings.send_rate_limit or None
+    application = (
+        ApplicationBuilder()
+        .token(token)
+        .base_url(base_url)
+        .base_file_url(file_url)
+        .context_types(
+            ContextTypes(
+                context=BotContext, bot_data=BotData, chat_data=ChatData, user_data=UserData
+            )
+        )
+        .defaults(
+            Defaults(
+                parse_mode=ParseMode.HTML,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
+        )
+        .rate_limiter(
+            AIORateLimiter(
+                overall_max_rate=overall or 0,
+                overall_time_period=1,
+                group_max_rate=GROUP_MESSAGES_PER_MINUTE,
+                group_time_period=60,
+                max_retries=MAX_RETRIES,
+            )
+        )
+        .get_updates_request(ResilientPollingRequest(connection_pool_size=2))
+        .concurrent_updates(PerChatUpdateProcessor(256))
+        .post_init(on_startup)
+        .post_shutdown(on_shutdown)
+        .build()
+    )
+    application.bot_data.services = services
+    register_handlers(application)
+    return application
+
+
+def register_handlers(app: BotApplication) -> None:
+    """Handlers in the order PTB tries them (the first match in a group wins)."""
+    private = filters.ChatType.PRIVATE
+    groups_ = filters.ChatType.GROUPS
+    new = filters.UpdateType.MESSAGE
+    edited = filters.UpdateType.EDITED_MESSAGE
+
+    # 1. Service messages first: a group turning into a supergroup keeps its settings.
+    app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, groups.follow_migration))
+
+    # 2. Commands. CommandHandler ignores /cmd@otherbot on its own.
+    app.add_handler(CommandHandler("start", start.welcome))
+    app.add_handler(CommandHandler(["bantuan", "help"], start.show_help))
+    app.add_handler(CommandHandler(["topik", "topics"], start.show_topics))
+    app.add_handler(CommandHandler("tanya", questions_in_any_chat, filters=new))
+    app.add_handler(CommandHandler("otomatis", groups.set_automatic))
+
+    # 3. Button taps (answers, topics, menus).
+    app.add_handler(CallbackQueryHandler(questions.press_button))
+
+    # 4. Private chats: edits, questions, unknown commands, anything that is not text.
+    app.add_handler(
+        MessageHandler(private & edited & filters.TEXT & ~filters.COMMAND, questions.answer_edited)
+    )
+    app.add_handler(
+        MessageHandler(private & new & filters.TEXT & ~filters.COMMAND, questions.answer_private)
+    )
+    app.add_handler(MessageHandler(private & new & filters.COMMAND, questions.unknown_command))
+    app.add_handler(
+        MessageHandler(
+            private & new & ~filters.TEXT & ~filters.StatusUpdate.ALL, questions.hint_to_type
+        )
+    )
+
+    # 5. Groups: edits of answered questions, addressed messages, then (if switched on)
+    #    automatic answers. Everything else in a group is left alone: no reply at all.
+    addressed = groups.AddressesBot()
+    app.add_handler(MessageHandler(groups_ & edited & filters.TEXT, questions.answer_edited))
+    app.add_handler(
+        MessageHandler(
+            groups_ & new & filters.TEXT & ~filters.COMMAND & addressed, groups.answer_addressed
+        )
+    )
+    app.add_handler(
+        MessageHandler(
+            groups_ & new & filters.TEXT & ~filters.COMMAND, groups.answer_automatically
+        )
+    )
+
+    # 6. Errors: logged with the update's context, the resident told once, staff alerted.
+    app.add_error_handler(errors.report_error)
+
+
+async def questions_in_any_chat(update: Update, context: BotContext) -> None:
+    await groups.ask_in_group(update, context)
+
+
+COMMANDS = {
+    "private": {
+        "id": [
+            ("start", "Mulai dan lihat topik"),
+            ("bantuan", "Cara bertanya"),
+            ("topik", "Daftar topik"),
+            ("langganan", "Terima pengumuman"),
+            ("berhenti", "Berhenti berlangganan"),
+            ("hapusdata", "Hapus data saya"),
+        ],
+        "en": [
+            ("start", "Start and see the topics"),
+            ("help", "How to ask"),
+            ("topics", "Topics"),
+            ("subscribe", "Get announcements"),
+            ("unsubscribe", "Stop announcements"),
+            ("hapusdata", "Erase my data"),
+        ],
+    },
+    "group": {
+        "id": [
+            ("tanya", "Tanya bot: /tanya pertanyaan"),
+            ("topik", "Daftar topik"),
+            ("bantuan", "Cara bertanya"),
+            ("otomatis", "Jawaban otomatis (admin)"),
+            ("langganan", "Grup menerima pengumuman (admin)"),
+            ("berhenti", "Grup berhenti berlangganan (admin)"),
+        ],
+        "en": [
+            ("tanya", "Ask the bot: /tanya question"),
+            ("topics", "Topics"),
+            ("help", "How to ask"),
+            ("otomatis", "Automatic answers (admins)"),
+            ("subscribe", "Group gets announcements (admins)"),
+            ("unsubscribe", "Group stops announcements (admins)"),
+        ],
+    },
+}
+
+
+async def on_startup(app: BotApplication) -> None:
+    services = app.bot_data.services
+    me = await app.bot.get_me()
+    services.bot_username = me.username or ""
+    services.bot_id = me.id
+    for scope, key in (
+        (BotCommandScopeAllPrivateChats(), "private"),
+        (BotCommandScopeAllGroupChats(), "group"),
+    ):
+        for lang, commands in COMMANDS[key].items():
+            await app.bot.set_my_commands(
+                [BotCommand(c, d) for c, d in commands],
+                scope=scope,
+                language_code=None if lang == "id" else lang,  # Indonesian is the default
+            )
+    for problem in services.knowledge_problems:
+        log.error("Knowledge files not used (serving the last good build): %s", problem)
+    log.info(
+        "Bot @%s is up; knowledge base version %s",
+        services.bot_username,
+        services.assistant.kb.version,
+    )
+
+
+async def on_shutdown(app: BotApplication) -> None:
+    app.bot_data.services.storage.close()
+
+
+def run_bot(settings: Settings, webhook: bool = False) -> None:
+    """`ukm-bot run`: polling, or PTB's webhook server behind WEBHOOK_URL."""
+    configure_logging(
+        settings.log_level, [settings.telegram_bot_token or "", settings.webhook_secret or ""]
+    )
+    try:
+        application = build_application(settings)
+    except KnowledgeInvalid as err:
+        raise SystemExit(f"Error: {err}") from err
+    if webhook:
+        url, secret = settings.require_webhook()
+        path = Path(url.split("://", 1)[1]).name or "telegram"
+        application.run_webhook(
+            listen=settings.listen,
+            port=settings.port,
+            url_path=path,
+            webhook_url=url,
+            secret_token=secret,
+            allowed_updates=Update.ALL_TYPES,
+        )
+    else:
+        application.run_polling(allowed_updates=Update.ALL_TYPES)

@@ -1,0 +1,60 @@
+"""Typed services for handlers: the knowledge, the storage and the settings, no dict-fishing."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+# PTB 22 warns whenever a RetryAfter is built unless this is set; the bot reads the
+# timedelta form on purpose (see retry_seconds), so opt in before any request is made.
+os.environ.setdefault("PTB_TIMEDELTA", "1")
+
+from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
+
+from bot.assistant import Assistant
+from bot.config import Settings
+from bot.storage import Storage
+
+if TYPE_CHECKING:
+    from bot.broadcast import Broadcaster
+    from bot.inbox import Inbox
+
+
+@dataclass
+class Services:
+    """What the bot works with; one instance per running Application."""
+
+    settings: Settings
+    storage: Storage
+    assistant: Assistant  # replaced as a whole by /muatulang, never edited in place
+    bot_username: str = ""
+    bot_id: int = 0
+    broadcaster: Broadcaster | None = None
+    inbox: Inbox | None = None
+    knowledge_problems: list[str] = field(default_factory=list)
+
+
+class BotData:
+    """Application.bot_data: holds the services (PTB builds it with no arguments)."""
+
+    services: Services
+
+
+class ChatData(dict[str, object]):
+    pass
+
+
+class UserData(dict[str, object]):
+    pass
+
+
+class BotContext(CallbackContext[ExtBot[Any], UserData, ChatData, BotData]):
+    """The context every handler receives."""
+
+    @property
+    def services(self) -> Services:
+        return self.bot_data.services
+
+
+BotApplication = Application[ExtBot[Any], BotContext, UserData, ChatData, BotData, JobQueue[Any]]

@@ -1,0 +1,73 @@
+"""The error handler: log with context, tell the resident once, tell staff in the background."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from telegram import Update
+from telegram.error import Forbidden, NetworkError, TelegramError
+
+from bot.context import BotContext
+from bot.handlers.common import language_of
+from bot.logs import redact
+
+log = logging.getLogger(__name__)
+
+STAFF_ALERT_EVERY = 60.0  # at most one alert per kind of error a minute: a group takes 20/min
+_last_alert: dict[str, float] = {}
+
+
+async def report_error(update: object, context: BotContext) -> None:
+    error = context.error
+    where = describe(update)
+    if isinstance(error, Forbidden):
+        # The resident blocked the bot: nothing to tell them, nothing broken.
+        log.info("Telegram refused a message (%s) for %s", error, where)
+        return
+    log.error("Error while handling %s", where, exc_info=error)
+    if isinstance(update, Update) and update.effective_chat is not None:
+        lang = language_of(update.effective_user)
+        text = context.services.assistant.renderer.render("error", lang)
+        try:
+            await context.bot.send_message(update.effective_chat.id, text)
+        except TelegramError as err:  # the apology itself failed: log, never loop
+            log.warning("Could not tell %s about the error: %s", where, err)
+    staff_chat = context.services.settings.staff_chat_id
+    kind = type(error).__name__
+    now = time.monotonic()
+    if (
+        staff_chat is not None
+        and now - _last_alert.get(kind, -STAFF_ALERT_EVERY) >= STAFF_ALERT_EVERY
+    ):
+        _last_alert[kind] = now
+        # In the background: the staff group is slow (20 messages a minute) and a resident's
+        # answer must never wait for it.
+        context.application.create_task(
+            alert_staff(context, staff_chat, kind, str(error), where), update=update
+        )
+
+
+async def alert_staff(
+    context: BotContext, chat_id: int, kind: str, message: str, where: str
+) -> None:
+    secrets = [context.services.settings.telegram_bot_token or ""]
+    text = context.services.assistant.renderer.render(
+        "staff_error", "id", kind=kind, message=redact(message, secrets)[:500], where=where
+    )
+    try:
+        await context.bot.send_message(chat_id, text)
+    except (TelegramError, NetworkError) as err:
+        log.warning("Could not alert the staff chat: %s", err)
+
+
+def describe(update: object) -> str:
+    """Which update, chat and user an error belongs to, for the log (no message text)."""
+    if not isinstance(update, Update):
+        return f"a {type(update).__name__}"
+    parts = [f"update {update.update_id}"]
+    if update.effective_chat is not None:
+        parts.append(f"chat {update.effective_chat.id} ({update.effective_chat.type})")
+    if update.effective_user is not None:
+        parts.append(f"user {update.effective_user.id}")
+    return ", ".join(parts)

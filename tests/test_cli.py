@@ -1,0 +1,145 @@
+"""The `ukm-bot` command line, as a newcomer and as other tools use it."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from bot.cli import main
+from bot.knowledge import default_knowledge_dir
+
+DATA = Path(__file__).parent / "data"
+JSON_KEYS = {"question", "status", "entry_id", "score", "lang", "answer", "suggestions"}
+
+
+@pytest.fixture
+def run(clean_env: Path):  # type: ignore[no-untyped-def]
+    runner = CliRunner()
+
+    def invoke(*args: str, input: str | None = None) -> tuple[int, str, str]:
+        result = runner.invoke(main, list(args), input=input, catch_exceptions=False)
+        return result.exit_code, result.stdout, result.stderr
+
+    return invoke
+
+
+def test_ask_prints_the_reply_a_resident_reads(run) -> None:  # type: ignore[no-untyped-def]
+    code, out, _ = run("ask", "brp jumlah ukm di tangsel?")
+    assert code == 0
+    assert "15.000" in out and "ANTARA" in out
+
+
+def test_ask_json_contract(run) -> None:  # type: ignore[no-untyped-def]
+    code, out, _ = run("ask", "--json", "kerupuk serpong diekspor ke mana?")
+    assert code == 0
+    result = json.loads(out)
+    assert set(result) >= JSON_KEYS
+    assert result["status"] == "answer" and result["entry_id"] == "ekspor-kerupuk"
+    assert isinstance(result["score"], float) and 0 < result["score"] <= 1
+    assert result["lang"] == "id" and "China" in result["answer"]
+    assert "<" not in result["answer"]  # plain text, not Telegram HTML
+    assert result["suggestions"] == []
+
+
+def test_ask_json_clarify_and_fallback_shapes(run) -> None:  # type: ignore[no-untyped-def]
+    code, out, _ = run("ask", "--json", "harga batik berapa")
+    assert code == 0
+    fallback = json.loads(out)
+    assert fallback["status"] == "fallback" and fallback["answer"]
+    assert all(set(s) == {"entry_id", "question"} for s in fallback["suggestions"])
+
+
+def test_ask_json_reads_json_lines_from_stdin_in_order(run) -> None:  # type: ignore[no-untyped-def]
+    questions = ["halo", "ekspor", "", "How many SMEs are in South Tangerang?", "cuaca besok?"]
+    code, out, _ = run("ask", "--json", input="\n".join(questions) + "\n")
+    assert code == 0
+    lines = [json.loads(line) for line in out.splitlines()]
+    assert [r["question"] for r in lines] == questions
+    assert [r["status"] for r in lines] == [
+        "smalltalk",
+        "answer",
+        "fallback",
+        "answer",
+        "fallback",
+    ]
+    assert lines[3]["lang"] == "en"
+
+
+def test_eval_prints_the_figures_and_enforces_a_floor(run) -> None:  # type: ignore[no-untyped-def]
+    code, out, _ = run("eval", str(DATA / "dev.jsonl"), "--no-failures")
+    assert code == 0
+    for label in ("accuracy", "in-scope accuracy", "out-of-scope rejection", "confident-wrong"):
+        assert label in out
+    assert "Per style:" in out and "slang" in out
+    code, _, err = run("eval", str(DATA / "dev.jsonl"), "--min-accuracy", "1.01")
+    assert code == 1 and "below --min-accuracy" in err
+
+
+def test_eval_names_a_broken_line(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    broken = tmp_path / "broken.jsonl"
+    broken.write_text('{"id": "x", "q": "halo", "expect": []}\n{not json\n', encoding="utf-8")
+    code, _, err = run("eval", str(broken))
+    assert code == 1 and "line 2" in err
+
+
+def test_kb_check_passes_on_the_shipped_files(run) -> None:  # type: ignore[no-untyped-def]
+    code, out, _ = run("kb", "check")
+    assert code == 0
+    assert "entries in" in out and "0 error(s)" in out
+
+
+def test_kb_check_and_build_refuse_broken_files(run, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    knowledge = tmp_path / "knowledge"
+    shutil.copytree(default_knowledge_dir(), knowledge)
+    code, out, _ = run("kb", "build")
+    assert code == 0 and "Built" in out
+    database = Path(tmp_path / "bot.db")
+    before = database.stat().st_mtime_ns
+    path = knowledge / "entries" / "data.toml"
+    path.write_text(path.read_text().replace('id = "data-binaan"', 'id = "data binaan"'))
+    monkeypatch.setenv("KNOWLEDGE_DIR", str(knowledge))
+    code, out, _ = run("kb", "check")
+    assert code == 1 and "entries/data.toml" in out and "field 'id'" in out
+    code, _, err = run("kb", "build")
+    assert code == 1 and "database was not changed" in err
+    assert database.stat().st_mtime_ns == before
+    # The bot still answers from the last good build, and says why.
+    code, out, err = run("ask", "berapa ukm binaan 2011?")
+    assert code == 0 and "411" in out and "last good build" in err
+
+
+def test_chat_answers_and_presses_buttons_by_number(run) -> None:  # type: ignore[no-untyped-def]
+    code, out, _ = run("chat", input="1\nberapa anggota cipta karya?\nterima kasih\nkeluar\n")
+    assert code == 0
+    assert "Pelatihan" in out  # the topic list, then topic 1 opened
+    assert "800" in out
+    assert "Sama-sama" in out
+
+
+def test_bad_settings_name_the_variable(run, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("SEND_RATE_LIMIT", "fast")
+    code, _, err = run("ask", "halo")
+    assert code == 2 and "SEND_RATE_LIMIT" in err and "number" in err
+
+
+def test_run_without_a_token_explains_botfather_and_chat(run) -> None:  # type: ignore[no-untyped-def]
+    code, _, err = run("run")
+    assert code == 2
+    assert "TELEGRAM_BOT_TOKEN" in err and "@BotFather" in err and "ukm-bot chat" in err
+
+
+def test_python_dash_m_bot(clean_env: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "ask", "--json", "pelatihan"],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=clean_env,
+    )
+    assert json.loads(result.stdout)["entry_id"] == "pelatihan-program"

@@ -1,0 +1,50 @@
+"""Accuracy floors on question sets written independently of the knowledge entries.
+
+These are regression floors, not targets tuned per sentence: dev.jsonl is the shared
+development set; eval_calibration, eval_check and eval_fresh were written by three
+other writers who never saw the entries (eval_fresh was never used to choose weights).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.assistant import Assistant
+from bot.evaluation import evaluate, facts_for, load_fact_patterns, load_items
+
+DATA = Path(__file__).parent / "data"
+
+
+def figures(assistant: Assistant, name: str) -> dict[str, float]:
+    path = DATA / name
+
+    def ask(q: str) -> tuple[str, str, str | None]:
+        a = assistant.ask(q)
+        return a.decision.status, a.reply.text, a.decision.entry.id if a.decision.entry else None
+
+    return evaluate(load_items(path), ask, load_fact_patterns(facts_for(path))).figures()
+
+
+def test_dev_set_meets_the_issue_targets(assistant: Assistant) -> None:
+    f = figures(assistant, "dev.jsonl")
+    assert f["accuracy"] >= 0.95, f
+    assert f["oos_reject"] >= 0.95, f
+    assert f["confident_wrong"] <= 0.02, f
+
+
+@pytest.mark.parametrize(
+    ("name", "accuracy", "wrong"),
+    [
+        ("eval_calibration.jsonl", 0.93, 0.02),
+        ("eval_check.jsonl", 0.86, 0.03),
+        ("eval_fresh.jsonl", 0.88, 0.04),
+    ],
+)
+def test_independent_sets_stay_above_their_floor(
+    assistant: Assistant, name: str, accuracy: float, wrong: float
+) -> None:
+    f = figures(assistant, name)
+    assert f["accuracy"] >= accuracy, f
+    assert f["confident_wrong"] <= wrong, f

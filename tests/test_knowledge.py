@@ -1,0 +1,187 @@
+"""Knowledge files: validation that names file, entry and field; the SQLite copy."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from bot.knowledge import (
+    KnowledgeInvalid,
+    check_knowledge,
+    default_knowledge_dir,
+    ensure_knowledge,
+    load_knowledge,
+    read_saved_knowledge,
+)
+from bot.storage import Storage
+
+
+@pytest.fixture
+def knowledge_copy(tmp_path: Path) -> Path:
+    target = tmp_path / "knowledge"
+    shutil.copytree(default_knowledge_dir(), target)
+    return target
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def problems_of(directory: Path) -> list[str]:
+    with pytest.raises(KnowledgeInvalid) as caught:
+        load_knowledge(directory)
+    return [str(p) for p in caught.value.problems if p.severity == "error"]
+
+
+def test_shipped_knowledge_is_valid_and_covers_every_topic() -> None:
+    kb = load_knowledge(default_knowledge_dir())
+    for topic in kb.topics:
+        assert kb.entries_in(topic.id), topic.id
+    for entry in kb.entries:
+        assert len(entry.questions["id"]) >= 6 and len(entry.questions["en"]) >= 2
+
+
+def test_no_sentence_of_the_report_is_copied() -> None:
+    report = (Path(__file__).parent / "data" / "report.txt").read_text(encoding="utf-8")
+    sentences = [s.strip() for s in report.replace("\n", " ").split(". ") if len(s.strip()) > 40]
+    corpus = " ".join(
+        p.read_text(encoding="utf-8") for p in default_knowledge_dir().rglob("*.toml")
+    ).lower()
+    for sentence in sentences:
+        # Any run of 8 consecutive words from the report would be a copied clause.
+        words = sentence.lower().replace('"', "").split()
+        for i in range(len(words) - 7):
+            assert " ".join(words[i : i + 8]) not in corpus, sentence
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (
+            lambda d: edit(
+                d / "entries/ekspor.toml", 'id = "ekspor-kerupuk"', 'id = "ekspor-ringkas"'
+            ),
+            "entries/ekspor.toml: entry 'ekspor-ringkas', field 'id': duplicate id",
+        ),
+        (
+            lambda d: edit(
+                d / "entries/data.toml",
+                '\nen = """\n{{ fact.head_of_office }} expects',
+                '\nxx = """\n{{ fact.head_of_office }} expects',
+            ),
+            "entries/data.toml: entry 'data-fokus', field 'answer.en': "
+            "the English answer is missing",
+        ),
+        (
+            lambda d: edit(
+                d / "entries/data.toml",
+                "{{ fact.sme_actors | number }} (15 ribu)",
+                "{{ fact.sme_actorz }}",
+            ),
+            "entries/data.toml: entry 'data-jumlah', field 'answer.id': does not render: "
+            "'dict object' has no attribute 'sme_actorz'",
+        ),
+        (
+            lambda d: edit(
+                d / "entries/berita.toml",
+                'related = ["berita-narasumber", "berita-acara", "data-jumlah"]',
+                'related = ["berita-nope"]',
+            ),
+            "entries/berita.toml: entry 'berita-sumber', field 'related': "
+            "'berita-nope' is not an entry id",
+        ),
+        (
+            lambda d: edit(
+                d / "entries/pelatihan.toml",
+                'id = "pelatihan-program"\n',
+                'id = "pelatihan-program"\nanswr = 1\n',
+            ),
+            "entries/pelatihan.toml: entry 'pelatihan-program', field 'answr': unknown field",
+        ),
+        (lambda d: edit(d / "facts.toml", "[fact]", "[fact"), "facts.toml: is not valid TOML"),
+        (
+            lambda d: edit(d / "entries/ekspor.toml", 'topic = "ekspor"', 'topic = "eksport"'),
+            "entries/ekspor.toml, field 'topic': 'topic' must be one of the topics",
+        ),
+    ],
+)
+def test_problems_name_file_entry_and_field(
+    knowledge_copy: Path, change: Callable[[Path], None], expected: str
+) -> None:
+    change(knowledge_copy)
+    problems = problems_of(knowledge_copy)
+    assert any(expected in p for p in problems), problems
+
+
+def test_too_few_questions_in_a_language(knowledge_copy: Path) -> None:
+    path = knowledge_copy / "entries" / "berita.toml"
+    text = path.read_text(encoding="utf-8")
+    start = text.index('en = [\n    "Who is quoted in the report?"')
+    end = text.index("]", start)
+    path.write_text(text[:start] + 'en = ["Who is quoted?"' + text[end:], encoding="utf-8")
+    problems = problems_of(knowledge_copy)
+    assert any(
+        "entry 'berita-narasumber', field 'questions.en': needs at least 2 English" in p
+        for p in problems
+    ), problems
+
+
+def test_check_reports_a_phrasing_that_belongs_to_another_entry(knowledge_copy: Path) -> None:
+    edit(
+        knowledge_copy / "entries" / "data.toml",
+        '    "Berapa UKM yang dibina dinas?",',
+        '    "Berapa UKM yang dibina dinas?",\n    "Berapa jumlah pelaku UKM di Tangsel?",',
+    )
+    kb, problems = check_knowledge(knowledge_copy)
+    assert kb is not None
+    messages = [str(p) for p in problems]
+    assert any(
+        "entry 'data-binaan'" in m
+        and "'Berapa jumlah pelaku UKM di Tangsel?' matches entry 'data-jumlah'" in m
+        for m in messages
+    ), messages
+
+
+def test_database_is_built_then_reused_then_rebuilt_when_files_change(
+    knowledge_copy: Path, tmp_path: Path
+) -> None:
+    storage = Storage(tmp_path / "bot.db")
+    first = ensure_knowledge(storage.db, knowledge_copy)
+    assert first.rebuilt and not first.problems
+    again = ensure_knowledge(storage.db, knowledge_copy)
+    assert not again.rebuilt and again.kb.version == first.kb.version
+    edit(knowledge_copy / "facts.toml", "sme_actors = 15000", "sme_actors = 16000")
+    changed = ensure_knowledge(storage.db, knowledge_copy)
+    assert changed.rebuilt
+    entry = changed.kb.entry("data-jumlah")
+    assert entry is not None and "16.000" in entry.answer["id"]
+    saved = read_saved_knowledge(storage.db)
+    assert saved is not None and saved.entries == changed.kb.entries
+
+
+def test_a_broken_file_never_replaces_a_working_database(
+    knowledge_copy: Path, tmp_path: Path
+) -> None:
+    storage = Storage(tmp_path / "bot.db")
+    good = ensure_knowledge(storage.db, knowledge_copy)
+    edit(knowledge_copy / "entries" / "ekspor.toml", "[[entry]]", "[[entry]\n")
+    status = ensure_knowledge(storage.db, knowledge_copy)
+    assert status.kb.version == good.kb.version and not status.rebuilt
+    assert any("entries/ekspor.toml" in str(p) for p in status.problems)
+    assert read_saved_knowledge(storage.db) is not None
+
+
+def test_broken_files_and_no_database_is_an_error(knowledge_copy: Path, tmp_path: Path) -> None:
+    edit(
+        knowledge_copy / "topics.toml",
+        '[[topic]]\nid = "pelatihan"',
+        '[[topic]]\nid = "Pelatihan!"',
+    )
+    storage = Storage(tmp_path / "bot.db")
+    with pytest.raises(KnowledgeInvalid, match=r"topics\.toml"):
+        ensure_knowledge(storage.db, knowledge_copy)

@@ -1,0 +1,92 @@
+"""Normalisation: what residents type becomes canonical words the matcher compares."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.assistant import Assistant
+
+
+def tokens(assistant: Assistant, text: str) -> tuple[str, ...]:
+    return assistant.answerer.normalizer.normalize(text).tokens
+
+
+def test_unicode_case_mentions_urls_and_emoji_are_cleaned(assistant: Assistant) -> None:
+    messy = "@ukm_bot  ＢＥＲＡＰＡ jumlah UKM 🤔🙏 di Tangsel?? https://example.com/x"
+    assert tokens(assistant, messy) == tokens(assistant, "berapa jumlah ukm di tangsel")
+
+
+def test_reduplication_and_repeated_letters(assistant: Assistant) -> None:
+    assert tokens(assistant, "ukm2 tangsel") == tokens(assistant, "ukm ukm tangsel")
+    assert tokens(assistant, "pelatihaaaan ukmmmm") == tokens(assistant, "pelatihan ukm")
+
+
+@pytest.mark.parametrize(
+    ("chat", "standard"),
+    [
+        ("gmn caranya ikut pelatihan", "bagaimana caranya ikut pelatihan"),
+        ("brp jmlh anggota", "berapa jumlah anggota"),
+        ("dmn lokasi ukm yg bikin batik", "di mana lokasi ukm yang membuat batik"),
+        ("kadis koperasi sp namanya", "kepala dinas koperasi siapa namanya"),
+    ],
+)
+def test_chat_abbreviations_expand(assistant: Assistant, chat: str, standard: str) -> None:
+    assert tokens(assistant, chat) == tokens(assistant, standard)
+
+
+def test_real_abbreviations_are_protected(assistant: Assistant) -> None:
+    # "nib" and "ktp" are not typos of nearby words, and must survive as they are.
+    assert "izin" in tokens(assistant, "cara bikin nib")
+    assert "ktp" in tokens(assistant, "ktp hilang")
+
+
+def test_fillers_dropped_question_words_kept(assistant: Assistant) -> None:
+    result = tokens(assistant, "min kak dong sih, berapa anggota nya gan?")
+    assert "berapa" in result and "anggota" in result
+    assert not {"min", "kak", "dong", "sih", "gan"} & set(result)
+    assert tokens(assistant, "siapa kepala dinas") != tokens(assistant, "berapa kepala dinas")
+
+
+@pytest.mark.parametrize(
+    ("typo", "meant"),
+    [
+        ("pelatiahn", "pelatihan"),
+        ("kopersi", "koperasi"),
+        ("brapa jumlahukm", "berapa jumlah ukm"),
+        ("kerupukdari serpong", "kerupuk dari serpong"),
+        ("anggot ukm mayoritsa", "anggota ukm mayoritas"),
+    ],
+)
+def test_typos_and_missing_spaces_are_repaired(
+    assistant: Assistant, typo: str, meant: str
+) -> None:
+    assert tokens(assistant, typo) == tokens(assistant, meant)
+
+
+def test_english_and_indonesian_meet_on_the_same_words(assistant: Assistant) -> None:
+    assert set(tokens(assistant, "crackers exported to china")) >= {"kerupuk", "ekspor", "china"}
+    assert set(tokens(assistant, "kerupuk diekspor ke tiongkok")) >= {"kerupuk", "ekspor", "china"}
+
+
+def test_language_is_english_only_when_english_dominates(assistant: Assistant) -> None:
+    normalizer = assistant.answerer.normalizer
+    assert normalizer.normalize("How many SMEs are there in South Tangerang?").lang == "en"
+    assert normalizer.normalize("berapa jumlah ukm di tangsel").lang == "id"
+    assert normalizer.normalize("min, ada training buat UKM gak? I want to grow").lang == "id"
+
+
+def test_a_thing_named_after_selain_does_not_steer(assistant: Assistant) -> None:
+    result = tokens(assistant, "selain kerupuk, produk apa lagi yang diekspor?")
+    assert "kerupuk" not in result and "ekspor" in result
+
+
+def test_thousands_are_numbers(assistant: Assistant) -> None:
+    assert "15000" in tokens(assistant, "ukm di tangsel 15rb ya")
+    assert "15000" in tokens(assistant, "ada 15.000 ukm?")
+
+
+def test_smalltalk_is_recognised_only_when_nothing_else_is_asked(assistant: Assistant) -> None:
+    normalizer = assistant.answerer.normalizer
+    assert normalizer.normalize("halo kak, selamat siang").smalltalk == "greeting"
+    assert normalizer.normalize("makasih min 🙏").smalltalk == "thanks"
+    assert normalizer.normalize("halo min, berapa jumlah ukm?").smalltalk is None

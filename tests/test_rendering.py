@@ -1,0 +1,67 @@
+"""Replies: jinja templates, escaped for Telegram HTML, the same text for the CLI."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from bot.answering import KnowledgeBase
+from bot.assistant import Assistant
+from bot.rendering import Renderer, split_message, to_plain
+from tests.fake_bot_api import parse_telegram_html
+
+
+def test_every_template_renders_in_both_languages(assistant: Assistant, kb: KnowledgeBase) -> None:
+    renderer = assistant.renderer
+    replies = [renderer.topics_menu("id"), renderer.topics_menu("en")]
+    for lang in ("id", "en"):
+        replies += [renderer.topic(t, lang) for t in kb.browsable_topics()]
+        replies += [renderer.entry(e, lang) for e in kb.entries]
+    for reply in replies:
+        parse_telegram_html(reply.html, strict=True)
+        assert reply.text.strip()
+
+
+def test_entry_text_is_escaped_not_interpreted(kb: KnowledgeBase) -> None:
+    entry = dataclasses.replace(kb.entries[0], answer={"id": "A <b> & B </a>", "en": "x < y"})
+    hostile = dataclasses.replace(kb, entries=(entry, *kb.entries[1:]))
+    reply = Renderer(hostile).entry(entry, "id")
+    assert "A &lt;b&gt; &amp; B &lt;/a&gt;" in reply.html
+    assert "A <b> & B </a>" in reply.text
+    parse_telegram_html(reply.html, strict=True)
+
+
+def test_contact_comes_from_settings_never_invented(kb: KnowledgeBase) -> None:
+    entry = kb.entry("pelatihan-ikut")
+    assert entry is not None and entry.show_contact
+    without = Renderer(kb).entry(entry, "id").text
+    with_contact = Renderer(kb, contact="Dinas KUKM, telp 021-000 <kantor>").entry(entry, "id")
+    assert "021" not in without
+    assert "Dinas KUKM, telp 021-000 <kantor>" in with_contact.text
+    assert "&lt;kantor&gt;" in with_contact.html
+
+
+def test_plain_text_unescapes_and_keeps_link_targets() -> None:
+    assert (
+        to_plain('<b>A</b> &amp; <a href="https://x.id">situs</a>') == "A & situs (https://x.id)"
+    )
+
+
+@pytest.mark.parametrize("size", [10, 4096, 9000, 20000])
+def test_long_replies_split_under_the_limit_on_line_breaks(size: int) -> None:
+    paragraph = "<b>Judul</b> " + "kata &amp; lain " * 20
+    text = "\n\n".join([paragraph] * max(1, size // len(paragraph)))
+    parts = split_message(text)
+    assert all(len(p) <= 4096 for p in parts)
+    assert " ".join(parts).split() == text.split()  # nothing lost, only cut at breaks
+    for part in parts:
+        parse_telegram_html(part, strict=True)
+
+
+def test_one_huge_line_is_cut_at_a_space_outside_tags() -> None:
+    text = " ".join(["<i>kata</i> &amp;"] * 1500)
+    parts = split_message(text)
+    assert len(parts) > 1 and all(len(p) <= 4096 for p in parts)
+    for part in parts:
+        parse_telegram_html(part, strict=True)

@@ -1,0 +1,170 @@
+"""End to end, when Telegram misbehaves: errors, limits, outages, blocked users."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import logging
+import socket
+import time
+
+from bot.logs import configure_logging
+from tests.conftest import TOKEN, BotStarter
+from tests.fake_bot_api import FakeBotAPI
+
+
+async def test_a_5xx_and_a_timeout_during_polling_lose_no_update(
+    fake: FakeBotAPI, start_bot: BotStarter
+) -> None:
+    await start_bot()
+    ana = fake.user(1, "Ana")
+    fake.private_chat(ana)
+    fake.fail("getUpdates", 502, "Bad Gateway", times=2)
+    fake.send_text(ana, None, "berapa jumlah ukm di tangsel?")
+    [first] = await fake.wait_for_sent(1, timeout=10)
+    assert "15.000" in first["text"]
+    fake.delay("getUpdates", 15)  # longer than the client waits: PTB times out, retries
+    fake.send_text(ana, None, "kerupuk diekspor ke mana?")
+    [_, second] = await fake.wait_for_sent(1, count=2, timeout=30)
+    assert "China" in second["text"]
+    assert [m["text"][:20] for m in fake.sent(1)] == [first["text"][:20], second["text"][:20]]
+
+
+async def test_429_on_send_is_waited_out_and_the_reply_still_arrives(
+    fake: FakeBotAPI, start_bot: BotStarter
+) -> None:
+    await start_bot(SEND_RATE_LIMIT="30")
+    ana = fake.user(1, "Ana")
+    fake.private_chat(ana)
+    fake.fail("sendMessage", 429, retry_after=2)
+    started = time.monotonic()
+    fake.send_text(ana, None, "berapa jumlah ukm di tangsel?")
+    [reply] = await fake.wait_for_sent(1, timeout=15)
+    refused = [c for c in fake.calls_to("sendMessage") if c.status == 429]
+    delivered = [c for c in fake.calls_to("sendMessage") if c.ok]
+    assert "15.000" in reply["text"]
+    assert len(refused) == 1 and len(delivered) == 1
+    # The retry came after the wait Telegram asked for, not before.
+    assert delivered[0].time - refused[0].time >= 2.0
+    assert time.monotonic() - started >= 2.0
+
+
+async def test_a_user_who_blocked_the_bot_causes_no_crash(
+    fake: FakeBotAPI, start_bot: BotStarter, caplog
+) -> None:  # type: ignore[no-untyped-def]
+    await start_bot()
+    ana, budi = fake.user(1, "Ana"), fake.user(2, "Budi")
+    fake.private_chat(ana)
+    fake.private_chat(budi)
+    fake.block(1)
+    with caplog.at_level(logging.INFO):
+        fake.send_text(ana, None, "berapa jumlah ukm?")
+        await fake.wait_for(lambda c: c.method == "sendMessage" and c.status == 403, timeout=5)
+        fake.send_text(budi, None, "berapa jumlah ukm?")
+        [reply] = await fake.wait_for_sent(2)
+    assert "15.000" in reply["text"]
+    assert any("blocked" in r.getMessage() for r in caplog.records)
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+async def test_polling_recovers_after_the_bot_api_comes_back(
+    fake: FakeBotAPI, start_bot: BotStarter
+) -> None:
+    await start_bot()
+    ana = fake.user(1, "Ana")
+    fake.private_chat(ana)
+    await fake.stop()
+    await asyncio.sleep(2)  # the bot polls into a closed port for a while
+    await fake.start()  # the same port: the API is back
+    fake.send_text(ana, None, "berapa jumlah ukm?")
+    [reply] = await fake.wait_for_sent(1, timeout=20)
+    assert "15.000" in reply["text"]
+
+
+async def test_the_token_never_reaches_the_log(fake: FakeBotAPI, start_bot: BotStarter) -> None:
+    stream = io.StringIO()
+    root = logging.getLogger()
+    saved = (list(root.handlers), root.level)
+    configure_logging("DEBUG", [TOKEN], stream=stream)
+    try:
+        await start_bot()
+        ana = fake.user(1, "Ana")
+        fake.private_chat(ana)
+        fake.fail("sendMessage", 500, "Internal Server Error")
+        fake.send_text(ana, None, "halo")
+        await fake.wait_for(lambda c: c.method == "sendMessage" and c.status == 500, timeout=5)
+        fake.send_text(ana, None, "berapa jumlah ukm?")
+        await fake.wait_for_sent(1, count=2, timeout=10)
+    finally:
+        root.handlers[:] = saved[0]
+        root.setLevel(saved[1])
+    output = stream.getvalue()
+    assert "getUpdates" in output and "<TOKEN>" in output  # httpx and PTB did log URLs
+    assert TOKEN not in output
+    assert TOKEN.split(":")[1] not in output
+
+
+async def test_the_error_handler_apologises_once_and_alerts_staff(
+    fake: FakeBotAPI, start_bot: BotStarter
+) -> None:
+    staff = -4242
+    fake.user(900, "Staf")
+    fake.group(staff, "Staf UKM", "supergroup", admins=[900])
+    await start_bot(STAFF_CHAT_ID=str(staff))
+    ana = fake.user(1, "Ana")
+    fake.private_chat(ana)
+    fake.fail("sendMessage", 400, "Bad Request: something unexpected",
+              when=lambda p: "15.000" in str(p.get("text", "")))  # fmt: skip
+    fake.send_text(ana, None, "berapa jumlah ukm?")
+    [apology] = await fake.wait_for_sent(1)
+    assert "kesalahan" in apology["text"]
+    [alert] = await fake.wait_for_sent(staff)
+    assert "BadRequest" in alert["text"] and "update" in alert["text"]
+    assert TOKEN not in alert["text"]
+
+
+async def test_webhook_refuses_requests_without_the_secret(
+    fake: FakeBotAPI, start_bot: BotStarter
+) -> None:
+    from bot.app import build_application
+    from bot.config import Settings
+    from tests.conftest import stop_bot
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    settings = Settings.parse({
+        "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_BASE_URL": fake.base_url,
+        "DATABASE_PATH": str(fake_db(fake)), "WEBHOOK_URL": "https://bot.example/hook",
+        "WEBHOOK_SECRET": "s3cret-Value", "LISTEN": "127.0.0.1", "PORT": str(port),
+    })  # fmt: skip
+    app = build_application(settings)
+    await app.initialize()
+    assert app.post_init is not None
+    await app.post_init(app)
+    await app.start()
+    assert app.updater is not None
+    await app.updater.start_webhook(
+        listen="127.0.0.1", port=port, url_path="hook",
+        webhook_url=f"http://127.0.0.1:{port}/hook", secret_token="s3cret-Value",
+    )  # fmt: skip
+    try:
+        ana = fake.user(1, "Ana")
+        fake.private_chat(ana)
+        chat = {"id": 1, "type": "private"}
+        update = {"message": {"message_id": 1, "date": int(time.time()), "chat": chat,
+                              "from": ana, "text": "berapa jumlah ukm?"}}  # fmt: skip
+        assert await fake.post_to_webhook(update, secret=None) == 403
+        assert await fake.post_to_webhook(update, secret="wrong") == 403
+        assert fake.sent(1) == []
+        assert await fake.post_to_webhook(update, secret="s3cret-Value") == 200
+        [reply] = await fake.wait_for_sent(1)
+        assert "15.000" in reply["text"]
+    finally:
+        await stop_bot(app)
+
+
+def fake_db(fake: FakeBotAPI) -> str:
+    import tempfile
+
+    return tempfile.mkdtemp() + "/webhook.db"
