@@ -9,14 +9,17 @@ from telegram import (
     BotCommand,
     BotCommandScopeAllGroupChats,
     BotCommandScopeAllPrivateChats,
+    BotCommandScopeChat,
     LinkPreviewOptions,
     Update,
 )
 from telegram.constants import ParseMode
+from telegram.error import TelegramError
 from telegram.ext import (
     AIORateLimiter,
     ApplicationBuilder,
     CallbackQueryHandler,
+    ChatMemberHandler,
     CommandHandler,
     ContextTypes,
     Defaults,
@@ -25,9 +28,10 @@ from telegram.ext import (
 )
 
 from bot.assistant import Assistant
+from bot.broadcast import Broadcaster
 from bot.config import Settings
 from bot.context import BotApplication, BotContext, BotData, ChatData, Services, UserData
-from bot.handlers import errors, groups, questions, start
+from bot.handlers import broadcasting, errors, groups, questions, start, subscriptions
 from bot.knowledge import KnowledgeInvalid, default_knowledge_dir, ensure_knowledge
 from bot.logs import configure_logging
 from bot.ordering import PerChatUpdateProcessor
@@ -89,6 +93,12 @@ def build_application(settings: Settings, storage: Storage | None = None) -> Bot
         .build()
     )
     application.bot_data.services = services
+    services.broadcaster = Broadcaster(
+        storage,
+        application.bot,
+        settings.broadcast_rate,
+        on_progress=broadcasting.progress_reporter(application),
+    )
     register_handlers(application)
     return application
 
@@ -100,8 +110,12 @@ def register_handlers(app: BotApplication) -> None:
     new = filters.UpdateType.MESSAGE
     edited = filters.UpdateType.EDITED_MESSAGE
 
-    # 1. Service messages first: a group turning into a supergroup keeps its settings.
+    # 1. Service messages and membership first: a group turning into a supergroup keeps
+    #    its settings; a resident who blocks the bot stops getting announcements.
     app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, groups.follow_migration))
+    app.add_handler(
+        ChatMemberHandler(subscriptions.track_membership, ChatMemberHandler.MY_CHAT_MEMBER)
+    )
 
     # 2. Commands. CommandHandler ignores /cmd@otherbot on its own.
     app.add_handler(CommandHandler("start", start.welcome))
@@ -109,8 +123,16 @@ def register_handlers(app: BotApplication) -> None:
     app.add_handler(CommandHandler(["topik", "topics"], start.show_topics))
     app.add_handler(CommandHandler("tanya", questions_in_any_chat, filters=new))
     app.add_handler(CommandHandler("otomatis", groups.set_automatic))
+    app.add_handler(CommandHandler(["langganan", "subscribe"], subscriptions.subscribe))
+    app.add_handler(CommandHandler(["berhenti", "unsubscribe"], subscriptions.unsubscribe))
+    # Staff only (each checks ADMIN_IDS and refuses anyone else).
+    app.add_handler(CommandHandler(["umumkan", "broadcast"], broadcasting.announce))
+    app.add_handler(CommandHandler("laporan", broadcasting.show_reports))
 
-    # 3. Button taps (answers, topics, menus).
+    # 3. Button taps: the feature ones by their prefix, then answers, topics, menus.
+    app.add_handler(CallbackQueryHandler(subscriptions.subscribe, pattern=r"^subscribe\|"))
+    app.add_handler(CallbackQueryHandler(subscriptions.choose_topic, pattern=r"^subtopic\|"))
+    app.add_handler(CallbackQueryHandler(broadcasting.press_broadcast_button, pattern=r"^bc\|"))
     app.add_handler(CallbackQueryHandler(questions.press_button))
 
     # 4. Private chats: edits, questions, unknown commands, anything that is not text.
@@ -188,6 +210,8 @@ COMMANDS = {
         ],
     },
 }
+STAFF_COMMANDS = [("umumkan", "Buat pengumuman (petugas)"), ("laporan", "Laporan pengumuman")]
+SCHEDULE_CHECK_EVERY = 10  # seconds between looks at scheduled announcements
 
 
 async def on_startup(app: BotApplication) -> None:
@@ -205,6 +229,16 @@ async def on_startup(app: BotApplication) -> None:
                 scope=scope,
                 language_code=None if lang == "id" else lang,  # Indonesian is the default
             )
+    await set_staff_commands(app)
+    assert services.broadcaster is not None
+    services.broadcaster.resume()  # broadcasts a restart or a crash interrupted
+    if app.job_queue is not None:
+        app.job_queue.run_repeating(
+            broadcasting.start_due_broadcasts,
+            SCHEDULE_CHECK_EVERY,
+            first=1,
+            name="scheduled broadcasts",
+        )
     for problem in services.knowledge_problems:
         log.error("Knowledge files not used (serving the last good build): %s", problem)
     log.info(
@@ -214,8 +248,25 @@ async def on_startup(app: BotApplication) -> None:
     )
 
 
+async def set_staff_commands(app: BotApplication) -> None:
+    """Staff commands show up only in staff chats: each admin's private chat, the staff group."""
+    settings = app.bot_data.services.settings
+    chats = [(admin, "private") for admin in sorted(settings.admin_ids)]
+    if settings.staff_chat_id is not None:
+        chats.append((settings.staff_chat_id, "group"))
+    for chat_id, kind in chats:
+        commands = [BotCommand(c, d) for c, d in COMMANDS[kind]["id"] + STAFF_COMMANDS]
+        try:
+            await app.bot.set_my_commands(commands, scope=BotCommandScopeChat(chat_id))
+        except TelegramError as err:  # an admin who never opened the bot: not an error
+            log.info("No staff command menu for chat %s yet: %s", chat_id, err)
+
+
 async def on_shutdown(app: BotApplication) -> None:
-    app.bot_data.services.storage.close()
+    services = app.bot_data.services
+    if services.broadcaster is not None:
+        await services.broadcaster.stop()
+    services.storage.close()
 
 
 def run_bot(settings: Settings, webhook: bool = False) -> None:

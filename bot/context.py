@@ -18,7 +18,6 @@ from bot.storage import Storage
 
 if TYPE_CHECKING:
     from bot.broadcast import Broadcaster
-    from bot.inbox import Inbox
 
 
 @dataclass
@@ -31,7 +30,6 @@ class Services:
     bot_username: str = ""
     bot_id: int = 0
     broadcaster: Broadcaster | None = None
-    inbox: Inbox | None = None
     knowledge_problems: list[str] = field(default_factory=list)
 
 

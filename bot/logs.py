@@ -46,5 +46,5 @@ def configure_logging(level: str, secrets: Iterable[str], stream: object = None)
     root.setLevel(level)
     # One line per HTTP request is noise at INFO; at DEBUG it is wanted (and redacted).
     if level != "DEBUG":
-        logging.getLogger("httpx").setLevel(logging.WARNING)
-        logging.getLogger("httpcore").setLevel(logging.WARNING)
+        for noisy in ("httpx", "httpcore", "apscheduler"):
+            logging.getLogger(noisy).setLevel(logging.WARNING)

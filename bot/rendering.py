@@ -13,6 +13,8 @@ import jinja2
 from bot.answering import Decision, Entry, KnowledgeBase, Lang, Topic
 
 TELEGRAM_TEXT_LIMIT = 4096  # characters of one message, after entities are parsed
+TELEGRAM_CAPTION_LIMIT = 1024
+ANNOUNCEMENT_TO_KNOWLEDGE = {"koperasi": "kelompok"}  # announcement topic -> knowledge topic
 
 _TAG = re.compile(r"<[^>]+>")
 _LINK = re.compile(r'<a href="([^"]*)">(.*?)</a>', re.DOTALL)
@@ -100,6 +102,7 @@ class Renderer:
             lstrip_blocks=True,
             auto_reload=False,  # templates ship with the package; no stat() per reply
         )
+        self.env.filters["number"] = _number
 
     def render(self, template_name: str, lang: Lang, **context: Any) -> str:
         template = self.env.get_template(f"{lang}/{template_name}.j2")
@@ -111,7 +114,7 @@ class Renderer:
             "office": _fact(self.kb, "office", lang),
             "contact": self.contact,
         }
-        return template.render(**base, **context).strip()
+        return template.render({**base, **context}).strip()
 
     # -- replies to questions ---------------------------------------------------------
 
@@ -172,6 +175,11 @@ class Renderer:
         back = (Button(self.render("button_back", lang), "topics"),)
         return Reply(self.render("topic", lang, topic=topic, entries=entries), (*rows, back))
 
+    def announcement_topic(self, topic: str, lang: Lang) -> str:
+        """The label of an announcement topic, shared with the knowledge topics."""
+        known = self.kb.topic(ANNOUNCEMENT_TO_KNOWLEDGE.get(topic, topic))
+        return known.label[lang] if known else topic
+
     def welcome_buttons(self, lang: Lang) -> tuple[tuple[Button, ...], ...]:
         subscribe = (Button(self.render("button_subscribe", lang), "subscribe"),)
         return (*self.topic_buttons(lang), subscribe)
@@ -184,6 +192,15 @@ class Renderer:
     def topic_buttons(self, lang: Lang) -> tuple[tuple[Button, ...], ...]:
         buttons = [Button(t.label[lang], "topic", t.id) for t in self.kb.browsable_topics()]
         return tuple(tuple(buttons[i : i + 2]) for i in range(0, len(buttons), 2))
+
+
+@jinja2.pass_context
+def _number(context: jinja2.runtime.Context, value: object) -> str:
+    """1234 -> "1.234" in Indonesian, "1,234" in English."""
+    if not isinstance(value, int | float):
+        return str(value)
+    text = f"{value:,.0f}"
+    return text.replace(",", ".") if context.get("lang") == "id" else text
 
 
 def _fact(kb: KnowledgeBase, name: str, lang: Lang) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import sqlite_utils
@@ -67,6 +68,63 @@ def m002_chats_and_replies(db: sqlite_utils.Database) -> None:
     )
     db.table("replies").create_index(["chat_id", "entry_id", "created_at"])
     db.table("replies").create_index(["created_at"])
+
+
+@migrations()
+def m003_subscriptions_and_broadcasts(db: sqlite_utils.Database) -> None:
+    """Opt-in subscribers, and the announcement outbox: one row per (broadcast, chat)."""
+    db.table("subscribers").create(
+        {
+            "chat_id": int,
+            "chat_type": str,
+            "name": str,
+            "lang": str,
+            "topics": str,
+            "active": bool,
+            "subscribed_at": float,
+            "subscribed_via": str,
+            "subscribed_by": int,
+            "inactive_reason": str,
+            "updated_at": float,
+        },
+        pk="chat_id",
+        defaults={"topics": "[]", "active": True},
+    )
+    db.table("subscribers").create_index(["active"])
+    db.table("broadcasts").create(
+        {
+            "id": int,
+            "created_by": int,
+            "created_at": float,
+            "kind": str,
+            "html": str,
+            "photo": str,
+            "topic": str,
+            "status": str,
+            "scheduled_for": float,
+            "started_at": float,
+            "finished_at": float,
+            "total": int,
+            "control_chat_id": int,
+            "control_message_id": int,
+        },
+        pk="id",
+    )
+    db.table("broadcasts").create_index(["status"])
+    db.table("deliveries").create(
+        {
+            "broadcast_id": int,
+            "chat_id": int,
+            "status": str,
+            "attempts": int,
+            "last_error": str,
+            "updated_at": float,
+        },
+        pk=("broadcast_id", "chat_id"),
+        foreign_keys=[("broadcast_id", "broadcasts", "id")],
+        defaults={"status": "pending", "attempts": 0},
+    )
+    db.table("deliveries").create_index(["broadcast_id", "status"])
 
 
 class StorageError(Exception):
@@ -143,7 +201,12 @@ class Storage:
     @staticmethod
     def chat_columns() -> list[tuple[str, str]]:
         """Every (table, column) that holds a chat id; migration rewrites them all."""
-        return [("chats", "id"), ("replies", "chat_id")]
+        return [
+            ("chats", "id"),
+            ("replies", "chat_id"),
+            ("subscribers", "chat_id"),
+            ("deliveries", "chat_id"),
+        ]
 
     # -- replies ------------------------------------------------------------------------
 
@@ -184,3 +247,344 @@ class Storage:
                 "DELETE FROM replies WHERE created_at < ?", [time.time() - older_than]
             )
         return cursor.rowcount
+
+    # -- subscribers --------------------------------------------------------------------
+
+    def subscriber(self, chat_id: int) -> Subscriber | None:
+        row = self.db.execute("SELECT * FROM subscribers WHERE chat_id = ?", [chat_id]).fetchone()
+        if row is None:
+            return None
+        cols = [d[0] for d in self.db.execute("SELECT * FROM subscribers LIMIT 0").description]
+        return Subscriber.from_row(dict(zip(cols, row, strict=True)))
+
+    def subscribe(
+        self, chat_id: int, chat_type: str, name: str, lang: str, via: str, by: int
+    ) -> Subscriber:
+        """Opt in (again). Topics chosen earlier are kept; [] means every topic."""
+        now = time.time()
+        existing = self.subscriber(chat_id)
+        with self.db.conn:
+            self.db.table("subscribers").upsert(
+                {
+                    "chat_id": chat_id,
+                    "chat_type": chat_type,
+                    "name": name,
+                    "lang": lang,
+                    "topics": json.dumps(existing.topics if existing else []),
+                    "active": True,
+                    "subscribed_at": existing.subscribed_at
+                    if existing and existing.active
+                    else now,
+                    "subscribed_via": via,
+                    "subscribed_by": by,
+                    "inactive_reason": None,
+                    "updated_at": now,
+                },
+                pk="chat_id",
+            )
+        subscriber = self.subscriber(chat_id)
+        assert subscriber is not None
+        return subscriber
+
+    def set_topics(self, chat_id: int, topics: list[str]) -> None:
+        with self.db.conn:
+            self.db.execute(
+                "UPDATE subscribers SET topics = ?, updated_at = ? WHERE chat_id = ?",
+                [json.dumps(sorted(set(topics))), time.time(), chat_id],
+            )
+
+    def deactivate(self, chat_id: int, reason: str) -> bool:
+        """Stop sending to a chat (unsubscribed, blocked the bot, chat gone)."""
+        with self.db.conn:
+            cursor = self.db.execute(
+                "UPDATE subscribers SET active = 0, inactive_reason = ?, updated_at = ?"
+                " WHERE chat_id = ? AND active = 1",
+                [reason, time.time(), chat_id],
+            )
+        return cursor.rowcount > 0
+
+    def count_recipients(self, topic: str | None) -> int:
+        where, params = _recipient_filter(topic)
+        row = self.db.execute(f"SELECT COUNT(*) FROM subscribers WHERE {where}", params).fetchone()
+        return int(row[0])
+
+    def subscriber_counts(self) -> dict[str, int]:
+        rows = self.db.execute(
+            "SELECT active, chat_type = 'private', COUNT(*) FROM subscribers GROUP BY 1, 2"
+        ).fetchall()
+        counts = {"active": 0, "inactive": 0, "groups": 0}
+        for active, private, n in rows:
+            counts["active" if active else "inactive"] += n
+            if active and not private:
+                counts["groups"] += n
+        return counts
+
+    # -- broadcasts -----------------------------------------------------------------------
+
+    def create_broadcast(
+        self,
+        *,
+        created_by: int,
+        kind: str,
+        html: str,
+        photo: str | None,
+        topic: str | None,
+        scheduled_for: float | None,
+    ) -> int:
+        with self.db.conn:
+            # A staff member's newer preview replaces the older ones still waiting for Kirim.
+            self.db.execute(
+                "UPDATE broadcasts SET status = 'superseded' WHERE created_by = ? AND status = 'draft'",
+                [created_by],
+            )
+            cursor = self.db.execute(
+                "INSERT INTO broadcasts (created_by, created_at, kind, html, photo, topic, status,"
+                " scheduled_for, total) VALUES (?, ?, ?, ?, ?, ?, 'draft', ?, 0)",
+                [created_by, time.time(), kind, html, photo, topic, scheduled_for],
+            )
+        assert cursor.lastrowid is not None
+        return cursor.lastrowid
+
+    def broadcast(self, broadcast_id: int) -> Broadcast | None:
+        cursor = self.db.execute("SELECT * FROM broadcasts WHERE id = ?", [broadcast_id])
+        row = cursor.fetchone()
+        if row is None:
+            return None
+        cols = [d[0] for d in cursor.description]
+        return Broadcast.from_row(dict(zip(cols, row, strict=True)))
+
+    def set_control_message(self, broadcast_id: int, chat_id: int, message_id: int) -> None:
+        with self.db.conn:
+            self.db.execute(
+                "UPDATE broadcasts SET control_chat_id = ?, control_message_id = ? WHERE id = ?",
+                [chat_id, message_id, broadcast_id],
+            )
+
+    def confirm_broadcast(self, broadcast_id: int) -> Broadcast | None:
+        """Kirim: fix the recipients and move draft -> sending/scheduled, exactly once.
+
+        The status change and the recipient rows are one transaction guarded by
+        `status = 'draft'`, so a second tap, or a tap on an old preview, changes nothing
+        and returns None.
+        """
+        now = time.time()
+        with self.db.conn:
+            current = self.broadcast(broadcast_id)
+            if current is None or current.status != "draft":
+                return None
+            scheduled = current.scheduled_for is not None and current.scheduled_for > now
+            new_status = "scheduled" if scheduled else "sending"
+            cursor = self.db.execute(
+                "UPDATE broadcasts SET status = ?, started_at = ? WHERE id = ? AND status = 'draft'",
+                [new_status, None if scheduled else now, broadcast_id],
+            )
+            if cursor.rowcount != 1:
+                return None
+            if not scheduled:
+                self._fix_recipients(broadcast_id, current.topic, now)
+        return self.broadcast(broadcast_id)
+
+    def _fix_recipients(self, broadcast_id: int, topic: str | None, now: float) -> None:
+        where, params = _recipient_filter(topic)
+        self.db.execute(
+            "INSERT OR IGNORE INTO deliveries (broadcast_id, chat_id, status, attempts, updated_at)"
+            f" SELECT ?, chat_id, 'pending', 0, ? FROM subscribers WHERE {where}",
+            [broadcast_id, now, *params],
+        )
+        self.db.execute(
+            "UPDATE broadcasts SET total = (SELECT COUNT(*) FROM deliveries WHERE broadcast_id = ?)"
+            " WHERE id = ?",
+            [broadcast_id, broadcast_id],
+        )
+
+    def start_due_broadcasts(self) -> list[int]:
+        """Scheduled broadcasts whose time has come: fix their recipients, mark them sending."""
+        now = time.time()
+        started = []
+        with self.db.conn:
+            rows = self.db.execute(
+                "SELECT id, topic FROM broadcasts WHERE status = 'scheduled' AND scheduled_for <= ?",
+                [now],
+            ).fetchall()
+            for broadcast_id, topic in rows:
+                self.db.execute(
+                    "UPDATE broadcasts SET status = 'sending', started_at = ? WHERE id = ?",
+                    [now, broadcast_id],
+                )
+                self._fix_recipients(broadcast_id, topic, now)
+                started.append(int(broadcast_id))
+        return started
+
+    def cancel_broadcast(self, broadcast_id: int) -> str | None:
+        """Batal / cancel: a draft or scheduled one never sends; a running one stops."""
+        with self.db.conn:
+            current = self.broadcast(broadcast_id)
+            if current is None or current.status not in {"draft", "scheduled", "sending"}:
+                return None
+            self.db.execute(
+                "UPDATE broadcasts SET status = 'cancelled', finished_at = ? WHERE id = ?",
+                [time.time(), broadcast_id],
+            )
+            self.db.execute(
+                "UPDATE deliveries SET status = 'cancelled' WHERE broadcast_id = ? AND status = 'pending'",
+                [broadcast_id],
+            )
+        return current.status
+
+    def unfinished_broadcasts(self) -> list[int]:
+        """Broadcasts a crash or restart interrupted. Rows left in 'sending' are the few that
+        were in flight: they go back to 'pending' and are sent again (see broadcast.py)."""
+        with self.db.conn:
+            ids = [
+                int(r[0])
+                for r in self.db.execute(
+                    "SELECT id FROM broadcasts WHERE status = 'sending' ORDER BY id"
+                ).fetchall()
+            ]
+            self.db.execute("UPDATE deliveries SET status = 'pending' WHERE status = 'sending'")
+        return ids
+
+    def next_recipients(self, broadcast_id: int, limit: int) -> list[int]:
+        rows = self.db.execute(
+            "SELECT chat_id FROM deliveries WHERE broadcast_id = ? AND status = 'pending'"
+            " ORDER BY rowid LIMIT ?",
+            [broadcast_id, limit],
+        ).fetchall()
+        return [int(r[0]) for r in rows]
+
+    def mark_delivery(
+        self, broadcast_id: int, chat_id: int, status: str, error: str | None = None
+    ) -> None:
+        with self.db.conn:
+            self.db.execute(
+                "UPDATE deliveries SET status = ?, last_error = COALESCE(?, last_error),"
+                " attempts = attempts + (? = 'sending'), updated_at = ?"
+                " WHERE broadcast_id = ? AND chat_id = ?",
+                [status, error, status, time.time(), broadcast_id, chat_id],
+            )
+
+    def move_delivery(self, broadcast_id: int, old_chat: int, new_chat: int) -> None:
+        """A recipient group became a supergroup mid-broadcast."""
+        with self.db.conn:
+            self.db.execute(
+                "UPDATE OR IGNORE deliveries SET chat_id = ? WHERE broadcast_id = ? AND chat_id = ?",
+                [new_chat, broadcast_id, old_chat],
+            )
+        self.migrate_chat(old_chat, new_chat)
+
+    def delivery_counts(self, broadcast_id: int) -> dict[str, int]:
+        rows = self.db.execute(
+            "SELECT status, COUNT(*) FROM deliveries WHERE broadcast_id = ? GROUP BY status",
+            [broadcast_id],
+        ).fetchall()
+        return {str(status): int(n) for status, n in rows}
+
+    def finish_broadcast(self, broadcast_id: int) -> None:
+        with self.db.conn:
+            self.db.execute(
+                "UPDATE broadcasts SET status = 'done', finished_at = ? WHERE id = ? AND status = 'sending'",
+                [time.time(), broadcast_id],
+            )
+
+    def recent_broadcasts(self, limit: int = 10) -> list[Broadcast]:
+        cursor = self.db.execute(
+            "SELECT * FROM broadcasts WHERE status != 'superseded' ORDER BY id DESC LIMIT ?",
+            [limit],
+        )
+        cols = [d[0] for d in cursor.description]
+        return [Broadcast.from_row(dict(zip(cols, r, strict=True))) for r in cursor.fetchall()]
+
+    def undelivered(self, broadcast_id: int, limit: int = 30) -> list[tuple[int, str, str, str]]:
+        """Who did not get an announcement and why: (chat id, name, status, last error)."""
+        rows = self.db.execute(
+            "SELECT d.chat_id, COALESCE(s.name, ''), d.status, COALESCE(d.last_error, '')"
+            " FROM deliveries d LEFT JOIN subscribers s ON s.chat_id = d.chat_id"
+            " WHERE d.broadcast_id = ? AND d.status IN ('blocked', 'failed', 'cancelled')"
+            " ORDER BY d.status, d.chat_id LIMIT ?",
+            [broadcast_id, limit],
+        ).fetchall()
+        return [(int(a), str(b), str(c), str(d)) for a, b, c, d in rows]
+
+    def broadcast_count(self) -> int:
+        row = self.db.execute("SELECT COUNT(*) FROM broadcasts WHERE status = 'done'").fetchone()
+        return int(row[0])
+
+
+def _recipient_filter(topic: str | None) -> tuple[str, list[object]]:
+    """Active subscribers who want this topic ([] = every topic)."""
+    if topic is None:
+        return "active = 1", []
+    return (
+        "active = 1 AND (topics = '[]' OR EXISTS (SELECT 1 FROM json_each(subscribers.topics)"
+        " WHERE json_each.value = ?))"
+    ), [topic]
+
+
+@dataclass(frozen=True, slots=True)
+class Subscriber:
+    chat_id: int
+    chat_type: str
+    name: str
+    lang: str
+    topics: list[str]
+    active: bool
+    subscribed_at: float
+    inactive_reason: str | None
+
+    @classmethod
+    def from_row(cls, row: dict[str, object]) -> Subscriber:
+        return cls(
+            chat_id=int(row["chat_id"]),  # type: ignore[call-overload]
+            chat_type=str(row["chat_type"]),
+            name=str(row["name"] or ""),
+            lang=str(row["lang"] or "id"),
+            topics=list(json.loads(str(row["topics"] or "[]"))),
+            active=bool(row["active"]),
+            subscribed_at=float(row["subscribed_at"] or 0),  # type: ignore[arg-type]
+            inactive_reason=str(row["inactive_reason"]) if row["inactive_reason"] else None,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Broadcast:
+    id: int
+    created_by: int
+    created_at: float
+    kind: str  # text | photo
+    html: str
+    photo: str | None
+    topic: str | None
+    status: str  # draft | scheduled | sending | done | cancelled | superseded
+    scheduled_for: float | None
+    started_at: float | None
+    finished_at: float | None
+    total: int
+    control_chat_id: int | None
+    control_message_id: int | None
+
+    @classmethod
+    def from_row(cls, row: dict[str, object]) -> Broadcast:
+        def num(key: str) -> float | None:
+            value = row[key]
+            return float(value) if value is not None else None  # type: ignore[arg-type]
+
+        def whole(key: str) -> int | None:
+            value = row[key]
+            return int(value) if value is not None else None  # type: ignore[call-overload]
+
+        return cls(
+            id=int(row["id"]),  # type: ignore[call-overload]
+            created_by=int(row["created_by"]),  # type: ignore[call-overload]
+            created_at=float(row["created_at"]),  # type: ignore[arg-type]
+            kind=str(row["kind"]),
+            html=str(row["html"]),
+            photo=str(row["photo"]) if row["photo"] else None,
+            topic=str(row["topic"]) if row["topic"] else None,
+            status=str(row["status"]),
+            scheduled_for=num("scheduled_for"),
+            started_at=num("started_at"),
+            finished_at=num("finished_at"),
+            total=int(row["total"] or 0),  # type: ignore[call-overload]
+            control_chat_id=whole("control_chat_id"),
+            control_message_id=whole("control_message_id"),
+        )

@@ -39,9 +39,18 @@ def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     """No bot settings from the developer's shell or .env leak into a test."""
     for name in list(os.environ):
         if name.startswith(("TELEGRAM_", "WEBHOOK_")) or name in {
-            "DATABASE_PATH", "ADMIN_IDS", "STAFF_CHAT_ID", "SEND_RATE_LIMIT", "BROADCAST_RATE",
-            "LISTEN", "PORT", "LOG_LEVEL", "KNOWLEDGE_DIR", "OFFICE_CONTACT", "QUESTION_LOG_DAYS",
-        }:  # fmt: skip
+            "DATABASE_PATH",
+            "ADMIN_IDS",
+            "STAFF_CHAT_ID",
+            "SEND_RATE_LIMIT",
+            "BROADCAST_RATE",
+            "LISTEN",
+            "PORT",
+            "LOG_LEVEL",
+            "KNOWLEDGE_DIR",
+            "OFFICE_CONTACT",
+            "QUESTION_LOG_DAYS",
+        }:
             monkeypatch.delenv(name)
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("DATABASE_PATH", str(tmp_path / "bot.db"))

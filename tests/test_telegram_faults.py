@@ -113,8 +113,12 @@ async def test_the_error_handler_apologises_once_and_alerts_staff(
     await start_bot(STAFF_CHAT_ID=str(staff))
     ana = fake.user(1, "Ana")
     fake.private_chat(ana)
-    fake.fail("sendMessage", 400, "Bad Request: something unexpected",
-              when=lambda p: "15.000" in str(p.get("text", "")))  # fmt: skip
+    fake.fail(
+        "sendMessage",
+        400,
+        "Bad Request: something unexpected",
+        when=lambda p: "15.000" in str(p.get("text", "")),
+    )
     fake.send_text(ana, None, "berapa jumlah ukm?")
     [apology] = await fake.wait_for_sent(1)
     assert "kesalahan" in apology["text"]
@@ -133,11 +137,17 @@ async def test_webhook_refuses_requests_without_the_secret(
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    settings = Settings.parse({
-        "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_BASE_URL": fake.base_url,
-        "DATABASE_PATH": str(fake_db(fake)), "WEBHOOK_URL": "https://bot.example/hook",
-        "WEBHOOK_SECRET": "s3cret-Value", "LISTEN": "127.0.0.1", "PORT": str(port),
-    })  # fmt: skip
+    settings = Settings.parse(
+        {
+            "TELEGRAM_BOT_TOKEN": TOKEN,
+            "TELEGRAM_BASE_URL": fake.base_url,
+            "DATABASE_PATH": str(fake_db(fake)),
+            "WEBHOOK_URL": "https://bot.example/hook",
+            "WEBHOOK_SECRET": "s3cret-Value",
+            "LISTEN": "127.0.0.1",
+            "PORT": str(port),
+        }
+    )
     app = build_application(settings)
     await app.initialize()
     assert app.post_init is not None
@@ -145,15 +155,25 @@ async def test_webhook_refuses_requests_without_the_secret(
     await app.start()
     assert app.updater is not None
     await app.updater.start_webhook(
-        listen="127.0.0.1", port=port, url_path="hook",
-        webhook_url=f"http://127.0.0.1:{port}/hook", secret_token="s3cret-Value",
-    )  # fmt: skip
+        listen="127.0.0.1",
+        port=port,
+        url_path="hook",
+        webhook_url=f"http://127.0.0.1:{port}/hook",
+        secret_token="s3cret-Value",
+    )
     try:
         ana = fake.user(1, "Ana")
         fake.private_chat(ana)
         chat = {"id": 1, "type": "private"}
-        update = {"message": {"message_id": 1, "date": int(time.time()), "chat": chat,
-                              "from": ana, "text": "berapa jumlah ukm?"}}  # fmt: skip
+        update = {
+            "message": {
+                "message_id": 1,
+                "date": int(time.time()),
+                "chat": chat,
+                "from": ana,
+                "text": "berapa jumlah ukm?",
+            }
+        }
         assert await fake.post_to_webhook(update, secret=None) == 403
         assert await fake.post_to_webhook(update, secret="wrong") == 403
         assert fake.sent(1) == []

@@ -16,8 +16,14 @@ def setup_group(fake: FakeBotAPI, *, reads_everything: bool = True) -> None:
     fake.user(MEMBER, "Budi")
     # As an administrator (or with privacy mode off) the bot receives every message;
     # the point of these tests is that it still stays quiet unless addressed.
-    fake.group(GROUP, "Pelaku UKM Pamulang", "supergroup", admins=[ADMIN], members=[MEMBER],
-               bot_status="administrator" if reads_everything else "member")  # fmt: skip
+    fake.group(
+        GROUP,
+        "Pelaku UKM Pamulang",
+        "supergroup",
+        admins=[ADMIN],
+        members=[MEMBER],
+        bot_status="administrator" if reads_everything else "member",
+    )
 
 
 async def quiet_for(fake: FakeBotAPI, seconds: float = 0.6) -> None:

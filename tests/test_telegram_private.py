@@ -119,14 +119,33 @@ async def test_stale_or_forged_buttons_get_a_polite_answer(
     fake.private_chat(ana)
     fake.send_text(ana, None, "/topik")
     [menu] = await fake.wait_for_sent(1)
-    fake.push_update({"callback_query": {
-        "id": "forged-1", "from": fake.user(1, "Ana"), "chat_instance": "x",
-        "message": menu, "data": "entry|id|no-such-entry"}})  # fmt: skip
-    fake.push_update({"callback_query": {
-        "id": "forged-2", "from": fake.user(1, "Ana"), "chat_instance": "x",
-        "message": menu, "data": "💣" * 20}})  # fmt: skip
-    await fake.wait_until(lambda: len(fake.calls_to("answerCallbackQuery")) >= 2, timeout=5,
-                          what="two callback answers")  # fmt: skip
+    fake.push_update(
+        {
+            "callback_query": {
+                "id": "forged-1",
+                "from": fake.user(1, "Ana"),
+                "chat_instance": "x",
+                "message": menu,
+                "data": "entry|id|no-such-entry",
+            }
+        }
+    )
+    fake.push_update(
+        {
+            "callback_query": {
+                "id": "forged-2",
+                "from": fake.user(1, "Ana"),
+                "chat_instance": "x",
+                "message": menu,
+                "data": "💣" * 20,
+            }
+        }
+    )
+    await fake.wait_until(
+        lambda: len(fake.calls_to("answerCallbackQuery")) >= 2,
+        timeout=5,
+        what="two callback answers",
+    )
     answers = [c.params for c in fake.calls_to("answerCallbackQuery")]
     assert all("tidak berlaku" in a.get("text", "") for a in answers)
     # Telegram refuses to acknowledge a query id it never issued; the bot shrugs it off:
@@ -172,8 +191,15 @@ async def test_hostile_text_always_gets_valid_html(
     await start_bot()
     ana = fake.user(1, "Ana")
     fake.private_chat(ana)
-    hostile = ["<b>bold</b> & </a> <script>", "a" * 10_000, "ukm\x00 pelatihan", "\u202eابحث",
-               "😀" * 50, "*bold* _it_ [x](http://y)", "&amp;&lt;&#0;"]  # fmt: skip
+    hostile = [
+        "<b>bold</b> & </a> <script>",
+        "a" * 10_000,
+        "ukm\x00 pelatihan",
+        "\u202eابحث",
+        "😀" * 50,
+        "*bold* _it_ [x](http://y)",
+        "&amp;&lt;&#0;",
+    ]
     for text in hostile:
         fake.send_text(ana, None, text)
     sent = await fake.wait_for_sent(1, count=len(hostile))

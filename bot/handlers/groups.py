@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from telegram import ChatMember, Message, MessageEntity, Update
+from telegram import Chat, ChatMember, Message, MessageEntity, Update, User
 from telegram.ext import filters
 
 from bot.context import BotContext
@@ -62,7 +62,7 @@ async def set_automatic(update: Update, context: BotContext) -> None:
         text = renderer.render("otomatis_usage", lang, on=state)
         await send(context, chat.id, Reply(text), lang, quote=message)
         return
-    if not await is_group_admin(context, chat.id, message):
+    if not await is_group_admin(context, chat.id, user, message.sender_chat):
         await send(
             context, chat.id, Reply(renderer.render("otomatis_refused", lang)), lang, quote=message
         )
@@ -76,13 +76,15 @@ async def set_automatic(update: Update, context: BotContext) -> None:
     )
 
 
-async def is_group_admin(context: BotContext, chat_id: int, message: Message) -> bool:
+async def is_group_admin(
+    context: BotContext, chat_id: int, user: User | None, sender_chat: Chat | None = None
+) -> bool:
     """Asked of Telegram, never trusted from the message (an anonymous admin posts as the chat)."""
-    if message.sender_chat is not None and message.sender_chat.id == chat_id:
+    if sender_chat is not None and sender_chat.id == chat_id:
         return True
-    if message.from_user is None:
+    if user is None:
         return False
-    member = await context.bot.get_chat_member(chat_id, message.from_user.id)
+    member = await context.bot.get_chat_member(chat_id, user.id)
     return member.status in (ChatMember.ADMINISTRATOR, ChatMember.OWNER)
 
 

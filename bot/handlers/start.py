@@ -6,6 +6,7 @@ from telegram import Update
 
 from bot.context import BotContext
 from bot.handlers.common import language_of, send
+from bot.handlers.subscriptions import welcome_back_if_blocked
 from bot.rendering import Reply
 
 
@@ -15,6 +16,7 @@ async def welcome(update: Update, context: BotContext) -> None:
         return
     renderer = context.services.assistant.renderer
     if chat.type == chat.PRIVATE:
+        await welcome_back_if_blocked(context, chat.id, lang)
         reply = Reply(renderer.render("welcome", lang), renderer.welcome_buttons(lang))
     else:
         reply = Reply(renderer.render("welcome_group", lang, bot=context.services.bot_username))

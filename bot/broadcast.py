@@ -1,0 +1,279 @@
+"""The announcement outbox: paced sending, retries, resuming after a crash, progress reports.
+
+Delivery policy (also in the README):
+
+* At Kirim the recipients are fixed: one `deliveries` row per (broadcast, chat), in the
+  same transaction that moves the broadcast out of 'draft'. A second tap changes nothing.
+* Each row goes 'pending' -> 'sending' (committed *before* the request) -> 'sent' /
+  'blocked' / 'failed' (committed when Telegram answers). Rows are never skipped: a
+  recipient is only ever left behind as 'blocked' (Telegram said so) or 'failed' (after
+  retries, with the error kept).
+* In-flight window: after a crash (kill -9) the rows still in 'sending' are the requests
+  that were on their way when the process died. Telegram may or may not have delivered
+  them, and it offers no way to ask, so on restart they are sent again: at most those
+  few recipients (never more than MAX_IN_FLIGHT, in practice BROADCAST_RATE x the round
+  trip, a handful) can get a second copy. Everything 'sent' is never sent again, and
+  everything 'pending' is sent once.
+* A request that times out is also in that window: Telegram may have delivered it. The
+  bot waits a generous SEND_TIMEOUT before calling it a timeout, then sends again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TimedOut
+from telegram.ext import ExtBot
+
+from bot.storage import Broadcast, Storage
+
+log = logging.getLogger(__name__)
+
+ANNOUNCEMENT_TOPICS = ("pelatihan", "ekspor", "koperasi")
+MAX_IN_FLIGHT = 64  # requests on their way at once: bounds the crash window above
+SEND_TIMEOUT = 30.0  # seconds before a send counts as timed out (PTB's default is 5)
+NETWORK_RETRIES = 3  # 5xx, timeouts and network errors: then the row is 'failed'
+BACKOFF = (1.0, 2.0, 4.0)
+BATCH = 200  # recipients read from the database at a time: memory stays flat
+CATCH_UP = 3  # sends that may follow each other closer than 1/rate after a late wake-up
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    broadcast: Broadcast
+    sent: int
+    blocked: int
+    failed: int
+    pending: int
+    cancelled: int
+    rate: float  # messages per second so far
+    finished: bool
+
+    @property
+    def done(self) -> int:
+        return self.sent + self.blocked + self.failed
+
+    @property
+    def seconds_left(self) -> float:
+        return self.pending / self.rate if self.rate > 0 else 0.0
+
+
+ProgressCallback = Callable[[Progress], Awaitable[None]]
+
+
+def retry_seconds(error: RetryAfter) -> float:
+    """RetryAfter.retry_after is a timedelta under PTB_TIMEDELTA (see context.py)."""
+    value = error.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+class Broadcaster:
+    """Sends announcements at `rate` messages per second, one task per broadcast."""
+
+    def __init__(
+        self,
+        storage: Storage,
+        bot: ExtBot[Any],
+        rate: float,
+        on_progress: ProgressCallback,
+        report_every: float = 3.0,
+    ) -> None:
+        self.storage = storage
+        self.bot = bot
+        self.rate = rate
+        self.on_progress = on_progress
+        self.report_every = report_every
+        self.tasks: dict[int, asyncio.Task[None]] = {}
+        self.cancelling: set[int] = set()
+        self._paused_until = 0.0
+
+    # -- control ------------------------------------------------------------------------
+
+    def start(self, broadcast_id: int) -> None:
+        if broadcast_id in self.tasks and not self.tasks[broadcast_id].done():
+            return
+        task = asyncio.create_task(self.run(broadcast_id), name=f"broadcast-{broadcast_id}")
+        self.tasks[broadcast_id] = task
+
+    def resume(self) -> list[int]:
+        """On start-up: continue every broadcast a restart or crash interrupted."""
+        ids = self.storage.unfinished_broadcasts()
+        for broadcast_id in ids:
+            log.info("Resuming broadcast #%s", broadcast_id)
+            self.start(broadcast_id)
+        return ids
+
+    def start_due(self) -> list[int]:
+        ids = self.storage.start_due_broadcasts()
+        for broadcast_id in ids:
+            self.start(broadcast_id)
+        return ids
+
+    async def stop(self) -> None:
+        """Shut down: in-flight requests finish or are left 'sending' (resent on restart)."""
+        for task in self.tasks.values():
+            task.cancel()
+        for task in self.tasks.values():
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+
+    # -- sending ------------------------------------------------------------------------
+
+    async def run(self, broadcast_id: int) -> None:
+        broadcast = self.storage.broadcast(broadcast_id)
+        if broadcast is None or broadcast.status != "sending":
+            return
+        started = time.monotonic()
+        already = sum(
+            self.storage.delivery_counts(broadcast_id).get(s, 0)
+            for s in ("sent", "blocked", "failed")
+        )
+        in_flight: set[asyncio.Task[None]] = set()
+        slots = asyncio.Semaphore(MAX_IN_FLIGHT)
+        interval = 1.0 / self.rate
+        next_send = time.monotonic()
+        last_report = 0.0
+        try:
+            while True:
+                if self._cancelled(broadcast_id):
+                    break
+                # Rows in flight are already 'sending', so this never returns them again.
+                batch = self.storage.next_recipients(broadcast_id, BATCH)
+                if not batch:
+                    if not in_flight:
+                        break
+                    await asyncio.wait(in_flight, return_when=asyncio.FIRST_COMPLETED)
+                    continue
+                for chat_id in batch:
+                    # Steady pacing on an absolute schedule: the n-th send is due at
+                    # start + n/rate, so a late wake-up does not slow the average down. A
+                    # longer stall is forgiven rather than caught up with a burst that would
+                    # run into Telegram's own limit (at most CATCH_UP sends back to back).
+                    now = time.monotonic()
+                    if now - next_send > CATCH_UP * interval:
+                        next_send = now - CATCH_UP * interval
+                    wait = max(next_send, self._paused_until) - now
+                    if wait > 0:
+                        await asyncio.sleep(wait)
+                    next_send += interval
+                    await slots.acquire()
+                    self.storage.mark_delivery(broadcast_id, chat_id, "sending")
+                    task = asyncio.create_task(self._deliver(broadcast, chat_id, slots))
+                    in_flight.add(task)
+                    task.add_done_callback(in_flight.discard)
+                    if time.monotonic() - last_report >= self.report_every:
+                        last_report = time.monotonic()
+                        await self._report(broadcast_id, started, already, finished=False)
+                    if broadcast_id in self.cancelling:
+                        break
+            if in_flight:
+                await asyncio.gather(*in_flight)
+        except asyncio.CancelledError:
+            # Shutdown: whatever was in flight stays 'sending' and is resent on restart.
+            for task in in_flight:
+                task.cancel()
+            raise
+        self.storage.finish_broadcast(broadcast_id)
+        await self._report(broadcast_id, started, already, finished=True)
+
+    def _cancelled(self, broadcast_id: int) -> bool:
+        if broadcast_id in self.cancelling:
+            return True
+        current = self.storage.broadcast(broadcast_id)
+        return current is None or current.status == "cancelled"
+
+    def cancel(self, broadcast_id: int) -> str | None:
+        """Stop a broadcast: nothing new is sent; requests already on their way finish."""
+        previous = self.storage.cancel_broadcast(broadcast_id)
+        if previous is not None:
+            self.cancelling.add(broadcast_id)
+        return previous
+
+    async def _deliver(self, broadcast: Broadcast, chat_id: int, slots: asyncio.Semaphore) -> None:
+        try:
+            status, error, target = await self._send_with_retries(broadcast, chat_id)
+            self.storage.mark_delivery(broadcast.id, target, status, error)
+        finally:
+            slots.release()
+
+    async def _send_with_retries(
+        self, broadcast: Broadcast, chat_id: int
+    ) -> tuple[str, str | None, int]:
+        """(status, error, the chat id finally used) for one recipient."""
+        network_failures = 0
+        target = chat_id
+        while True:
+            wait = self._paused_until - time.monotonic()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            try:
+                await self._send(broadcast, target)
+                return "sent", None, target
+            except RetryAfter as err:
+                # Flood control: the whole bot must pause, then this same recipient is
+                # sent again (never skipped).
+                pause = retry_seconds(err) + 0.1
+                self._paused_until = max(self._paused_until, time.monotonic() + pause)
+                log.warning("Broadcast #%s: Telegram asked to wait %.1f s", broadcast.id, pause)
+            except ChatMigrated as err:
+                new_id = int(err.new_chat_id)
+                self.storage.move_delivery(broadcast.id, target, new_id)
+                target = new_id
+            except Forbidden as err:
+                self.storage.deactivate(target, "blocked")
+                return "blocked", str(err), target
+            except BadRequest as err:
+                if "chat not found" in str(err).lower() or "deactivated" in str(err).lower():
+                    self.storage.deactivate(target, "chat not found")
+                    return "blocked", str(err), target
+                return "failed", str(err), target
+            except (TimedOut, NetworkError) as err:
+                if network_failures >= NETWORK_RETRIES:
+                    return "failed", f"{type(err).__name__}: {err}", target
+                await asyncio.sleep(BACKOFF[min(network_failures, len(BACKOFF) - 1)])
+                network_failures += 1
+
+    async def _send(self, broadcast: Broadcast, chat_id: int) -> None:
+        if broadcast.kind == "photo" and broadcast.photo:
+            await self.bot.send_photo(
+                chat_id,
+                broadcast.photo,
+                caption=broadcast.html,
+                read_timeout=SEND_TIMEOUT,
+                write_timeout=SEND_TIMEOUT,
+            )
+        else:
+            await self.bot.send_message(
+                chat_id, broadcast.html, read_timeout=SEND_TIMEOUT, write_timeout=SEND_TIMEOUT
+            )
+
+    async def _report(
+        self, broadcast_id: int, started: float, already: int, finished: bool
+    ) -> None:
+        broadcast = self.storage.broadcast(broadcast_id)
+        if broadcast is None:
+            return
+        counts = self.storage.delivery_counts(broadcast_id)
+        done_now = sum(counts.get(s, 0) for s in ("sent", "blocked", "failed")) - already
+        elapsed = max(time.monotonic() - started, 1e-6)
+        progress = Progress(
+            broadcast=broadcast,
+            sent=counts.get("sent", 0),
+            blocked=counts.get("blocked", 0),
+            failed=counts.get("failed", 0),
+            pending=counts.get("pending", 0) + counts.get("sending", 0),
+            cancelled=counts.get("cancelled", 0),
+            rate=done_now / elapsed,
+            finished=finished,
+        )
+        try:
+            await self.on_progress(progress)
+        except Exception:  # a progress message must never stop a broadcast
+            log.exception("Could not report progress of broadcast #%s", broadcast_id)

@@ -1,0 +1,300 @@
+"""Staff announcements: /umumkan with a preview, Kirim/Batal, progress, /laporan."""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import UTC, datetime
+
+from markupsafe import Markup
+from telegram import Message, Update
+from telegram.error import BadRequest, TelegramError
+
+from bot.announcement import AnnouncementError, jakarta, parse_announcement
+from bot.answering import Lang
+from bot.broadcast import Progress
+from bot.context import BotApplication, BotContext
+from bot.handlers.common import acknowledge, decode, keyboard, language_of, send
+from bot.rendering import (
+    TELEGRAM_CAPTION_LIMIT,
+    TELEGRAM_TEXT_LIMIT,
+    Button,
+    Renderer,
+    Reply,
+    to_plain,
+)
+from bot.storage import Broadcast
+
+log = logging.getLogger(__name__)
+
+STATUS_LABELS = {
+    "draft": "pratinjau",
+    "scheduled": "terjadwal",
+    "sending": "sedang dikirim",
+    "done": "selesai",
+    "cancelled": "dihentikan",
+}
+
+
+async def is_staff(update: Update, context: BotContext) -> bool:
+    """Staff are the user ids in ADMIN_IDS; anyone else gets a short refusal, nothing more."""
+    user = update.effective_user
+    if context.services.settings.is_staff(user.id if user else None):
+        return True
+    lang = language_of(user)
+    text = context.services.assistant.renderer.render("staff_only", lang)
+    if update.callback_query is not None:
+        await acknowledge(update.callback_query, to_plain(text))
+    elif update.effective_chat is not None:
+        await send(context, update.effective_chat.id, Reply(text), lang)
+    return False
+
+
+async def announce(update: Update, context: BotContext) -> None:
+    """/umumkan TEXT, or /umumkan in reply to a text or photo: a preview, then Kirim/Batal."""
+    message, chat = update.effective_message, update.effective_chat
+    if message is None or chat is None or not await is_staff(update, context):
+        return
+    renderer = context.services.assistant.renderer
+    lang: Lang = "id"
+    source = message.reply_to_message
+    try:
+        parsed = parse_announcement(message.text_html or "", datetime.now(UTC))
+        kind, body, photo = _content(parsed.body_html, source)
+    except AnnouncementError as err:
+        text = renderer.render("broadcast_usage", lang, problem=str(err))
+        await send(context, chat.id, Reply(text), lang)
+        return
+    rendered = renderer.render("announcement", lang, body=Markup(body))
+    limit = TELEGRAM_CAPTION_LIMIT if kind == "photo" else TELEGRAM_TEXT_LIMIT
+    if len(to_plain(rendered)) > limit:
+        problem = (
+            f"pengumuman terlalu panjang: {len(to_plain(rendered))} dari {limit} karakter"
+            " yang diizinkan Telegram"
+        )
+        await send(
+            context,
+            chat.id,
+            Reply(renderer.render("broadcast_usage", lang, problem=problem)),
+            lang,
+        )
+        return
+    storage = context.services.storage
+    send_at = parsed.send_at.timestamp() if parsed.send_at else None
+    broadcast_id = storage.create_broadcast(
+        created_by=update.effective_user.id if update.effective_user else 0,
+        kind=kind,
+        html=rendered,
+        photo=photo,
+        topic=parsed.topic,
+        scheduled_for=send_at,
+    )
+    # The preview goes out exactly as recipients will get it.
+    if kind == "photo" and photo:
+        await context.bot.send_photo(chat.id, photo, caption=rendered)
+    else:
+        await context.bot.send_message(chat.id, rendered)
+    broadcast = storage.broadcast(broadcast_id)
+    assert broadcast is not None
+    control = Reply(
+        renderer.render(
+            "broadcast_preview",
+            lang,
+            broadcast=broadcast,
+            recipients=storage.count_recipients(parsed.topic),
+            when=jakarta(send_at) if send_at else None,
+        ),
+        (
+            (
+                Button(renderer.render("button_send", lang), "bc", f"send:{broadcast_id}"),
+                Button(renderer.render("button_cancel", lang), "bc", f"cancel:{broadcast_id}"),
+            ),
+        ),
+    )
+    [sent] = await send(context, chat.id, control, lang)
+    storage.set_control_message(broadcast_id, chat.id, sent.message_id)
+
+
+def _content(body_html: str, source: Message | None) -> tuple[str, str, str | None]:
+    """(kind, body HTML, photo file id) from the command's own text or the replied message."""
+    if source is not None and not body_html:
+        if source.photo:
+            return "photo", source.caption_html or "", source.photo[-1].file_id
+        if source.text:
+            return "text", source.text_html, None
+        raise AnnouncementError(
+            "balas pesan teks atau foto (dengan keterangan) yang akan diumumkan"
+        )
+    if not body_html:
+        raise AnnouncementError("tulis teks pengumumannya setelah /umumkan")
+    return "text", body_html, None
+
+
+async def press_broadcast_button(update: Update, context: BotContext) -> None:
+    """Kirim / Batal on a preview, Hentikan on a running one, Rincian in /laporan."""
+    query, chat = update.callback_query, update.effective_chat
+    pressed = decode(query.data if query else None)
+    if query is None or chat is None or pressed is None or not await is_staff(update, context):
+        return
+    action, _, raw_id = pressed.value.partition(":")
+    if not raw_id.isdigit():
+        await acknowledge(query, "?")
+        return
+    broadcast_id = int(raw_id)
+    renderer = context.services.assistant.renderer
+    storage = context.services.storage
+    broadcaster = context.services.broadcaster
+    assert broadcaster is not None
+    lang: Lang = "id"
+    if action == "send":
+        confirmed = storage.confirm_broadcast(broadcast_id)
+        if confirmed is None:  # a second tap, or an old preview: never a second delivery
+            await acknowledge(query, to_plain(renderer.render("broadcast_gone", lang)))
+            return
+        await acknowledge(query)
+        if confirmed.status == "scheduled":
+            assert confirmed.scheduled_for is not None
+            text = renderer.render(
+                "broadcast_scheduled",
+                lang,
+                broadcast=confirmed,
+                when=jakarta(confirmed.scheduled_for),
+            )
+            await _edit_control(
+                context,
+                confirmed.control_chat_id,
+                confirmed.control_message_id,
+                Reply(text, _stop_button(renderer, broadcast_id)),
+            )
+            return
+        broadcaster.start(broadcast_id)
+    elif action in ("cancel", "stop"):
+        previous = broadcaster.cancel(broadcast_id)
+        if previous is None:
+            await acknowledge(query, to_plain(renderer.render("broadcast_gone", lang)))
+            return
+        await acknowledge(query)
+        if previous in ("draft", "scheduled"):
+            broadcast = storage.broadcast(broadcast_id)
+            text = renderer.render("broadcast_cancelled", lang, broadcast=broadcast)
+            await _edit_control(
+                context, chat.id, query.message.message_id if query.message else None, Reply(text)
+            )
+    elif action == "detail":
+        await acknowledge(query)
+        broadcast = storage.broadcast(broadcast_id)
+        if broadcast is not None:
+            text = renderer.render(
+                "report_detail", lang, broadcast=broadcast, rows=storage.undelivered(broadcast_id)
+            )
+            await send(context, chat.id, Reply(text), lang)
+    else:
+        await acknowledge(query, to_plain(renderer.render("stale_button", lang)))
+
+
+async def show_reports(update: Update, context: BotContext) -> None:
+    """/laporan: recent broadcasts with their figures; stop or inspect them."""
+    chat = update.effective_chat
+    if chat is None or not await is_staff(update, context):
+        return
+    storage = context.services.storage
+    renderer = context.services.assistant.renderer
+    rows = []
+    buttons: list[tuple[Button, ...]] = []
+    for b in storage.recent_broadcasts(10):
+        counts = storage.delivery_counts(b.id)
+        rows.append((_summary(b), counts))
+        if b.status in ("sending", "scheduled"):
+            buttons.append(
+                (Button(renderer.render("button_stop", "id", id=b.id), "bc", f"stop:{b.id}"),)
+            )
+        elif counts.get("blocked") or counts.get("failed") or counts.get("cancelled"):
+            buttons.append(
+                (Button(renderer.render("button_detail", "id", id=b.id), "bc", f"detail:{b.id}"),)
+            )
+    text = renderer.render(
+        "reports", "id", rows=rows, statuses=STATUS_LABELS, subscribers=storage.subscriber_counts()
+    )
+    await send(context, chat.id, Reply(text, tuple(buttons)), "id")
+
+
+def _summary(b: Broadcast) -> dict[str, object]:
+    stamp = b.started_at or b.scheduled_for or b.created_at
+    body = to_plain(b.html).split("\n\n", 1)[-1]  # without the fixed header line
+    preview = " ".join(body.split())
+    return {
+        "id": b.id,
+        "when": jakarta(stamp),
+        "status": b.status,
+        "topic": b.topic,
+        "total": b.total,
+        "preview": preview[:80] + ("…" if len(preview) > 80 else ""),
+    }
+
+
+def _stop_button(renderer: Renderer, broadcast_id: int) -> tuple[tuple[Button, ...], ...]:
+    label = renderer.render("button_stop", "id", id=broadcast_id)
+    return ((Button(label, "bc", f"stop:{broadcast_id}"),),)
+
+
+async def _edit_control(
+    context: BotContext, chat_id: int | None, message_id: int | None, reply: Reply
+) -> None:
+    if chat_id is None or message_id is None:
+        return
+    try:
+        await context.bot.edit_message_text(
+            reply.html, chat_id=chat_id, message_id=message_id, reply_markup=keyboard(reply, "id")
+        )
+    except BadRequest as err:
+        if "not modified" not in str(err).lower():
+            log.warning("Could not update the broadcast message: %s", err)
+
+
+def progress_reporter(app: BotApplication):  # type: ignore[no-untyped-def]
+    """The Broadcaster's progress callback: one message edited in place, then a report."""
+
+    async def report(progress: Progress) -> None:
+        services = app.bot_data.services
+        renderer = services.assistant.renderer
+        b = progress.broadcast
+        if b.control_chat_id is None or b.control_message_id is None:
+            return
+        eta = _duration(progress.seconds_left)
+        text = renderer.render("broadcast_progress", "id", p=progress, eta=eta)
+        buttons = (
+            () if progress.finished or b.status == "cancelled" else _stop_button(renderer, b.id)
+        )
+        try:
+            await app.bot.edit_message_text(
+                text,
+                chat_id=b.control_chat_id,
+                message_id=b.control_message_id,
+                reply_markup=keyboard(Reply(text, buttons), "id"),
+            )
+        except BadRequest as err:
+            if "not modified" not in str(err).lower():
+                log.warning("Could not update progress of broadcast #%s: %s", b.id, err)
+        if progress.finished:
+            try:
+                await app.bot.send_message(
+                    b.control_chat_id, renderer.render("broadcast_report", "id", p=progress)
+                )
+            except TelegramError as err:
+                log.warning("Could not send the report of broadcast #%s: %s", b.id, err)
+
+    return report
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 60:
+        return f"{max(1, round(seconds))} detik"
+    return f"{round(seconds / 60)} menit"
+
+
+async def start_due_broadcasts(context: BotContext) -> None:
+    """JobQueue, every few seconds: scheduled announcements whose time has come."""
+    broadcaster = context.services.broadcaster
+    if broadcaster is not None:
+        for broadcast_id in broadcaster.start_due():
+            log.info("Scheduled broadcast #%s started at %s", broadcast_id, time.ctime())

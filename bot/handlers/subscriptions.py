@@ -1,0 +1,154 @@
+"""Opt-in announcements: /langganan, /berhenti, topic choice, and who blocked the bot."""
+
+from __future__ import annotations
+
+from telegram import ChatMember, ChatMemberUpdated, Update
+
+from bot.answering import Lang
+from bot.broadcast import ANNOUNCEMENT_TOPICS
+from bot.context import BotContext
+from bot.handlers.common import acknowledge, decode, edit, language_of, send
+from bot.handlers.groups import is_group_admin
+from bot.rendering import Button, Reply
+
+
+async def subscribe(update: Update, context: BotContext) -> None:
+    """/langganan (/subscribe) or the button under /start: opt in at once, to every topic."""
+    chat, user, lang = (
+        update.effective_chat,
+        update.effective_user,
+        language_of(update.effective_user),
+    )
+    message = update.effective_message
+    if chat is None or message is None:
+        return
+    if update.callback_query is not None:
+        await acknowledge(update.callback_query)
+    group = chat.type != chat.PRIVATE
+    sender_chat = message.sender_chat if update.callback_query is None else None
+    if group and not await is_group_admin(context, chat.id, user, sender_chat):
+        await refuse(context, chat.id, lang)
+        return
+    name = chat.title if group else (user.full_name if user else "")
+    subscriber = context.services.storage.subscribe(
+        chat.id,
+        chat.type,
+        name or "",
+        lang,
+        "button" if update.callback_query else "command",
+        user.id if user else 0,
+    )
+    await send(context, chat.id, topics_reply(context, subscriber.topics, lang, group), lang)
+
+
+async def unsubscribe(update: Update, context: BotContext) -> None:
+    """/berhenti (/unsubscribe): stops at once."""
+    chat, user, lang = (
+        update.effective_chat,
+        update.effective_user,
+        language_of(update.effective_user),
+    )
+    message = update.effective_message
+    if chat is None or message is None:
+        return
+    group = chat.type != chat.PRIVATE
+    if group and not await is_group_admin(context, chat.id, user, message.sender_chat):
+        await refuse(context, chat.id, lang)
+        return
+    was_active = context.services.storage.deactivate(chat.id, "unsubscribed")
+    text = context.services.assistant.renderer.render(
+        "unsubscribed", lang, was_active=was_active, group=group
+    )
+    await send(context, chat.id, Reply(text), lang)
+
+
+async def choose_topic(update: Update, context: BotContext) -> None:
+    """A tap on a topic under the confirmation: toggles it ("all" clears the choice)."""
+    query, chat = update.callback_query, update.effective_chat
+    pressed = decode(query.data if query else None)
+    if query is None or chat is None or pressed is None or query.message is None:
+        return
+    storage = context.services.storage
+    subscriber = storage.subscriber(chat.id)
+    group = chat.type != chat.PRIVATE
+    if subscriber is None or not subscriber.active:
+        await acknowledge(
+            query, context.services.assistant.renderer.render("stale_button", pressed.lang)
+        )
+        return
+    if group and not await is_group_admin(context, chat.id, update.effective_user):
+        await acknowledge(
+            query, context.services.assistant.renderer.render("group_admin_only", pressed.lang)
+        )
+        return
+    topics = set(subscriber.topics)
+    if pressed.value == "all":
+        topics.clear()
+    elif pressed.value in ANNOUNCEMENT_TOPICS:
+        topics ^= {pressed.value}
+        if topics == set(ANNOUNCEMENT_TOPICS):
+            topics.clear()  # every topic chosen is the same as "all"
+    storage.set_topics(chat.id, sorted(topics))
+    await acknowledge(query)
+    reply = topics_reply(context, sorted(topics), pressed.lang, group)
+    await edit(context, chat.id, [query.message.message_id], reply, pressed.lang)
+
+
+def topics_reply(context: BotContext, topics: list[str], lang: Lang, group: bool) -> Reply:
+    renderer = context.services.assistant.renderer
+    labels = [renderer.announcement_topic(t, lang) for t in topics]
+    text = renderer.render("subscribed", lang, chosen=labels, group=group)
+    buttons = [
+        Button(
+            renderer.render(
+                "button_topic_choice",
+                lang,
+                chosen=t in topics,
+                label=renderer.announcement_topic(t, lang),
+            ),
+            "subtopic",
+            t,
+        )
+        for t in ANNOUNCEMENT_TOPICS
+    ]
+    every = Button(
+        renderer.render(
+            "button_topic_choice",
+            lang,
+            chosen=not topics,
+            label="Semua topik" if lang == "id" else "All topics",
+        ),
+        "subtopic",
+        "all",
+    )
+    return Reply(text, (tuple(buttons), (every,)))
+
+
+async def refuse(context: BotContext, chat_id: int, lang: Lang) -> None:
+    text = context.services.assistant.renderer.render("group_admin_only", lang)
+    await send(context, chat_id, Reply(text), lang)
+
+
+async def track_membership(update: Update, context: BotContext) -> None:
+    """The bot blocked by a resident, or removed from a group: stop sending there."""
+    change: ChatMemberUpdated | None = update.my_chat_member
+    if change is None:
+        return
+    gone = change.new_chat_member.status in (ChatMember.BANNED, ChatMember.LEFT)
+    if gone:
+        reason = "blocked" if change.chat.type == change.chat.PRIVATE else "removed from group"
+        context.services.storage.deactivate(change.chat.id, reason)
+
+
+async def welcome_back_if_blocked(context: BotContext, chat_id: int, lang: Lang) -> None:
+    """/start after unblocking the bot resumes the subscription the block had stopped."""
+    storage = context.services.storage
+    subscriber = storage.subscriber(chat_id)
+    if (
+        subscriber is not None
+        and not subscriber.active
+        and subscriber.inactive_reason == "blocked"
+    ):
+        storage.subscribe(chat_id, subscriber.chat_type, subscriber.name, lang, "start", chat_id)
+        text = context.services.assistant.renderer.render("welcome_back", lang)
+        await send(context, chat_id, Reply(text), lang)
