@@ -1,4 +1,4 @@
-"""A broadcast survives `kill -9`: restarted, it finishes, duplicates only in the in-flight window."""
+"""A broadcast survives `kill -9`: restarted, it finishes; only in-flight rows repeat."""
 
 from __future__ import annotations
 
