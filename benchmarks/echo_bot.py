@@ -4,9 +4,9 @@
 
 Long polling, every text message answered with one sendMessage of the same text, updates
 processed concurrently (`concurrent_updates(256)`, like the real bot's 256). With
---rate-limit N (N > 0) sends go through AIORateLimiter(overall_max_rate=N); with 0 there is
-no rate limiter at all. No database, no matching, no templates: whatever the real bot loses
-against this is the cost of its own work.
+--rate-limit N (N > 0) sends go through AIORateLimiter(overall_max_rate=N, max_retries=3,
+the bot's retries on 429); with 0 there is no rate limiter at all. No database, no
+matching, no templates: whatever the real bot loses against this is the cost of its work.
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ def main() -> None:
     )
     if args.rate_limit > 0:
         builder = builder.rate_limiter(
-            AIORateLimiter(overall_max_rate=args.rate_limit, overall_time_period=1)
+            AIORateLimiter(overall_max_rate=args.rate_limit, overall_time_period=1, max_retries=3)
         )
     application = builder.build()
     application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, echo))

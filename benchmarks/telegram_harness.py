@@ -11,6 +11,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -44,6 +45,7 @@ __all__ = [
     "bot_command",
     "bot_env",
     "echo_command",
+    "exit_on_sigterm",
     "questions",
     "start_fake",
     "wait_until",
@@ -126,6 +128,15 @@ def start_fake(port: int = 0, rate_limit: float | None = None) -> FakeBotAPIProc
     except RuntimeError as err:
         raise BenchmarkError(f"{err} (is port {port} free?)") from err
     return fake
+
+
+def exit_on_sigterm() -> None:
+    """SIGTERM raises SystemExit, so `finally` blocks still stop the child processes."""
+
+    def handler(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, handler)
 
 
 def wait_until(check: Callable[[], Any], timeout: float, what: str, interval: float = 0.05) -> Any:

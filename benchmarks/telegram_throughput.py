@@ -31,6 +31,7 @@ or a target was missed.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import statistics
 import sys
 import tempfile
@@ -48,12 +49,14 @@ from telegram_harness import (
     bot_command,
     bot_env,
     echo_command,
+    exit_on_sigterm,
     questions,
     start_fake,
 )
 
 FIRST_USER_ID = 5_000_000
 POLL_EVERY = 0.1  # s between /_fake/stats requests while waiting for replies
+STALL = 30.0  # s without a new reply (and nothing left to fetch) = the bot dropped some
 SETTLE = 1.0  # s to wait after the last expected reply, so late duplicates are counted
 STEADY_AFTER = 2.0  # s left out at the start for the "steady" rate
 RATE_TARGET = 0.8
@@ -140,7 +143,8 @@ def measure(
                 t0 = time.time()
                 control.inject_texts(user_ids, texts)
                 timeline: list[tuple[float, int]] = [(t0, 0)]
-                deadline = time.monotonic() + timeout
+                progress = time.monotonic()  # last time a reply arrived
+                deadline = progress + timeout
                 while True:
                     stats: dict[str, Any] = control.stats()
                     now = time.time()
@@ -148,10 +152,14 @@ def measure(
                     if len(stats["sent_per_chat"]) >= messages:
                         break
                     child.ensure_alive()
-                    if time.monotonic() > deadline:
+                    if stats["sent_total"] > timeline[-2][1] or stats["pending_updates"]:
+                        progress = time.monotonic()
+                    if time.monotonic() > min(deadline, progress + STALL):
                         raise BenchmarkError(
-                            f"timed out after {timeout:g} s: "
-                            f"{len(stats['sent_per_chat'])}/{messages} chats answered"
+                            f"{len(stats['sent_per_chat'])}/{messages} chats answered, "
+                            f"{stats['pending_updates']} updates not fetched, "
+                            f"no new reply for {time.monotonic() - progress:.0f} s "
+                            f"(timeout {timeout:g} s, stall limit {STALL:g} s)"
                         )
                     time.sleep(POLL_EVERY)
                 # The fake's clock (same machine) marks the last send to the millisecond.
@@ -161,15 +169,14 @@ def measure(
                 run.cpu_seconds = cpu_seconds(child.pid) - cpu_before
                 run.peak_mb = memory.peak_mb
             time.sleep(SETTLE)
-            final = control.stats()
-            run.answered = len(final["sent_per_chat"])
-            run.sent = final["sent_total"]
-            run.multi_reply_chats = sum(1 for n in final["sent_per_chat"].values() if n > 1)
-            run.failed_calls = {k: v for k, v in final["statuses"].items() if k != "200"}
+            record_replies(run, control.stats())
             run.busiest_second = busiest_second(timeline)
             run.steady_rate = steady_rate(timeline, t0, end, messages)
     except BenchmarkError as err:
         run.error = str(err)
+        if fake is not None and child is not None:  # what did get through
+            with contextlib.suppress(OSError):
+                record_replies(run, fake.control.stats())
     except (OSError, ValueError, KeyError, psutil.Error) as err:  # the fake's control API, files
         run.error = f"{type(err).__name__}: {err}"
     finally:
@@ -180,6 +187,13 @@ def measure(
         if fake is not None:
             fake.stop()
     return run
+
+
+def record_replies(run: Run, stats: dict[str, Any]) -> None:
+    run.answered = len(stats["sent_per_chat"])
+    run.sent = stats["sent_total"]
+    run.multi_reply_chats = sum(1 for n in stats["sent_per_chat"].values() if n > 1)
+    run.failed_calls = {k: v for k, v in stats["statuses"].items() if k != "200"}
 
 
 def cpu_seconds(pid: int) -> float:
@@ -237,6 +251,7 @@ def main() -> int:
     if args.messages < 1 or args.limited_messages < 1 or args.repeats < 1:
         parser.error("counts must be at least 1")
 
+    exit_on_sigterm()
     texts = questions()
     runs: list[Run] = []
 

@@ -31,8 +31,18 @@ from bot.assistant import Assistant
 from bot.broadcast import Broadcaster
 from bot.config import Settings
 from bot.context import BotApplication, BotContext, BotData, ChatData, Services, UserData
-from bot.handlers import broadcasting, errors, groups, questions, start, subscriptions
-from bot.knowledge import KnowledgeInvalid, default_knowledge_dir, ensure_knowledge
+from bot.handlers import (
+    broadcasting,
+    errors,
+    groups,
+    inbox,
+    privacy,
+    questions,
+    staff,
+    start,
+    subscriptions,
+)
+from bot.knowledge import KnowledgeInvalid, default_knowledge_dir, ensure_knowledge, with_learned
 from bot.logs import configure_logging
 from bot.ordering import PerChatUpdateProcessor
 from bot.storage import Storage
@@ -53,7 +63,9 @@ def build_application(settings: Settings, storage: Storage | None = None) -> Bot
     services = Services(
         settings=settings,
         storage=storage,
-        assistant=Assistant(status.kb, contact=settings.office_contact),
+        assistant=Assistant(
+            with_learned(status.kb, storage.learned_variants()), contact=settings.office_contact
+        ),
         knowledge_problems=[str(p) for p in status.problems if p.severity == "error"],
     )
     base_url = settings.telegram_base_url.rstrip("/")
@@ -110,6 +122,15 @@ def register_handlers(app: BotApplication) -> None:
     new = filters.UpdateType.MESSAGE
     edited = filters.UpdateType.EDITED_MESSAGE
 
+    # 0. Before anything else (group -1): a staff member's reply to an inbox card is an
+    #    answer for the residents who asked, not a question for the bot.
+    app.add_handler(
+        MessageHandler(
+            filters.REPLY & ~filters.COMMAND & ~filters.StatusUpdate.ALL, inbox.answer_from_staff
+        ),
+        group=-1,
+    )
+
     # 1. Service messages and membership first: a group turning into a supergroup keeps
     #    its settings; a resident who blocks the bot stops getting announcements.
     app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, groups.follow_migration))
@@ -128,11 +149,18 @@ def register_handlers(app: BotApplication) -> None:
     # Staff only (each checks ADMIN_IDS and refuses anyone else).
     app.add_handler(CommandHandler(["umumkan", "broadcast"], broadcasting.announce))
     app.add_handler(CommandHandler("laporan", broadcasting.show_reports))
+    app.add_handler(CommandHandler(["belumterjawab", "unanswered"], staff.show_unanswered))
+    app.add_handler(CommandHandler(["statistik", "stats"], staff.show_stats))
+    app.add_handler(CommandHandler(["muatulang", "reload"], staff.reload_knowledge))
+    app.add_handler(CommandHandler("hapusdata", privacy.show_my_data))
 
     # 3. Button taps: the feature ones by their prefix, then answers, topics, menus.
     app.add_handler(CallbackQueryHandler(subscriptions.subscribe, pattern=r"^subscribe\|"))
     app.add_handler(CallbackQueryHandler(subscriptions.choose_topic, pattern=r"^subtopic\|"))
     app.add_handler(CallbackQueryHandler(broadcasting.press_broadcast_button, pattern=r"^bc\|"))
+    app.add_handler(CallbackQueryHandler(inbox.press_inbox_button, pattern=r"^inbox\|"))
+    app.add_handler(CallbackQueryHandler(inbox.press_feedback, pattern=r"^fb\|"))
+    app.add_handler(CallbackQueryHandler(privacy.erase_my_data, pattern=r"^erase\|"))
     app.add_handler(CallbackQueryHandler(questions.press_button))
 
     # 4. Private chats: edits, questions, unknown commands, anything that is not text.
@@ -210,7 +238,15 @@ COMMANDS = {
         ],
     },
 }
-STAFF_COMMANDS = [("umumkan", "Buat pengumuman (petugas)"), ("laporan", "Laporan pengumuman")]
+STAFF_COMMANDS = [
+    ("umumkan", "Buat pengumuman (petugas)"),
+    ("laporan", "Laporan pengumuman"),
+    ("belumterjawab", "Pertanyaan belum terjawab"),
+    ("statistik", "Statistik pemakaian"),
+    ("muatulang", "Muat ulang basis pengetahuan"),
+]
+LOG_FLUSH_EVERY = 1.0  # seconds: the question log is written in batches (see storage.py)
+RETENTION_CHECK_EVERY = 6 * 3600
 SCHEDULE_CHECK_EVERY = 10  # seconds between looks at scheduled announcements
 
 
@@ -239,6 +275,10 @@ async def on_startup(app: BotApplication) -> None:
             first=1,
             name="scheduled broadcasts",
         )
+        app.job_queue.run_repeating(flush_question_log, LOG_FLUSH_EVERY, name="question log")
+        app.job_queue.run_repeating(
+            apply_retention, RETENTION_CHECK_EVERY, first=60, name="retention"
+        )
     for problem in services.knowledge_problems:
         log.error("Knowledge files not used (serving the last good build): %s", problem)
     log.info(
@@ -246,6 +286,23 @@ async def on_startup(app: BotApplication) -> None:
         services.bot_username,
         services.assistant.kb.version,
     )
+
+
+async def flush_question_log(context: BotContext) -> None:
+    context.services.storage.flush_log()
+
+
+async def apply_retention(context: BotContext) -> None:
+    """Questions older than QUESTION_LOG_DAYS are deleted (the README says so to residents)."""
+    services = context.services
+    removed = services.storage.forget_questions(services.settings.question_log_days)
+    services.storage.forget_replies(older_than=services.settings.question_log_days * 86400)
+    if removed:
+        log.info(
+            "Retention: deleted %s questions older than %s days",
+            removed,
+            services.settings.question_log_days,
+        )
 
 
 async def set_staff_commands(app: BotApplication) -> None:

@@ -47,3 +47,6 @@ class Assistant:
     def ask(self, text: str, forwarded: bool = False) -> Answer:
         decision = self.answerer.decide(text)
         return Answer(decision, self.renderer.decision(decision, forwarded=forwarded))
+
+    def decide(self, text: str) -> Decision:
+        return self.answerer.decide(text)

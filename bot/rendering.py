@@ -144,7 +144,7 @@ class Renderer:
         if gap is not None:
             related = [e for e in (self.kb.entry(r) for r in gap.related) if e and not e.gap]
             return Reply(
-                self.render("gap", lang, entry=gap, answer=gap.answer[lang]),
+                self.render("gap", lang, entry=gap, answer=gap.answer[lang], forwarded=forwarded),
                 self.entry_buttons(related, lang) or self.topic_buttons(lang),
             )
         return Reply(
@@ -157,7 +157,9 @@ class Renderer:
     def entry(self, entry: Entry, lang: Lang) -> Reply:
         """The answer to an entry chosen from a button."""
         if entry.gap:
-            return Reply(self.render("gap", lang, entry=entry, answer=entry.answer[lang]))
+            return Reply(
+                self.render("gap", lang, entry=entry, answer=entry.answer[lang], forwarded=False)
+            )
         related = [e for e in (self.kb.entry(r) for r in entry.related) if e and not e.gap]
         return Reply(
             self.render("answer", lang, entry=entry, answer=entry.answer[lang]),

@@ -127,6 +127,84 @@ def m003_subscriptions_and_broadcasts(db: sqlite_utils.Database) -> None:
     db.table("deliveries").create_index(["broadcast_id", "status"])
 
 
+@migrations()
+def m004_question_log_and_inbox(db: sqlite_utils.Database) -> None:
+    """Every question asked; the staff inbox of unanswered ones; phrasings staff taught."""
+    db.table("questions").create(
+        {
+            "id": int,
+            "asked_at": float,
+            "chat_id": int,
+            "chat_type": str,
+            "user_id": int,
+            "lang": str,
+            "text": str,
+            "status": str,
+            "reason": str,
+            "entry_id": str,
+            "score": float,
+            "helpful": int,
+        },
+        pk="id",
+    )
+    # Covering index: the statistics read only these columns, never the table itself.
+    db.table("questions").create_index(["asked_at", "status", "entry_id", "helpful"])
+    db.table("questions").create_index(["user_id"])
+    db.table("inbox").create(
+        {
+            "id": int,
+            "key": str,
+            "question": str,
+            "lang": str,
+            "count": int,
+            "first_asked_at": float,
+            "last_asked_at": float,
+            "best_entry_id": str,
+            "best_score": float,
+            "status": str,
+            "handled_by": str,
+            "handled_at": float,
+        },
+        pk="id",
+        defaults={"count": 1, "status": "open"},
+    )
+    db.table("inbox").create_index(["status", "key"])
+    db.table("inbox_askers").create(
+        {
+            "card_id": int,
+            "question_id": int,
+            "chat_id": int,
+            "chat_type": str,
+            "user_id": int,
+            "first_name": str,
+            "message_id": int,
+            "text": str,
+            "asked_at": float,
+            "answered": bool,
+        },
+        pk=("card_id", "question_id"),
+        foreign_keys=[("card_id", "inbox", "id")],
+        defaults={"answered": False},
+    )
+    db.table("inbox_askers").create_index(["user_id"])
+    db.table("card_messages").create(
+        {"chat_id": int, "message_id": int, "card_id": int}, pk=("chat_id", "message_id")
+    )
+    db.table("card_messages").create_index(["card_id"])
+    db.table("kb_learned").create(
+        {
+            "id": int,
+            "entry_id": str,
+            "text": str,
+            "lang": str,
+            "added_by": str,
+            "added_at": float,
+            "card_id": int,
+        },
+        pk="id",
+    )
+
+
 class StorageError(Exception):
     """The database cannot be opened or written; the message names the file."""
 
@@ -143,6 +221,8 @@ class Storage:
             else:
                 conn = sqlite3.connect(":memory:", check_same_thread=False)
             self.db = sqlite_utils.Database(conn)
+            self._log_buffer: list[tuple[object, ...]] = []
+            self._next_question_id: int | None = None
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")
             self.db.execute("PRAGMA foreign_keys=ON")
@@ -154,14 +234,13 @@ class Storage:
             ) from err
 
     def close(self) -> None:
+        self.flush_log()
         self.db.close()
 
     # -- knowledge taught by staff --------------------------------------------------
 
     def learned_variants(self) -> dict[str, list[str]]:
         """Phrasings staff added to entries from the inbox, by entry id."""
-        if not self.db.table("kb_learned").exists():
-            return {}
         learned: dict[str, list[str]] = {}
         for row in self.db.table("kb_learned").rows_where(order_by="id"):
             learned.setdefault(row["entry_id"], []).append(row["text"])
@@ -509,6 +588,314 @@ class Storage:
         row = self.db.execute("SELECT COUNT(*) FROM broadcasts WHERE status = 'done'").fetchone()
         return int(row[0])
 
+    # -- the question log -------------------------------------------------------------------
+    #
+    # Rows are buffered and written in one transaction per FLUSH_EVERY questions or
+    # seconds: a commit per question would add about a tenth to the answering core's own
+    # time. Ids are handed out here, so a buffered question can already carry feedback
+    # buttons. A crash loses at most the last unwritten second of the log, nothing else.
+
+    FLUSH_EVERY = 200
+
+    def log_question(
+        self,
+        *,
+        chat_id: int,
+        chat_type: str,
+        user_id: int,
+        lang: str,
+        text: str,
+        status: str,
+        reason: str,
+        entry_id: str | None,
+        score: float,
+    ) -> int:
+        if self._next_question_id is None:
+            row = self.db.execute("SELECT COALESCE(MAX(id), 0) FROM questions").fetchone()
+            self._next_question_id = int(row[0]) + 1
+        question_id = self._next_question_id
+        self._next_question_id += 1
+        self._log_buffer.append(
+            (
+                question_id,
+                time.time(),
+                chat_id,
+                chat_type,
+                user_id,
+                lang,
+                text[:1000],
+                status,
+                reason,
+                entry_id,
+                round(score, 4),
+            )
+        )
+        if len(self._log_buffer) >= self.FLUSH_EVERY:
+            self.flush_log()
+        return question_id
+
+    def flush_log(self) -> int:
+        if not self._log_buffer:
+            return 0
+        rows, self._log_buffer = self._log_buffer, []
+        with self.db.conn:
+            self.db.conn.executemany(
+                "INSERT OR IGNORE INTO questions (id, asked_at, chat_id, chat_type, user_id, lang,"
+                " text, status, reason, entry_id, score) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                rows,
+            )
+        return len(rows)
+
+    def question(self, question_id: int) -> dict[str, object] | None:
+        self.flush_log()
+        cursor = self.db.execute("SELECT * FROM questions WHERE id = ?", [question_id])
+        row = cursor.fetchone()
+        return dict(zip([d[0] for d in cursor.description], row, strict=True)) if row else None
+
+    def set_helpful(self, question_id: int, helpful: bool) -> bool:
+        self.flush_log()
+        with self.db.conn:
+            cursor = self.db.execute(
+                "UPDATE questions SET helpful = ? WHERE id = ?", [int(helpful), question_id]
+            )
+        return cursor.rowcount > 0
+
+    def forget_questions(self, older_than_days: int) -> int:
+        """The retention rule (QUESTION_LOG_DAYS): older questions are deleted."""
+        self.flush_log()
+        cutoff = time.time() - older_than_days * 86400
+        with self.db.conn:
+            cursor = self.db.execute("DELETE FROM questions WHERE asked_at < ?", [cutoff])
+            self.db.execute(
+                "DELETE FROM inbox_askers WHERE asked_at < ? AND card_id IN"
+                " (SELECT id FROM inbox WHERE status != 'open')",
+                [cutoff],
+            )
+        return cursor.rowcount
+
+    # -- the inbox --------------------------------------------------------------------------
+
+    def add_to_inbox(
+        self,
+        *,
+        key: str,
+        question_id: int,
+        text: str,
+        lang: str,
+        chat_id: int,
+        chat_type: str,
+        user_id: int,
+        first_name: str,
+        message_id: int,
+        best_entry_id: str | None,
+        best_score: float,
+    ) -> tuple[int, bool]:
+        """(card id, whether the card is new): the same question asked again joins its card."""
+        now = time.time()
+        with self.db.conn:
+            row = self.db.execute(
+                "SELECT id FROM inbox WHERE status = 'open' AND key = ?", [key]
+            ).fetchone()
+            if row is None:
+                cursor = self.db.execute(
+                    "INSERT INTO inbox (key, question, lang, count, first_asked_at, last_asked_at,"
+                    " best_entry_id, best_score, status) VALUES (?, ?, ?, 1, ?, ?, ?, ?, 'open')",
+                    [key, text[:1000], lang, now, now, best_entry_id, round(best_score, 4)],
+                )
+                card_id, new = int(cursor.lastrowid or 0), True
+            else:
+                card_id, new = int(row[0]), False
+                self.db.execute(
+                    "UPDATE inbox SET count = count + 1, last_asked_at = ? WHERE id = ?",
+                    [now, card_id],
+                )
+            self.db.execute(
+                "INSERT OR IGNORE INTO inbox_askers (card_id, question_id, chat_id, chat_type,"
+                " user_id, first_name, message_id, text, asked_at, answered)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0)",
+                [
+                    card_id,
+                    question_id,
+                    chat_id,
+                    chat_type,
+                    user_id,
+                    first_name,
+                    message_id,
+                    text[:1000],
+                    now,
+                ],
+            )
+        return card_id, new
+
+    def card(self, card_id: int) -> Card | None:
+        cursor = self.db.execute("SELECT * FROM inbox WHERE id = ?", [card_id])
+        row = cursor.fetchone()
+        if row is None:
+            return None
+        return Card.from_row(dict(zip([d[0] for d in cursor.description], row, strict=True)))
+
+    def open_cards(self, limit: int = 10) -> list[Card]:
+        cursor = self.db.execute(
+            "SELECT * FROM inbox WHERE status = 'open' ORDER BY count DESC, last_asked_at DESC"
+            " LIMIT ?",
+            [limit],
+        )
+        names = [d[0] for d in cursor.description]
+        return [Card.from_row(dict(zip(names, r, strict=True))) for r in cursor.fetchall()]
+
+    def count_open_cards(self) -> int:
+        return int(
+            self.db.execute("SELECT COUNT(*) FROM inbox WHERE status = 'open'").fetchone()[0]
+        )
+
+    def askers(self, card_id: int, waiting_only: bool = True) -> list[Asker]:
+        cursor = self.db.execute(
+            "SELECT chat_id, chat_type, user_id, first_name, message_id, text, question_id"
+            " FROM inbox_askers WHERE card_id = ?"
+            + (" AND answered = 0" if waiting_only else "")
+            + " ORDER BY asked_at",
+            [card_id],
+        )
+        return [Asker(*row) for row in cursor.fetchall()]
+
+    def close_card(self, card_id: int, status: str, handled_by: str) -> bool:
+        """Answered / ignored / learned; only an open card can be closed (no double answers)."""
+        with self.db.conn:
+            cursor = self.db.execute(
+                "UPDATE inbox SET status = ?, handled_by = ?, handled_at = ?"
+                " WHERE id = ? AND status = 'open'",
+                [status, handled_by, time.time(), card_id],
+            )
+            if cursor.rowcount and status in ("answered", "learned"):
+                self.db.execute(
+                    "UPDATE inbox_askers SET answered = 1 WHERE card_id = ?", [card_id]
+                )
+        return cursor.rowcount > 0
+
+    def remember_card_message(self, chat_id: int, message_id: int, card_id: int) -> None:
+        with self.db.conn:
+            self.db.table("card_messages").upsert(
+                {"chat_id": chat_id, "message_id": message_id, "card_id": card_id},
+                pk=("chat_id", "message_id"),
+            )
+
+    def card_for_message(self, chat_id: int, message_id: int) -> int | None:
+        row = self.db.execute(
+            "SELECT card_id FROM card_messages WHERE chat_id = ? AND message_id = ?",
+            [chat_id, message_id],
+        ).fetchone()
+        return int(row[0]) if row else None
+
+    def card_messages(self, card_id: int) -> list[tuple[int, int]]:
+        rows = self.db.execute(
+            "SELECT chat_id, message_id FROM card_messages WHERE card_id = ?", [card_id]
+        ).fetchall()
+        return [(int(a), int(b)) for a, b in rows]
+
+    # -- what staff taught the bot -----------------------------------------------------------
+
+    def learn_variant(
+        self, entry_id: str, text: str, lang: str, added_by: str, card_id: int | None
+    ) -> None:
+        with self.db.conn:
+            self.db.table("kb_learned").insert(
+                {
+                    "entry_id": entry_id,
+                    "text": text.strip()[:300],
+                    "lang": lang,
+                    "added_by": added_by,
+                    "added_at": time.time(),
+                    "card_id": card_id,
+                }
+            )
+
+    # -- a resident's own data (UU PDP) -------------------------------------------------------
+
+    def personal_data(self, user_id: int) -> dict[str, int]:
+        self.flush_log()
+        questions = self.db.execute(
+            "SELECT COUNT(*) FROM questions WHERE user_id = ?", [user_id]
+        ).fetchone()[0]
+        inbox = self.db.execute(
+            "SELECT COUNT(*) FROM inbox_askers WHERE user_id = ?", [user_id]
+        ).fetchone()[0]
+        subscribed = self.db.execute(
+            "SELECT COUNT(*) FROM subscribers WHERE chat_id = ?", [user_id]
+        ).fetchone()[0]
+        return {"questions": int(questions), "inbox": int(inbox), "subscription": int(subscribed)}
+
+    def erase_personal_data(self, user_id: int) -> dict[str, int]:
+        """Everything kept about one resident: questions, inbox entries, subscription, links."""
+        self.flush_log()
+        with self.db.conn:
+            counts = {
+                "questions": self.db.execute(
+                    "DELETE FROM questions WHERE user_id = ?", [user_id]
+                ).rowcount,
+                "inbox": self.db.execute(
+                    "DELETE FROM inbox_askers WHERE user_id = ?", [user_id]
+                ).rowcount,
+                "subscription": self.db.execute(
+                    "DELETE FROM subscribers WHERE chat_id = ?", [user_id]
+                ).rowcount,
+            }
+            # Cards this resident shared with others now show another asker's words.
+            self.db.execute(
+                "UPDATE inbox SET count = (SELECT COUNT(*) FROM inbox_askers a WHERE a.card_id = inbox.id),"
+                " question = (SELECT text FROM inbox_askers a WHERE a.card_id = inbox.id ORDER BY asked_at LIMIT 1)"
+                " WHERE id IN (SELECT card_id FROM inbox_askers)"
+            )
+            self.db.execute("DELETE FROM replies WHERE chat_id = ?", [user_id])
+            self.db.execute("DELETE FROM deliveries WHERE chat_id = ?", [user_id])
+            # Cards only this resident had asked are gone with them.
+            self.db.execute(
+                "DELETE FROM card_messages WHERE card_id IN (SELECT id FROM inbox WHERE id NOT IN"
+                " (SELECT card_id FROM inbox_askers))"
+            )
+            self.db.execute("DELETE FROM inbox WHERE id NOT IN (SELECT card_id FROM inbox_askers)")
+        return counts
+
+    # -- statistics -------------------------------------------------------------------------
+
+    def question_counts(self, since: float) -> dict[str, int]:
+        self.flush_log()
+        rows = self.db.execute(
+            "SELECT status, COUNT(*) FROM questions WHERE asked_at >= ? GROUP BY status", [since]
+        ).fetchall()
+        return {str(s): int(n) for s, n in rows}
+
+    def helpful_votes(self, since: float) -> tuple[int, int]:
+        row = self.db.execute(
+            "SELECT COALESCE(SUM(helpful = 1), 0), COALESCE(SUM(helpful = 0), 0) FROM questions"
+            " WHERE asked_at >= ? AND helpful IS NOT NULL",
+            [since],
+        ).fetchone()
+        return int(row[0]), int(row[1])
+
+    def top_entries(self, since: float, limit: int = 5) -> list[tuple[str, int]]:
+        rows = self.db.execute(
+            "SELECT entry_id, COUNT(*) AS n FROM questions WHERE asked_at >= ? AND status = 'answer'"
+            " GROUP BY entry_id ORDER BY n DESC LIMIT ?",
+            [since, limit],
+        ).fetchall()
+        return [(str(e), int(n)) for e, n in rows]
+
+    def top_unanswered(self, limit: int = 5) -> list[tuple[str, int]]:
+        rows = self.db.execute(
+            "SELECT question, count FROM inbox WHERE status = 'open' ORDER BY count DESC LIMIT ?",
+            [limit],
+        ).fetchall()
+        return [(str(q), int(n)) for q, n in rows]
+
+    def daily_counts(self, since: float, utc_offset: float) -> list[tuple[str, str, int]]:
+        """(day in local time YYYY-MM-DD, status, questions) per day and decision."""
+        rows = self.db.execute(
+            "SELECT date(asked_at + ?, 'unixepoch') AS day, status, COUNT(*) FROM questions"
+            " WHERE asked_at >= ? GROUP BY day, status ORDER BY day",
+            [utc_offset, since],
+        ).fetchall()
+        return [(str(d), str(s), int(n)) for d, s, n in rows]
+
 
 def _recipient_filter(topic: str | None) -> tuple[str, list[object]]:
     """Active subscribers who want this topic ([] = every topic)."""
@@ -588,3 +975,47 @@ class Broadcast:
             control_chat_id=whole("control_chat_id"),
             control_message_id=whole("control_message_id"),
         )
+
+
+@dataclass(frozen=True, slots=True)
+class Card:
+    """One unanswered question in the staff inbox (with how often it was asked)."""
+
+    id: int
+    key: str
+    question: str
+    lang: str
+    count: int
+    first_asked_at: float
+    last_asked_at: float
+    best_entry_id: str | None
+    best_score: float
+    status: str  # open | answered | ignored | learned
+    handled_by: str | None
+
+    @classmethod
+    def from_row(cls, row: dict[str, object]) -> Card:
+        return cls(
+            id=int(row["id"]),  # type: ignore[call-overload]
+            key=str(row["key"]),
+            question=str(row["question"]),
+            lang=str(row["lang"] or "id"),
+            count=int(row["count"] or 1),  # type: ignore[call-overload]
+            first_asked_at=float(row["first_asked_at"] or 0),  # type: ignore[arg-type]
+            last_asked_at=float(row["last_asked_at"] or 0),  # type: ignore[arg-type]
+            best_entry_id=str(row["best_entry_id"]) if row["best_entry_id"] else None,
+            best_score=float(row["best_score"] or 0),  # type: ignore[arg-type]
+            status=str(row["status"]),
+            handled_by=str(row["handled_by"]) if row["handled_by"] else None,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Asker:
+    chat_id: int
+    chat_type: str
+    user_id: int
+    first_name: str
+    message_id: int
+    text: str
+    question_id: int

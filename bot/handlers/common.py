@@ -165,10 +165,22 @@ async def answer_question(
     if message is None or chat is None:
         return
     services = context.services
-    answer = services.assistant.ask(text)
-    decision = answer.decision
+    assistant = services.assistant
+    decision = assistant.decide(text)
     if confident_only and decision.status != "answer":
         return  # automatic answers in groups: only when sure, never "did you mean"
+    user = update.effective_user
+    question_id = services.storage.log_question(
+        chat_id=chat.id,
+        chat_type=chat.type,
+        user_id=user.id if user else 0,
+        lang=decision.lang,
+        text=decision.query.text,
+        status=decision.status,
+        reason=decision.reason,
+        entry_id=decision.entry.id if decision.entry else None,
+        score=decision.score or (decision.best_guess.score if decision.best_guess else 0.0),
+    )
     entry_id = decision.entry.id if decision.status == "answer" and decision.entry else None
     if in_group and entry_id is not None:
         earlier = services.storage.recent_answer(chat.id, entry_id, REPEAT_WINDOW)
@@ -176,7 +188,18 @@ async def answer_question(
             if not confident_only:  # addressed: point to the answer; automatic: stay quiet
                 await point_to_earlier(context, chat.id, earlier, message, decision.lang)
             return
-    reply = answer.reply
+    forwarded = False
+    if decision.status == "fallback" and decision.reason != "empty":
+        from bot.handlers.inbox import file_question  # the inbox builds on this module
+
+        forwarded = file_question(context, update, decision, question_id)
+    reply = with_feedback(
+        context,
+        assistant.renderer.decision(decision, forwarded=forwarded),
+        decision.status,
+        question_id,
+        decision.lang,
+    )
     sent = await send(
         context,
         chat.id,
@@ -188,6 +211,24 @@ async def answer_question(
     services.storage.remember_reply(
         chat.id, message.message_id, [m.message_id for m in sent], entry_id
     )
+
+
+def with_feedback(
+    context: BotContext, reply: Reply, status: str, question_id: int, lang: Lang
+) -> Reply:
+    """Answers ask "Membantu? 👍 👎"; a clarification offers "Bukan ini"."""
+    renderer = context.services.assistant.renderer
+    row: tuple[Button, ...]
+    if status == "answer":
+        row = (
+            Button(renderer.render("button_helpful", lang), "fb", f"up:{question_id}"),
+            Button(renderer.render("button_unhelpful", lang), "fb", f"down:{question_id}"),
+        )
+    elif status == "clarify":
+        row = (Button(renderer.render("button_none_of_these", lang), "fb", f"none:{question_id}"),)
+    else:
+        return reply
+    return Reply(reply.html, (*reply.buttons, row))
 
 
 async def point_to_earlier(

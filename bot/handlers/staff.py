@@ -1,0 +1,80 @@
+"""Staff tools: /belumterjawab (the inbox), /statistik with a chart, /muatulang."""
+
+from __future__ import annotations
+
+import io
+
+from telegram import Update
+
+from bot.context import BotContext
+from bot.handlers.broadcasting import is_staff
+from bot.handlers.common import send
+from bot.handlers.inbox import post_card, rebuild_assistant
+from bot.knowledge import KnowledgeInvalid, default_knowledge_dir, load_knowledge, save_knowledge
+from bot.rendering import Reply
+from bot.stats import collect_stats
+
+SHOWN_CARDS = 10
+
+
+async def show_unanswered(update: Update, context: BotContext) -> None:
+    """/belumterjawab (/unanswered): the open cards, each one answerable by a reply."""
+    chat = update.effective_chat
+    if chat is None or not await is_staff(update, context):
+        return
+    storage = context.services.storage
+    cards = storage.open_cards(SHOWN_CARDS)
+    total = storage.count_open_cards()
+    text = context.services.assistant.renderer.render(
+        "unanswered", "id", total=total, shown=len(cards)
+    )
+    await send(context, chat.id, Reply(text), "id")
+    for card in cards:
+        await post_card(context, card.id, chat.id)
+
+
+async def show_stats(update: Update, context: BotContext) -> None:
+    """/statistik (/stats): the figures, then the chart of questions per day."""
+    chat = update.effective_chat
+    if chat is None or not await is_staff(update, context):
+        return
+    services = context.services
+    stats = collect_stats(services.storage)
+    labels = {e.id: e.label("id") for e in services.assistant.kb.entries}
+    text = services.assistant.renderer.render("stats", "id", stats=stats, labels=labels)
+    await send(context, chat.id, Reply(text), "id")
+    await context.bot.send_photo(
+        chat.id, io.BytesIO(stats.chart()), caption="Pertanyaan per hari, 30 hari terakhir"
+    )
+
+
+async def reload_knowledge(update: Update, context: BotContext) -> None:
+    """/muatulang (/reload): rebuild from knowledge/; broken files keep the old one serving."""
+    chat = update.effective_chat
+    if chat is None or not await is_staff(update, context):
+        return
+    services = context.services
+    directory = services.settings.knowledge_dir or default_knowledge_dir()
+    renderer = services.assistant.renderer
+    try:
+        kb = load_knowledge(directory)
+    except KnowledgeInvalid as err:
+        problems = [str(p) for p in err.problems if p.severity == "error"]
+        text = renderer.render(
+            "reloaded", "id", problems=problems[:15], version=services.assistant.kb.version
+        )
+        await send(context, chat.id, Reply(text), "id")
+        return
+    save_knowledge(services.storage.db, kb)
+    rebuild_assistant(context, kb)  # with the phrasings staff taught
+    current = services.assistant.kb
+    text = services.assistant.renderer.render(
+        "reloaded",
+        "id",
+        problems=[],
+        entries=len(current.entries),
+        variants=sum(len(e.variants()) for e in current.entries),
+        learned=sum(len(e.learned) for e in current.entries),
+        version=current.version,
+    )
+    await send(context, chat.id, Reply(text), "id")

@@ -1,0 +1,284 @@
+"""End to end, the staff inbox: cards, answers, learning, feedback, stats, reload, erasing."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+
+from bot.context import BotApplication
+from bot.knowledge import default_knowledge_dir
+from bot.stats import collect_stats
+from tests.conftest import ADMIN_ID, BotStarter, stop_bot
+from tests.fake_bot_api import FakeBotAPI
+
+STAFF_GROUP = -100500
+RESIDENT, OTHER, NOSY = 41, 42, 43
+OFF_TOPIC = "Berapa bunga KUR untuk modal usaha warung saya?"
+
+
+def setup(fake: FakeBotAPI) -> None:
+    fake.user(ADMIN_ID, "Petugas Rina")
+    fake.private_chat(ADMIN_ID)
+    fake.user(NOSY, "Iseng")
+    fake.group(
+        STAFF_GROUP,
+        "Staf UKM",
+        "supergroup",
+        admins=[ADMIN_ID],
+        members=[NOSY],
+        bot_status="administrator",
+    )
+    for user, name in ((RESIDENT, "Ana"), (OTHER, "Budi")):
+        fake.user(user, name)
+        fake.private_chat(user)
+
+
+async def start(start_bot: BotStarter, **env: str) -> BotApplication:
+    return await start_bot(STAFF_CHAT_ID=str(STAFF_GROUP), **env)
+
+
+async def card_for(fake: FakeBotAPI, count: int = 1) -> dict:
+    cards = await fake.wait_for_sent(STAFF_GROUP, count=count)
+    return cards[-1]
+
+
+async def test_fallback_card_then_staff_reply_reaches_the_resident(
+    fake: FakeBotAPI, start_bot: BotStarter
+) -> None:
+    await start(start_bot)
+    setup(fake)
+    fake.send_text(RESIDENT, None, OFF_TOPIC)
+    [fallback] = await fake.wait_for_sent(RESIDENT)
+    assert "teruskan ke petugas" in fallback["text"]
+    card = await card_for(fake)
+    assert OFF_TOPIC in card["text"] and "Ana" in card["text"] and "chat pribadi" in card["text"]
+    assert [label for label, _ in fake.buttons(card)] == [
+        "✍️ Jawab",
+        "➕ Tambahkan ke entri…",
+        "🙈 Abaikan",
+    ]
+    fake.send_text(
+        ADMIN_ID,
+        STAFF_GROUP,
+        "Info KUR ada di bank penyalur, Bu. Kami bantu via kantor.",
+        reply_to=card,
+    )
+    await fake.wait_for_sent(RESIDENT, count=3)
+    header, copy = fake.sent(RESIDENT)[1:]
+    assert "Jawaban petugas" in header["text"] and OFF_TOPIC in header["text"]
+    assert "bank penyalur" in copy["text"]
+    await fake.wait_until(
+        lambda: (
+            "Dijawab oleh Petugas Rina" in fake.message(STAFF_GROUP, card["message_id"])["text"]
+        ),
+        timeout=5,
+        what="card marked answered",
+    )
+    assert fake.buttons(fake.message(STAFF_GROUP, card["message_id"])) == []
+
+
+async def test_a_staff_answer_still_arrives_after_a_restart(
+    fake: FakeBotAPI, start_bot: BotStarter
+) -> None:
+    app = await start(start_bot)
+    setup(fake)
+    fake.send_text(RESIDENT, None, OFF_TOPIC)
+    card = await card_for(fake)
+    await stop_bot(app)
+    await start(start_bot)
+    fake.send_text(ADMIN_ID, STAFF_GROUP, "Jawaban setelah restart.", reply_to=card)
+    await fake.wait_for_sent(RESIDENT, count=3)
+    assert "setelah restart" in fake.sent(RESIDENT)[-1]["text"]
+
+
+async def test_repeated_questions_share_one_card_and_one_answer_reaches_all(
+    fake: FakeBotAPI, start_bot: BotStarter
+) -> None:
+    await start(start_bot)
+    setup(fake)
+    fake.send_text(RESIDENT, None, "berapa bunga kur untuk modal usaha?")
+    card = await card_for(fake)
+    fake.send_text(OTHER, None, "Bunga KUR untuk modal usaha berapa ya??")
+    await fake.wait_for_sent(OTHER)
+    await fake.wait_until(
+        lambda: "ditanyakan 2×" in fake.message(STAFF_GROUP, card["message_id"])["text"],
+        timeout=5,
+        what="the card to count 2",
+    )
+    assert len(fake.sent(STAFF_GROUP)) == 1  # one card, not two
+    fake.send_text(ADMIN_ID, STAFF_GROUP, "Silakan tanya ke bank penyalur KUR.", reply_to=card)
+    await fake.wait_for_sent(RESIDENT, count=3)
+    await fake.wait_for_sent(OTHER, count=3)
+    assert "bank penyalur" in fake.sent(OTHER)[-1]["text"]
+
+
+async def test_tambahkan_teaches_the_phrasing_at_once(
+    fake: FakeBotAPI, start_bot: BotStarter
+) -> None:
+    app = await start(start_bot)
+    setup(fake)
+    phrasing = "ada acara ngajarin usaha buat emak2 pengusaha gak?"
+    status = app.bot_data.services.assistant.decide(phrasing).status
+    assert status in ("clarify", "fallback")  # the bot does not know this phrasing yet
+    fake.send_text(RESIDENT, None, phrasing)
+    [first] = await fake.wait_for_sent(RESIDENT)
+    if status == "clarify":  # "did you mean...?": none of those, so say "Bukan ini"
+        fake.press(RESIDENT, first, dict(fake.buttons(first))["🙅 Bukan ini"] or "")
+    card = await card_for(fake)
+    fake.press(ADMIN_ID, card, dict(fake.buttons(card))["➕ Tambahkan ke entri…"] or "")
+    await fake.wait_for_call("editMessageText")
+    choices = fake.buttons(fake.message(STAFF_GROUP, card["message_id"]))
+    data = next(d for label, d in choices if "pelatihan" in label.lower())
+    fake.press(ADMIN_ID, card, data or "")
+    # The resident who asked gets the entry's answer...
+    await fake.wait_until(
+        lambda: any("Petugas menemukan jawaban" in m["text"] for m in fake.sent(RESIDENT)),
+        timeout=5,
+        what="the learned answer",
+    )
+    # ...and the next resident asking the same way is answered straight away.
+    fake.send_text(OTHER, None, phrasing)
+    [answer] = await fake.wait_for_sent(OTHER)
+    assert "ANTARA" in answer["text"] and "pelatihan" in answer["text"].lower()
+    assert app.bot_data.services.storage.learned_variants()
+
+
+async def test_thumbs_down_files_the_question(fake: FakeBotAPI, start_bot: BotStarter) -> None:
+    app = await start(start_bot)
+    setup(fake)
+    fake.send_text(RESIDENT, None, "berapa jumlah ukm di tangsel?")
+    [answer] = await fake.wait_for_sent(RESIDENT)
+    labels = [label for label, _ in fake.buttons(answer)]
+    assert labels[-2:] == ["👍 Membantu", "👎 Tidak membantu"]
+    fake.press(RESIDENT, answer, dict(fake.buttons(answer))["👎 Tidak membantu"] or "")
+    card = await card_for(fake)
+    assert "berapa jumlah ukm di tangsel?" in card["text"]
+    [_, sorry] = await fake.wait_for_sent(RESIDENT, count=2)
+    assert "teruskan ke petugas" in sorry["text"]
+    assert "👍 Membantu" not in [
+        label for label, _ in fake.buttons(fake.message(RESIDENT, answer["message_id"]))
+    ]
+    storage = app.bot_data.services.storage
+    assert storage.question_counts(0) == {"answer": 1}
+    assert storage.helpful_votes(0) == (0, 1)
+
+
+async def test_non_staff_can_use_none_of_it(fake: FakeBotAPI, start_bot: BotStarter) -> None:
+    app = await start(start_bot)
+    setup(fake)
+    fake.send_text(RESIDENT, None, OFF_TOPIC)
+    card = await card_for(fake)
+    fake.send_text(NOSY, STAFF_GROUP, "saya jawab deh: 6%", reply_to=card)
+    fake.press(NOSY, card, dict(fake.buttons(card))["🙈 Abaikan"] or "")
+    for command in ("/belumterjawab", "/statistik", "/muatulang"):
+        fake.send_text(RESIDENT, None, command)
+    await fake.wait_for_sent(RESIDENT, count=4)
+    assert all("khusus petugas" in m["text"] for m in fake.sent(RESIDENT)[1:])
+    assert not any("6%" in m.get("text", "") for m in fake.sent(RESIDENT))
+    assert app.bot_data.services.storage.card(1).status == "open"  # type: ignore[union-attr]
+
+
+async def test_staff_answer_from_a_private_chat(fake: FakeBotAPI, start_bot: BotStarter) -> None:
+    await start_bot()  # no staff group at all
+    setup(fake)
+    fake.send_text(RESIDENT, None, OFF_TOPIC)
+    [fallback] = await fake.wait_for_sent(RESIDENT)
+    assert "teruskan ke petugas" in fallback["text"]
+    fake.send_text(ADMIN_ID, None, "/belumterjawab")
+    summary, card = await fake.wait_for_sent(ADMIN_ID, count=2)
+    assert "1 pertanyaan belum terjawab" in summary["text"] and OFF_TOPIC in card["text"]
+    fake.send_text(ADMIN_ID, None, "Jawaban dari chat pribadi.", reply_to=card)
+    await fake.wait_for_sent(RESIDENT, count=3)
+    assert "dari chat pribadi" in fake.sent(RESIDENT)[-1]["text"]
+
+
+async def test_hapusdata_erases_the_residents_rows(
+    fake: FakeBotAPI, start_bot: BotStarter
+) -> None:
+    app = await start(start_bot)
+    setup(fake)
+    storage = app.bot_data.services.storage
+    fake.send_text(RESIDENT, None, "/langganan")
+    fake.send_text(RESIDENT, None, "berapa jumlah ukm?")
+    fake.send_text(RESIDENT, None, OFF_TOPIC)
+    fake.send_text(OTHER, None, "berapa jumlah ukm?")
+    await fake.wait_for_sent(RESIDENT, count=3)
+    await fake.wait_for_sent(OTHER)
+    await card_for(fake)
+    assert storage.personal_data(RESIDENT) == {"questions": 2, "inbox": 1, "subscription": 1}
+    fake.send_text(RESIDENT, None, "/hapusdata")
+    [*_, summary] = await fake.wait_for_sent(RESIDENT, count=4)
+    assert "2 pertanyaan" in summary["text"] and "UU 27/2022" in summary["text"]
+    fake.press(RESIDENT, summary, dict(fake.buttons(summary))["🗑 Hapus semua data saya"] or "")
+    [*_, done] = await fake.wait_for_sent(RESIDENT, count=5)
+    assert "sudah dihapus" in done["text"]
+    assert storage.personal_data(RESIDENT) == {"questions": 0, "inbox": 0, "subscription": 0}
+    assert storage.personal_data(OTHER)["questions"] == 1  # nobody else's rows
+    assert storage.open_cards() == []
+
+
+async def test_statistik_matches_a_seeded_log(fake: FakeBotAPI, start_bot: BotStarter) -> None:
+    app = await start(start_bot)
+    setup(fake)
+    storage = app.bot_data.services.storage
+    now = time.time()
+    rows = []
+    for i in range(120):
+        status = ("answer", "answer", "answer", "clarify", "fallback", "smalltalk")[i % 6]
+        rows.append(
+            (
+                i + 1,
+                now - (i % 40) * 86400 - 60,
+                1000 + i,
+                "private",
+                1000 + i,
+                "id",
+                f"q{i}",
+                status,
+                "",
+                "data-jumlah" if status == "answer" else None,
+                0.9,
+                1 if i % 12 == 0 else None,
+            )
+        )
+    with storage.db.conn:
+        storage.db.conn.executemany("INSERT INTO questions VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+    expected_30 = sum(1 for r in rows if r[1] >= now - 30 * 86400)
+    stats = collect_stats(storage, now)
+    assert stats.periods[2].total == expected_30
+    assert stats.periods[2].by_decision["answer"] == sum(
+        1 for r in rows if r[1] >= now - 30 * 86400 and r[7] == "answer"
+    )
+    assert stats.top_entries[0][0] == "data-jumlah"
+    fake.send_text(ADMIN_ID, None, "/statistik")
+    text, chart = await fake.wait_for_sent(ADMIN_ID, count=2)
+    assert f"30 hari: {expected_30} pertanyaan" in text["text"]
+    assert "photo" in chart
+    upload = fake.calls_to("sendPhoto")[-1]
+    assert upload.files and next(iter(upload.files.values())).data.startswith(b"\x89PNG")
+
+
+async def test_muatulang_with_a_broken_file_keeps_answering(
+    fake: FakeBotAPI, start_bot: BotStarter, tmp_path: Path
+) -> None:
+    knowledge = tmp_path / "knowledge"
+    shutil.copytree(default_knowledge_dir(), knowledge)
+    await start(start_bot, KNOWLEDGE_DIR=str(knowledge))
+    setup(fake)
+    facts = knowledge / "facts.toml"
+    facts.write_text(facts.read_text().replace("sme_actors = 15000", "sme_actors = 16000"))
+    fake.send_text(ADMIN_ID, None, "/muatulang")
+    [reloaded] = await fake.wait_for_sent(ADMIN_ID)
+    assert "dimuat ulang" in reloaded["text"]
+    fake.send_text(RESIDENT, None, "berapa jumlah ukm di tangsel?")
+    [answer] = await fake.wait_for_sent(RESIDENT)
+    assert "16.000" in answer["text"]
+    entries = knowledge / "entries" / "data.toml"
+    entries.write_text(entries.read_text().replace('id = "data-binaan"', 'id = "data binaan"'))
+    fake.send_text(ADMIN_ID, None, "/muatulang")
+    [_, refused] = await fake.wait_for_sent(ADMIN_ID, count=2)
+    assert "TIDAK dimuat ulang" in refused["text"] and "entries/data.toml" in refused["text"]
+    fake.send_text(RESIDENT, None, "berapa ukm binaan tahun 2011?")
+    [_, still] = await fake.wait_for_sent(RESIDENT, count=2)
+    assert "411" in still["text"]
