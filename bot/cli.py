@@ -21,7 +21,7 @@ from bot.knowledge import (
     load_knowledge,
     save_knowledge,
 )
-from bot.rendering import Button, Reply
+from bot.rendering import Button, Reply, to_plain
 from bot.storage import Storage, StorageError
 
 
@@ -243,6 +243,32 @@ def evaluate(file: Path, facts: Path | None, min_accuracy: float | None, failure
     )
     if min_accuracy is not None and report.accuracy < min_accuracy:
         fail(f"accuracy {report.accuracy:.3f} is below --min-accuracy {min_accuracy}")
+
+
+@main.command()
+def stats() -> None:
+    """Print the usage figures staff see with /statistik."""
+    from bot.stats import collect_stats
+
+    settings = settings_or_exit()
+    try:
+        storage = Storage(settings.database_path)
+    except StorageError as err:
+        fail(str(err))
+    try:
+        kb_ = open_knowledge(settings)
+        figures = collect_stats(storage)
+        renderer = Assistant(kb_).renderer
+        labels = {e.id: e.label("id") for e in kb_.entries}
+        click.echo(to_plain(renderer.render("stats", "id", stats=figures, labels=labels)))
+        click.echo("\nPertanyaan per hari (30 hari terakhir):")
+        peak = max([sum(c.values()) for _, c in figures.daily] + [1])
+        for day, counts in figures.daily:
+            total = sum(counts.values())
+            bar = "#" * round(40 * total / peak)
+            click.echo(f"  {day}  {total:>6}  {bar}")
+    finally:
+        storage.close()
 
 
 @main.group()
