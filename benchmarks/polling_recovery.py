@@ -129,9 +129,9 @@ def outage_then_question(
         result.error = str(err)
         return fake, result, next_update_id
     result.reply_after = stats["first_send"] - ready_at
-    if polled_at is None:  # the first poll and the reply were seen in the same sample
-        polled_at = time.time()
-    result.polled_after = polled_at - ready_at
+    # Seen in 20 ms samples of the stats: an upper bound, and the poll preceded the reply.
+    seen = polled_at - ready_at if polled_at is not None else result.reply_after
+    result.polled_after = min(seen, result.reply_after)
     time.sleep(0.5)  # anything else the bot sends after the reply
     stats = control.stats()
     result.unexpected_replies = stats["sent_total"] - 1
@@ -207,7 +207,7 @@ def main() -> int:
             fake.stop()
 
     print()
-    header = f"{'outage':>8} {'bot polls again':>16} {'reply after READY':>18} {'result':>7}"
+    header = f"{'outage':>8} {'first getUpdates':>16} {'reply after READY':>18} {'result':>7}"
     print(header)
     print("-" * len(header))
     ok = True
@@ -218,8 +218,9 @@ def main() -> int:
         reply = f"{r.reply_after:.2f} s" if r.reply_after is not None else "-"
         print(f"{r.outage:>6g} s {polled:>16} {reply:>18} {'PASS' if passed else 'FAIL':>7}")
     print(
-        f"\ntarget: reply under {TARGET:g} s after the API is back (READY); times from the "
-        "fake's own clock."
+        f"\ntarget: reply under {TARGET:g} s after the API is back (READY), by the fake's "
+        "clock;\nfirst getUpdates: the bot's first poll of the new fake, as seen in 20 ms "
+        "samples (an upper bound)."
     )
     for r in results:
         if r.unexpected_replies:

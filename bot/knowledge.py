@@ -346,6 +346,8 @@ def parse_lexicon(
         ),
         negators=frozenset(words(section_words.get("negators", []), "words.negators")),
         attributes=frozenset(words(section_words.get("attributes", []), "words.attributes")),
+        subjects=frozenset(words(section_words.get("subjects", []), "words.subjects")),
+        chatter=frozenset(words(section_words.get("chatter", []), "words.chatter")),
     )
 
 
@@ -717,6 +719,8 @@ def _lexicon_to_json(lexicon: Lexicon) -> dict[str, object]:
         "exact_concepts": sorted(lexicon.exact_concepts),
         "negators": sorted(lexicon.negators),
         "attributes": sorted(lexicon.attributes),
+        "subjects": sorted(lexicon.subjects),
+        "chatter": sorted(lexicon.chatter),
     }
 
 
@@ -736,6 +740,8 @@ def _lexicon_from_json(data: Mapping[str, Any]) -> Lexicon:
         exact_concepts=frozenset(data.get("exact_concepts", [])),
         negators=frozenset(data.get("negators", [])),
         attributes=frozenset(data.get("attributes", [])),
+        subjects=frozenset(data.get("subjects", [])),
+        chatter=frozenset(data.get("chatter", [])),
     )
 
 

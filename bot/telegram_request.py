@@ -18,11 +18,13 @@ class ResilientPollingRequest(HTTPXRequest):
     PTB's polling loop backs off after errors (1 s, 1.5 s, ... up to 30 s), so after an
     outage of half a minute residents could wait another 30 s for answers. Retrying here
     at a steady pace means the bot is polling again within about a second of the API
-    coming back. Offsets are untouched, so no update is lost or handled twice.
+    coming back. Offsets are untouched, so no update is lost or handled twice. It never
+    gives up while the API is away (PTB would only log and back off further); stopping
+    the bot cancels the wait.
     """
 
     RETRY_EVERY = 1.0
-    GIVE_UP_AFTER = 60.0  # then PTB's own loop takes over, and logs the error
+    LOG_EVERY = 30  # one warning per half minute of outage, not one per second
 
     async def do_request(
         self,
@@ -34,32 +36,26 @@ class ResilientPollingRequest(HTTPXRequest):
         connect_timeout: ODVInput[float] = HTTPXRequest.DEFAULT_NONE,
         pool_timeout: ODVInput[float] = HTTPXRequest.DEFAULT_NONE,
     ) -> tuple[int, bytes]:
-        waited = 0.0
+        attempt = 0
         while True:
             try:
                 code, payload = await super().do_request(
-                    url,
-                    method,
-                    request_data,
-                    read_timeout,
-                    write_timeout,
-                    connect_timeout,
+                    url, method, request_data, read_timeout, write_timeout, connect_timeout,
                     pool_timeout,
-                )
+                )  # fmt: skip
             except Exception as err:  # only network failures are retried, see below
-                if not _is_network_failure(err) or waited >= self.GIVE_UP_AFTER:
+                if not _is_network_failure(err):
                     raise
-                log.warning(
-                    "Bot API unreachable (%s); retrying in %.0f s",
-                    type(err).__name__,
-                    self.RETRY_EVERY,
-                )
+                problem = type(err).__name__
             else:
-                if code < 500 or waited >= self.GIVE_UP_AFTER:
+                if code < 500:
                     return code, payload
-                log.warning("Bot API answered %s; retrying in %.0f s", code, self.RETRY_EVERY)
+                problem = f"HTTP {code}"
+            if attempt % self.LOG_EVERY == 0:
+                log.warning("Bot API unavailable (%s); retrying every %.0f s", problem,
+                            self.RETRY_EVERY)  # fmt: skip
+            attempt += 1
             await asyncio.sleep(self.RETRY_EVERY)
-            waited += self.RETRY_EVERY
 
 
 def _is_network_failure(err: BaseException) -> bool:

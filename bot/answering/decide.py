@@ -28,7 +28,7 @@ class Thresholds:
 
     # Below `answer`, too few of the question's words are explained by any entry to
     # answer without risk of a confident wrong answer.
-    answer: float = 0.52
+    answer: float = 0.44
     # The best entry must beat the runner-up by this much, unless the runner-up is one
     # of its related entries (both are then right enough: the other is offered as a
     # related question instead of asking "did you mean").
@@ -42,7 +42,7 @@ class Thresholds:
     # An answer must beat the best "not in the report" entry by this much: when a
     # question is as close to "the report does not say" as to an answer, the honest
     # reply wins (it still offers the answer as a button).
-    gap_margin: float = 0.0
+    gap_margin: float = 0.03
     # Suggestions are the entries within this distance of the best one.
     spread: float = 0.12
 

@@ -28,8 +28,8 @@ class Scoring:
     # vocabulary (phrasings, keywords, answer) explains rescues new combinations of known
     # words; the character-level rapidfuzz ratio separates near-identical phrasings and
     # absorbs typos the normaliser did not repair.
-    variant_weight: float = 0.55
-    coverage_weight: float = 0.30
+    variant_weight: float = 0.45
+    coverage_weight: float = 0.40
     fuzz_weight: float = 0.15
     # Within one phrasing: how much the question's words must be explained (alpha)
     # versus the phrasing's own words being present (1 - alpha).
@@ -47,9 +47,12 @@ class Scoring:
     answer_vocab_weight: float = 0.5
     # A question about a concept only "not in the report" entries know (a price, a
     # salary, a loan, another city) is probably not answered by any real entry.
-    gap_concept_penalty: float = 0.85
+    gap_concept_penalty: float = 0.7
     # Likewise an entry that never speaks of the thing asked for (a name, a price).
     attribute_penalty: float = 0.85
+    # An entry none of whose phrasings name the subject of the question ("kerupuk" asked,
+    # the batik entry offered) is answering a question about something else.
+    subject_penalty: float = 0.85
     # A "not in the report" entry whose own distinctive words (those no answering entry
     # uses) are absent from the question is matching only on shared topic words.
     gap_unasked_penalty: float = 0.85
@@ -123,13 +126,17 @@ class Index:
             concepts - answerable - gap_words - said - normalizer.lexicon.canonical_question_words
         )
         self.gap_concepts = frozenset(((gap_words - answerable) & concepts) | unused)
+        # A gap entry's distinctive words: the concepts it alone names (a price, a link,
+        # a date), not incidental words of its phrasings ("diadakan", "buka").
+        named = concepts | normalizer.lexicon.attributes | normalizer.lexicon.subjects
         self.distinctive = [
-            frozenset(v - answerable - qwords) if e.gap else frozenset()
+            frozenset((v - answerable - qwords) & named) if e.gap else frozenset()
             for e, v in zip(self.entries, vocab, strict=True)
         ]
         self._qwords = qwords
-        self._common = normalizer.lexicon.common | normalizer.lexicon.stopwords
+        self._common = normalizer.lexicon.chatter | normalizer.lexicon.stopwords
         self._attributes = normalizer.lexicon.attributes
+        self._subjects = normalizer.lexicon.subjects
         self._position = {e.id: i for i, e in enumerate(self.entries)}
         self.variants: list[_Variant] = []
         self.postings: dict[str, list[int]] = defaultdict(list)
@@ -171,7 +178,7 @@ class Index:
         """Words that name what a "not in the report" entry is about: its keywords, and
         its own words no answering entry uses (ordinary words like "menang" excluded)."""
         i = self._position[entry.id]
-        return self.keyword_vocab[i] | (self.distinctive[i] - self._common)
+        return self.keyword_vocab[i] | self.distinctive[i]
 
     def rank(self, query: Query, limit: int = 5) -> list[Match]:
         """Entries ordered by score; only entries sharing a word with the question."""
@@ -219,6 +226,7 @@ class Index:
         asked = q & self._qwords
         beyond_report = bool(q & self.gap_concepts)
         wanted = q & self._attributes
+        about = q & self._subjects
         matches: list[Match] = []
         for ei, (v_score, vi) in best.items():
             covered = self._weight(q & self.entry_vocab[ei])
@@ -236,6 +244,8 @@ class Index:
                 score *= s.gap_concept_penalty
             if wanted - self.entry_vocab[ei] - self.answer_vocab[ei]:
                 score *= s.attribute_penalty
+            if about - self.entry_vocab[ei]:
+                score *= s.subject_penalty
             if self.entries[ei].gap and not q & self.distinctive[ei]:
                 score *= s.gap_unasked_penalty
             matches.append(Match(self.entries[ei], round(score, 4), variant.text))

@@ -63,6 +63,8 @@ class Lexicon:
     exact_concepts: frozenset[str] = frozenset()  # names: no typo ever maps onto them
     negators: frozenset[str] = frozenset()  # "selain": the next thing named is not asked
     attributes: frozenset[str] = frozenset()  # what a question asks for: nama, harga...
+    subjects: frozenset[str] = frozenset()  # what a question is about: kerupuk, batik...
+    chatter: frozenset[str] = frozenset()  # words that carry little topic: weighed lightly
 
     @property
     def canonical_question_words(self) -> frozenset[str]:

@@ -331,6 +331,8 @@ class Normalizer:
     def _nearest(self, word: str, previous: str | None, lang: Lang) -> str | None:
         # One edit for short words, two for long ones (OSA counts a swap of two
         # neighbouring letters, the commonest typo on a phone keyboard, as one edit).
+        if lang == "en" and len(word) < 5:
+            return None  # short English words are too often real words ("held" is not "head")
         max_edits = 1 if len(word) <= 6 else 2
         hits = process.extract(
             word, self._targets[lang], scorer=OSA.distance, score_cutoff=max_edits, limit=8

@@ -21,6 +21,10 @@ _last_alert: dict[str, float] = {}
 async def report_error(update: object, context: BotContext) -> None:
     error = context.error
     where = describe(update)
+    if update is None and isinstance(error, NetworkError):
+        # Polling trouble (no update involved): PTB retries by itself; nobody to tell.
+        log.warning("Bot API trouble while polling: %s", error)
+        return
     if isinstance(error, Forbidden):
         # The resident blocked the bot: nothing to tell them, nothing broken.
         log.info("Telegram refused a message (%s) for %s", error, where)
