@@ -32,6 +32,9 @@ def main() -> None:
         "--rate-limit", type=float, default=0, help="overall sends per second (0 = no limiter)"
     )
     parser.add_argument("--concurrency", type=int, default=256)
+    parser.add_argument(
+        "--pool", type=int, default=0, help="HTTP connection pool size (0 = PTB's default)"
+    )
     args = parser.parse_args()
     logging.basicConfig(
         level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -43,6 +46,8 @@ def main() -> None:
         .base_url(args.base_url)
         .concurrent_updates(args.concurrency)
     )
+    if args.pool:
+        builder = builder.connection_pool_size(args.pool)
     if args.rate_limit > 0:
         builder = builder.rate_limiter(
             AIORateLimiter(overall_max_rate=args.rate_limit, overall_time_period=1, max_retries=3)

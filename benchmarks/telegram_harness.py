@@ -92,8 +92,9 @@ def bot_command() -> list[str]:
     return [found, "run"] if found else [sys.executable, "-m", "bot", "run"]
 
 
-def echo_command(base_url: str, token: str, rate_limit: float) -> list[str]:
+def echo_command(base_url: str, token: str, rate_limit: float, pool: int = 0) -> list[str]:
     script = Path(__file__).resolve().parent / "echo_bot.py"
+    extra = ["--pool", str(pool)] if pool else []
     return [
         sys.executable,
         str(script),
@@ -103,6 +104,7 @@ def echo_command(base_url: str, token: str, rate_limit: float) -> list[str]:
         token,
         "--rate-limit",
         f"{rate_limit:g}",
+        *extra,
     ]
 
 

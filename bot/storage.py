@@ -222,6 +222,7 @@ class Storage:
                 conn = sqlite3.connect(":memory:", check_same_thread=False)
             self.db = sqlite_utils.Database(conn)
             self._log_buffer: list[tuple[object, ...]] = []
+            self.erased_cards: list[int] = []  # cards the last erasure touched
             self._next_question_id: int | None = None
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")
@@ -827,6 +828,12 @@ class Storage:
     def erase_personal_data(self, user_id: int) -> dict[str, int]:
         """Everything kept about one resident: questions, inbox entries, subscription, links."""
         self.flush_log()
+        self.erased_cards = [
+            int(r[0])
+            for r in self.db.execute(
+                "SELECT DISTINCT card_id FROM inbox_askers WHERE user_id = ?", [user_id]
+            ).fetchall()
+        ]
         with self.db.conn:
             counts = {
                 "questions": self.db.execute(
@@ -848,10 +855,8 @@ class Storage:
             self.db.execute("DELETE FROM replies WHERE chat_id = ?", [user_id])
             self.db.execute("DELETE FROM deliveries WHERE chat_id = ?", [user_id])
             # Cards only this resident had asked are gone with them.
-            self.db.execute(
-                "DELETE FROM card_messages WHERE card_id IN (SELECT id FROM inbox WHERE id NOT IN"
-                " (SELECT card_id FROM inbox_askers))"
-            )
+            # Cards only this resident had asked are deleted; their staff messages are kept
+            # as (chat, message) pairs only, so the bot can blank them (see privacy.py).
             self.db.execute("DELETE FROM inbox WHERE id NOT IN (SELECT card_id FROM inbox_askers)")
         return counts
 

@@ -219,6 +219,12 @@ async def test_hapusdata_erases_the_residents_rows(
     assert storage.personal_data(RESIDENT) == {"questions": 0, "inbox": 0, "subscription": 0}
     assert storage.personal_data(OTHER)["questions"] == 1  # nobody else's rows
     assert storage.open_cards() == []
+    # The staff group's card no longer shows the resident's words.
+    await fake.wait_until(
+        lambda: OFF_TOPIC not in fake.messages_in(STAFF_GROUP)[-1]["text"],
+        timeout=5,
+        what="the card blanked",
+    )
 
 
 async def test_statistik_matches_a_seeded_log(fake: FakeBotAPI, start_bot: BotStarter) -> None:
