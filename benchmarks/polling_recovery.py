@@ -21,7 +21,7 @@ answer) the padding; that is reported, and the recovery time still stands.
 
 Also printed: when the bot polled the new fake for the first time (stats polled every
 20 ms), every reply that was not the expected one, and the bot's warnings/errors other
-than the expected "Bot API unreachable" ones. Exit status 1 if a target was missed.
+than the expected "Bot API unavailable" ones. Exit status 1 if a target was missed.
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ TARGET = 5.0  # s from the API being back until the reply
 FIRST_USER_ID = 7_000_000
 PADDING_USER_ID = 6_999_999
 SEND_RATE_LIMIT = 30.0  # the bot's default
-EXPECTED_WARNING = "Bot API unreachable"
+EXPECTED_WARNING = "Bot API unavailable"
 
 
 @dataclass
@@ -229,7 +229,7 @@ def main() -> int:
                 f"outage {r.outage:g} s: {r.unexpected_replies} unexpected replies "
                 f"({r.padding} padding messages were injected; the bot polled before them?)"
             )
-    print(f"bot: {unreachable} 'Bot API unreachable' warnings; exit code {exit_code} on SIGTERM")
+    print(f"bot: {unreachable} 'Bot API unavailable' warnings; exit code {exit_code} on SIGTERM")
     if exit_code not in (0, None):
         ok = False
     if problems:

@@ -103,6 +103,14 @@ class Renderer:
             auto_reload=False,  # templates ship with the package; no stat() per reply
         )
         self.env.filters["number"] = _number
+        self._labels: dict[tuple[str, Lang], str] = {}
+
+    def label(self, template_name: str, lang: Lang) -> str:
+        """A fixed text (a button label): rendered once, then remembered."""
+        key = (template_name, lang)
+        if key not in self._labels:
+            self._labels[key] = self.render(template_name, lang)
+        return self._labels[key]
 
     def render(self, template_name: str, lang: Lang, **context: Any) -> str:
         template = self.env.get_template(f"{lang}/{template_name}.j2")
@@ -174,7 +182,7 @@ class Renderer:
     def topic(self, topic: Topic, lang: Lang) -> Reply:
         entries = self.kb.entries_in(topic.id)
         rows = self.entry_buttons(entries, lang)
-        back = (Button(self.render("button_back", lang), "topics"),)
+        back = (Button(self.label("button_back", lang), "topics"),)
         return Reply(self.render("topic", lang, topic=topic, entries=entries), (*rows, back))
 
     def announcement_topic(self, topic: str, lang: Lang) -> str:
@@ -183,7 +191,7 @@ class Renderer:
         return known.label[lang] if known else topic
 
     def welcome_buttons(self, lang: Lang) -> tuple[tuple[Button, ...], ...]:
-        subscribe = (Button(self.render("button_subscribe", lang), "subscribe"),)
+        subscribe = (Button(self.label("button_subscribe", lang), "subscribe"),)
         return (*self.topic_buttons(lang), subscribe)
 
     def entry_buttons(

@@ -293,16 +293,13 @@ class Storage:
     def remember_reply(
         self, chat_id: int, message_id: int, reply_ids: list[int], entry_id: str | None
     ) -> None:
+        # Plain SQL: this runs for every answer, and sqlite-utils' upsert reads the table's
+        # schema each time.
         with self.db.conn:
-            self.db.table("replies").upsert(
-                {
-                    "chat_id": chat_id,
-                    "message_id": message_id,
-                    "reply_ids": json.dumps(reply_ids),
-                    "entry_id": entry_id,
-                    "created_at": time.time(),
-                },
-                pk=("chat_id", "message_id"),
+            self.db.execute(
+                "INSERT OR REPLACE INTO replies (chat_id, message_id, reply_ids, entry_id, created_at)"
+                " VALUES (?, ?, ?, ?, ?)",
+                [chat_id, message_id, json.dumps(reply_ids), entry_id, time.time()],
             )
 
     def replies_to(self, chat_id: int, message_id: int) -> list[int]:

@@ -221,11 +221,11 @@ def with_feedback(
     row: tuple[Button, ...]
     if status == "answer":
         row = (
-            Button(renderer.render("button_helpful", lang), "fb", f"up:{question_id}"),
-            Button(renderer.render("button_unhelpful", lang), "fb", f"down:{question_id}"),
+            Button(renderer.label("button_helpful", lang), "fb", f"up:{question_id}"),
+            Button(renderer.label("button_unhelpful", lang), "fb", f"down:{question_id}"),
         )
     elif status == "clarify":
-        row = (Button(renderer.render("button_none_of_these", lang), "fb", f"none:{question_id}"),)
+        row = (Button(renderer.label("button_none_of_these", lang), "fb", f"none:{question_id}"),)
     else:
         return reply
     return Reply(reply.html, (*reply.buttons, row))
