@@ -2,7 +2,8 @@
 
 These are regression floors, not targets tuned per sentence: dev.jsonl is the shared
 development set; eval_calibration, eval_check and eval_fresh were written by three
-other writers who never saw the entries (eval_fresh was never used to choose weights).
+other writers who never saw the entries; eval_final, by a fifth, was never used to choose
+anything.
 """
 
 from __future__ import annotations
@@ -37,9 +38,9 @@ def test_dev_set_meets_the_issue_targets(assistant: Assistant) -> None:
 @pytest.mark.parametrize(
     ("name", "accuracy", "wrong"),
     [
-        ("eval_calibration.jsonl", 0.93, 0.02),
-        ("eval_check.jsonl", 0.86, 0.03),
-        ("eval_fresh.jsonl", 0.88, 0.04),
+        ("eval_calibration.jsonl", 0.95, 0.02),
+        ("eval_check.jsonl", 0.9, 0.03),
+        ("eval_fresh.jsonl", 0.93, 0.02), ("eval_final.jsonl", 0.88, 0.03),
     ],
 )
 def test_independent_sets_stay_above_their_floor(
