@@ -16,6 +16,7 @@ import jinja2
 import sqlite_utils
 
 from bot.answering.model import LANGS, Entry, KnowledgeBase, Lang, Lexicon, Source, Topic
+from bot.rendering import number_filter
 
 ENTRY_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,39}$")  # short: it travels in callback_data
 MIN_QUESTIONS: dict[Lang, int] = {"id": 6, "en": 2}
@@ -358,7 +359,7 @@ class _FactRenderer:
         self.env = jinja2.Environment(
             undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=False
         )
-        self.env.filters["number"] = _number
+        self.env.filters["number"] = number_filter
         self.facts = facts
         self.source = source
 
@@ -375,15 +376,6 @@ class _FactRenderer:
             }
         text = self.env.from_string(template).render(fact=facts, source=source, lang=lang)
         return " ".join(text.split())
-
-
-@jinja2.pass_context
-def _number(context: jinja2.runtime.Context, value: object) -> str:
-    """15000 -> "15.000" in Indonesian, "15,000" in English."""
-    if not isinstance(value, int | float):
-        return str(value)
-    text = f"{value:,}"
-    return text.replace(",", ".") if context.get("lang") == "id" else text
 
 
 def _in_lang(value: object, lang: Lang) -> object:

@@ -102,7 +102,7 @@ class Renderer:
             lstrip_blocks=True,
             auto_reload=False,  # templates ship with the package; no stat() per reply
         )
-        self.env.filters["number"] = _number
+        self.env.filters["number"] = number_filter
         self._labels: dict[tuple[str, Lang], str] = {}
 
     def label(self, template_name: str, lang: Lang) -> str:
@@ -204,13 +204,18 @@ class Renderer:
         return tuple(tuple(buttons[i : i + 2]) for i in range(0, len(buttons), 2))
 
 
-@jinja2.pass_context
-def _number(context: jinja2.runtime.Context, value: object) -> str:
+def format_number(value: object, lang: str) -> str:
     """1234 -> "1.234" in Indonesian, "1,234" in English."""
     if not isinstance(value, int | float):
         return str(value)
     text = f"{value:,.0f}"
-    return text.replace(",", ".") if context.get("lang") == "id" else text
+    return text.replace(",", ".") if lang == "id" else text
+
+
+@jinja2.pass_context
+def number_filter(context: jinja2.runtime.Context, value: object) -> str:
+    """The `number` filter of every template: in the language being rendered."""
+    return format_number(value, str(context.get("lang")))
 
 
 def _fact(kb: KnowledgeBase, name: str, lang: Lang) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from telegram import InlineKeyboardMarkup, Message, ReplyParameters, Update
+from telegram import InlineKeyboardMarkup, Message, ReplyParameters, Update, User
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import ApplicationHandlerStop
 
@@ -32,22 +32,30 @@ def file_question(
     Returns whether staff will see it (there is somebody to see it: a staff group or staff
     members who can list the inbox).
     """
+    message, chat, user = update.effective_message, update.effective_chat, update.effective_user
+    if message is None or chat is None:
+        return False
+    return _file(context, decision, question_id, decision.query.text, chat.id, chat.type,
+                 user, message.message_id)  # fmt: skip
+
+
+def _file(context: BotContext, decision: Decision, question_id: int, text: str, chat_id: int,
+          chat_type: str, user: User | None, message_id: int) -> bool:  # fmt: skip
     services = context.services
     key = question_key(decision.query)
-    message, chat, user = update.effective_message, update.effective_chat, update.effective_user
-    if key is None or message is None or chat is None:
+    if key is None:
         return False
     guess = decision.best_guess
     card_id, new = services.storage.add_to_inbox(
         key=key,
         question_id=question_id,
-        text=decision.query.text,
+        text=text,
         lang=decision.lang,
-        chat_id=chat.id,
-        chat_type=chat.type,
+        chat_id=chat_id,
+        chat_type=chat_type,
         user_id=user.id if user else 0,
         first_name=user.first_name if user else "",
-        message_id=message.message_id,
+        message_id=message_id,
         best_entry_id=guess.entry.id if guess else None,
         best_score=guess.score if guess else 0.0,
     )
@@ -371,28 +379,6 @@ def file_question_again(
     question: dict[str, object],
 ) -> bool:
     """A 👎 or "Bukan ini": the earlier question (not the tap) goes to the inbox."""
-    services = context.services
-    key = question_key(decision.query)
-    user = update.effective_user
-    if key is None:
-        return False
-    guess = decision.best_guess
-    card_id, new = services.storage.add_to_inbox(
-        key=key,
-        question_id=question_id,
-        text=str(question["text"]),
-        lang=decision.lang,
-        chat_id=int(question["chat_id"]),  # type: ignore[call-overload]
-        chat_type=str(question["chat_type"]),
-        user_id=user.id if user else 0,
-        first_name=user.first_name if user else "",
-        message_id=0,
-        best_entry_id=guess.entry.id if guess else None,
-        best_score=guess.score if guess else 0.0,
-    )
-    staff_chat = services.settings.staff_chat_id
-    if staff_chat is not None:
-        context.application.create_task(
-            post_card(context, card_id, staff_chat) if new else refresh_card(context, card_id)
-        )
-    return staff_chat is not None or bool(services.settings.admin_ids)
+    return _file(context, decision, question_id, str(question["text"]),
+                 int(question["chat_id"]),  # type: ignore[call-overload]
+                 str(question["chat_type"]), update.effective_user, 0)  # fmt: skip

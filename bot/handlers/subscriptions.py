@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from telegram import ChatMember, ChatMemberUpdated, Update
+from telegram import Chat, ChatMember, ChatMemberUpdated, Update, User
 
 from bot.answering import Lang
 from bot.broadcast import ANNOUNCEMENT_TOPICS
@@ -26,8 +26,7 @@ async def subscribe(update: Update, context: BotContext) -> None:
         await acknowledge(update.callback_query)
     group = chat.type != chat.PRIVATE
     sender_chat = message.sender_chat if update.callback_query is None else None
-    if group and not await is_group_admin(context, chat.id, user, sender_chat):
-        await refuse(context, chat.id, lang)
+    if group and not await admin_or_refuse(context, chat.id, user, sender_chat, lang):
         return
     name = chat.title if group else (user.full_name if user else "")
     subscriber = context.services.storage.subscribe(
@@ -52,8 +51,7 @@ async def unsubscribe(update: Update, context: BotContext) -> None:
     if chat is None or message is None:
         return
     group = chat.type != chat.PRIVATE
-    if group and not await is_group_admin(context, chat.id, user, message.sender_chat):
-        await refuse(context, chat.id, lang)
+    if group and not await admin_or_refuse(context, chat.id, user, message.sender_chat, lang):
         return
     was_active = context.services.storage.deactivate(chat.id, "unsubscribed")
     text = context.services.assistant.renderer.render(
@@ -124,9 +122,14 @@ def topics_reply(context: BotContext, topics: list[str], lang: Lang, group: bool
     return Reply(text, (tuple(buttons), (every,)))
 
 
-async def refuse(context: BotContext, chat_id: int, lang: Lang) -> None:
+async def admin_or_refuse(context: BotContext, chat_id: int, user: User | None,
+                          sender_chat: Chat | None, lang: Lang) -> bool:  # fmt: skip
+    """A group's subscription is its admins' choice (asked of Telegram); others are told."""
+    if await is_group_admin(context, chat_id, user, sender_chat):
+        return True
     text = context.services.assistant.renderer.render("group_admin_only", lang)
     await send(context, chat_id, Reply(text), lang)
+    return False
 
 
 async def track_membership(update: Update, context: BotContext) -> None:
