@@ -47,13 +47,22 @@ def fill(storage: Storage, count: int, texts: list[str], entries: list[str]) -> 
     with storage.db.conn:
         for i in range(count):
             status = rng.choice(STATUSES)
-            batch.append((
-                i + 1, now - rng.random() * 90 * 86400, 1_000_000 + rng.randrange(50_000),
-                "private", 1_000_000 + rng.randrange(50_000), "id", rng.choice(texts), status,
-                "match" if status == "answer" else "no_match",
-                rng.choice(entries) if status == "answer" else None, round(rng.random(), 4),
-                rng.choice((None, None, None, 1, 0)),
-            ))  # fmt: skip
+            batch.append(
+                (
+                    i + 1,
+                    now - rng.random() * 90 * 86400,
+                    1_000_000 + rng.randrange(50_000),
+                    "private",
+                    1_000_000 + rng.randrange(50_000),
+                    "id",
+                    rng.choice(texts),
+                    status,
+                    "match" if status == "answer" else "no_match",
+                    rng.choice(entries) if status == "answer" else None,
+                    round(rng.random(), 4),
+                    rng.choice((None, None, None, 1, 0)),
+                )
+            )
             if len(batch) == 50_000:
                 storage.db.conn.executemany(
                     "INSERT INTO questions VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", batch
@@ -75,10 +84,16 @@ def per_question(
             assistant.renderer.decision(decision)
             if storage is not None:
                 storage.log_question(
-                    chat_id=1, chat_type="private", user_id=1, lang=decision.lang,
-                    text=text, status=decision.status, reason=decision.reason,
-                    entry_id=decision.entry.id if decision.entry else None, score=decision.score,
-                )  # fmt: skip
+                    chat_id=1,
+                    chat_type="private",
+                    user_id=1,
+                    lang=decision.lang,
+                    text=text,
+                    status=decision.status,
+                    reason=decision.reason,
+                    entry_id=decision.entry.id if decision.entry else None,
+                    score=decision.score,
+                )
     if storage is not None:
         storage.flush_log()
     return (time.perf_counter() - start) / (rounds * len(texts)) * 1e6
@@ -107,8 +122,10 @@ def main() -> None:
             figures = collect_stats(storage)
             figures.chart()
             timings.append(time.perf_counter() - start)
-        print(f"  /statistik figures + chart: median {statistics.median(timings):.2f} s "
-              f"(target < 2 s); 30-day total {figures.periods[2].total:,}")  # fmt: skip
+        print(
+            f"  /statistik figures + chart: median {statistics.median(timings):.2f} s "
+            f"(target < 2 s); 30-day total {figures.periods[2].total:,}"
+        )
         print(f"  database size: {size:.0f} MB (target < 300 MB)")
         storage.close()
 
@@ -119,8 +136,10 @@ def main() -> None:
             core.append(per_question(assistant, None, texts, 2))
             logged.append(per_question(assistant, log_db, texts, 2))
         base, with_log = statistics.median(core), statistics.median(logged)
-        print(f"  answering core: {base:.0f} us/question; with logging: {with_log:.0f} us "
-              f"(+{(with_log / base - 1):.1%}, target < 5 %)")  # fmt: skip
+        print(
+            f"  answering core: {base:.0f} us/question; with logging: {with_log:.0f} us "
+            f"(+{(with_log / base - 1):.1%}, target < 5 %)"
+        )
         log_db.close()
 
 

@@ -40,9 +40,14 @@ class ResilientPollingRequest(HTTPXRequest):
         while True:
             try:
                 code, payload = await super().do_request(
-                    url, method, request_data, read_timeout, write_timeout, connect_timeout,
+                    url,
+                    method,
+                    request_data,
+                    read_timeout,
+                    write_timeout,
+                    connect_timeout,
                     pool_timeout,
-                )  # fmt: skip
+                )
             except Exception as err:  # only network failures are retried, see below
                 if not _is_network_failure(err):
                     raise
@@ -52,8 +57,9 @@ class ResilientPollingRequest(HTTPXRequest):
                     return code, payload
                 problem = f"HTTP {code}"
             if attempt % self.LOG_EVERY == 0:
-                log.warning("Bot API unavailable (%s); retrying every %.0f s", problem,
-                            self.RETRY_EVERY)  # fmt: skip
+                log.warning(
+                    "Bot API unavailable (%s); retrying every %.0f s", problem, self.RETRY_EVERY
+                )
             attempt += 1
             await asyncio.sleep(self.RETRY_EVERY)
 

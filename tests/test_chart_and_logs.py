@@ -11,8 +11,9 @@ from bot.logs import REDACTED, RedactingFormatter
 
 
 def test_chart_is_a_valid_png_of_the_asked_size() -> None:
-    png = stacked_bars(["01/11", "02/11"], [("Dijawab", (0, 128, 0), [3, 5]),
-                                            ("Tidak tahu", (200, 0, 0), [1, 0])])  # fmt: skip
+    png = stacked_bars(
+        ["01/11", "02/11"], [("Dijawab", (0, 128, 0), [3, 5]), ("Tidak tahu", (200, 0, 0), [1, 0])]
+    )
     assert png.startswith(b"\x89PNG\r\n\x1a\n")
     width, height = struct.unpack(">II", png[16:24])
     assert (width, height) == (900, 420)

@@ -40,7 +40,8 @@ def test_dev_set_meets_the_issue_targets(assistant: Assistant) -> None:
     [
         ("eval_calibration.jsonl", 0.95, 0.02),
         ("eval_check.jsonl", 0.9, 0.03),
-        ("eval_fresh.jsonl", 0.93, 0.02), ("eval_final.jsonl", 0.88, 0.03),
+        ("eval_fresh.jsonl", 0.93, 0.02),
+        ("eval_final.jsonl", 0.88, 0.03),
     ],
 )
 def test_independent_sets_stay_above_their_floor(

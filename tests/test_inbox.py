@@ -119,8 +119,11 @@ async def test_tambahkan_teaches_the_phrasing_at_once(
     app = await start(start_bot)
     setup(fake)
     # A phrasing the bot cannot answer yet (the first of these it does not answer).
-    candidates = ["ada inkubator bisnis buat emak2 gak?", "program inkubasi startup ada?",
-                  "sekolah dagang buat ibu-ibu kampung"]  # fmt: skip
+    candidates = [
+        "ada inkubator bisnis buat emak2 gak?",
+        "program inkubasi startup ada?",
+        "sekolah dagang buat ibu-ibu kampung",
+    ]
     assistant = app.bot_data.services.assistant
     phrasing = next(q for q in candidates if assistant.decide(q).status != "answer")
     status = assistant.decide(phrasing).status

@@ -35,12 +35,28 @@ def file_question(
     message, chat, user = update.effective_message, update.effective_chat, update.effective_user
     if message is None or chat is None:
         return False
-    return _file(context, decision, question_id, decision.query.text, chat.id, chat.type,
-                 user, message.message_id)  # fmt: skip
+    return _file(
+        context,
+        decision,
+        question_id,
+        decision.query.text,
+        chat.id,
+        chat.type,
+        user,
+        message.message_id,
+    )
 
 
-def _file(context: BotContext, decision: Decision, question_id: int, text: str, chat_id: int,
-          chat_type: str, user: User | None, message_id: int) -> bool:  # fmt: skip
+def _file(
+    context: BotContext,
+    decision: Decision,
+    question_id: int,
+    text: str,
+    chat_id: int,
+    chat_type: str,
+    user: User | None,
+    message_id: int,
+) -> bool:
     services = context.services
     key = question_key(decision.query)
     if key is None:
@@ -379,6 +395,13 @@ def file_question_again(
     question: dict[str, object],
 ) -> bool:
     """A 👎 or "Bukan ini": the earlier question (not the tap) goes to the inbox."""
-    return _file(context, decision, question_id, str(question["text"]),
-                 int(question["chat_id"]),  # type: ignore[call-overload]
-                 str(question["chat_type"]), update.effective_user, 0)  # fmt: skip
+    return _file(
+        context,
+        decision,
+        question_id,
+        str(question["text"]),
+        int(question["chat_id"]),  # type: ignore[call-overload]
+        str(question["chat_type"]),
+        update.effective_user,
+        0,
+    )

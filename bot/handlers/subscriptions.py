@@ -122,8 +122,9 @@ def topics_reply(context: BotContext, topics: list[str], lang: Lang, group: bool
     return Reply(text, (tuple(buttons), (every,)))
 
 
-async def admin_or_refuse(context: BotContext, chat_id: int, user: User | None,
-                          sender_chat: Chat | None, lang: Lang) -> bool:  # fmt: skip
+async def admin_or_refuse(
+    context: BotContext, chat_id: int, user: User | None, sender_chat: Chat | None, lang: Lang
+) -> bool:
     """A group's subscription is its admins' choice (asked of Telegram); others are told."""
     if await is_group_admin(context, chat_id, user, sender_chat):
         return True
