@@ -143,3 +143,26 @@ def test_python_dash_m_bot(clean_env: Path) -> None:
         cwd=clean_env,
     )
     assert json.loads(result.stdout)["entry_id"] == "pelatihan-program"
+
+
+def test_stats_prints_the_figures_staff_see(run, clean_env: Path) -> None:  # type: ignore[no-untyped-def]
+    from bot.storage import Storage
+
+    storage = Storage(clean_env / "bot.db")
+    for status in ("answer", "answer", "fallback"):
+        storage.log_question(
+            chat_id=1,
+            chat_type="private",
+            user_id=1,
+            lang="id",
+            text="q",
+            status=status,
+            reason="",
+            entry_id="data-jumlah",
+            score=0.9,
+        )
+    storage.close()
+    code, out, _ = run("stats")
+    assert code == 0
+    assert "Hari ini: 3 pertanyaan" in out and "dijawab 67%" in out
+    assert "Berapa jumlah pelaku UKM di Tangsel?: 2" in out

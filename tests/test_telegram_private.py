@@ -214,3 +214,18 @@ async def test_an_unknown_command_points_to_help(fake: FakeBotAPI, start_bot: Bo
     fake.send_text(ana, None, "/apaini")
     [reply] = await fake.wait_for_sent(1)
     assert "/bantuan" in reply["text"]
+
+
+async def test_staff_commands_show_only_in_staff_chats(
+    fake: FakeBotAPI, start_bot: BotStarter
+) -> None:
+    from tests.conftest import ADMIN_ID
+
+    fake.user(ADMIN_ID, "Petugas")
+    fake.private_chat(ADMIN_ID)
+    await start_bot()
+    staff_menu = [c["command"] for c in fake.commands("chat", "", chat_id=ADMIN_ID)]
+    resident_menu = [c["command"] for c in fake.commands("all_private_chats", "")]
+    for command in ("umumkan", "laporan", "belumterjawab", "statistik", "muatulang"):
+        assert command in staff_menu
+        assert command not in resident_menu
