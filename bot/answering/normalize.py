@@ -173,7 +173,9 @@ class Normalizer:
         names = {
             w for surface, c in phrases.items() if c in lexicon.exact_concepts for w in surface
         }
-        targets = {w for w in known if len(w) >= 4 and not w.isdigit()} - names
+        # Ordinary words (lexicon `common`) are known, so never "corrected" themselves, but
+        # they are not targets either: "gunting" must not become "gunung".
+        targets = {w for w in known - lexicon.common if len(w) >= 4 and not w.isdigit()} - names
         self._targets: dict[Lang, list[str]] = {
             "id": sorted(targets - self._english_only),
             "en": sorted(targets & (english | self._mapped)),
