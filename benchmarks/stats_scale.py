@@ -120,7 +120,7 @@ def main() -> None:
         for _ in range(3):
             start = time.perf_counter()
             figures = collect_stats(storage)
-            figures.chart()
+            figures.chart(assistant.renderer.chart_legends("id"))
             timings.append(time.perf_counter() - start)
         print(
             f"  /statistik figures + chart: median {statistics.median(timings):.2f} s "

@@ -24,7 +24,13 @@ _WHEN = re.compile(r"^@(?:(\d{4}-\d{2}-\d{2})\s+|(besok)\s+)?(\d{1,2})[:.](\d{2}
 
 
 class AnnouncementError(ValueError):
-    """The /umumkan line cannot be used; the message says what to write instead."""
+    """The /umumkan line cannot be used. `problem` names what is wrong (the template
+    broadcast_usage says it to staff in words), `detail` is the offending text."""
+
+    def __init__(self, problem: str, detail: str = "") -> None:
+        super().__init__(f"{problem}: {detail}" if detail else problem)
+        self.problem = problem
+        self.detail = detail
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,9 +53,7 @@ def parse_announcement(html: str, now: datetime) -> Announcement:
         if match := _TOPIC.match(rest):
             name = match.group(1).lower()
             if name not in TOPIC_ALIASES:
-                raise AnnouncementError(
-                    f"topik '#{name}' tidak dikenal; pakai #pelatihan, #ekspor atau #koperasi"
-                )
+                raise AnnouncementError("unknown_topic", f"#{name}")
             topic = TOPIC_ALIASES[name]
         elif match := _WHEN.match(rest):
             send_at = _time(match, now)
@@ -63,19 +67,19 @@ def _time(match: re.Match[str], now: datetime) -> datetime:
     date, tomorrow, hour, minute = match.groups()
     local_now = now.astimezone(JAKARTA)
     if not (0 <= int(hour) <= 23 and 0 <= int(minute) <= 59):
-        raise AnnouncementError(f"jam '{hour}:{minute}' tidak valid; tulis misalnya @09:30")
+        raise AnnouncementError("bad_time", f"{hour}:{minute}")
     if date:
         try:
             day = datetime.strptime(date, "%Y-%m-%d").date()
         except ValueError:
-            raise AnnouncementError(f"tanggal '{date}' tidak valid; tulis YYYY-MM-DD") from None
+            raise AnnouncementError("bad_date", date) from None
     else:
         day = local_now.date() + timedelta(days=1 if tomorrow else 0)
     at = datetime(day.year, day.month, day.day, int(hour), int(minute), tzinfo=JAKARTA)
     if not date and not tomorrow and at <= local_now:
         at += timedelta(days=1)  # "@09:00" after nine: tomorrow morning
     if at <= local_now:
-        raise AnnouncementError(f"waktu {at:%Y-%m-%d %H:%M} WIB sudah lewat")
+        raise AnnouncementError("past", f"{at:%Y-%m-%d %H:%M} WIB")
     return at.astimezone(UTC)
 
 

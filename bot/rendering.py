@@ -190,6 +190,11 @@ class Renderer:
         known = self.kb.topic(ANNOUNCEMENT_TO_KNOWLEDGE.get(topic, topic))
         return known.label[lang] if known else topic
 
+    def chart_legends(self, lang: Lang) -> dict[str, str]:
+        """The names of the decisions on the statistics chart."""
+        decisions = ("answer", "clarify", "fallback", "smalltalk")
+        return {d: self.label(f"chart_{d}", lang) for d in decisions}
+
     def welcome_buttons(self, lang: Lang) -> tuple[tuple[Button, ...], ...]:
         subscribe = (Button(self.label("button_subscribe", lang), "subscribe"),)
         return (*self.topic_buttons(lang), subscribe)

@@ -12,11 +12,11 @@ from bot.storage import Storage
 
 DAY = 86400
 DECISIONS = ("answer", "clarify", "fallback", "smalltalk")
-CHART_SERIES = {  # decision -> (legend, colour)
-    "answer": ("Dijawab", (46, 160, 67)),
-    "clarify": ("Tanya balik", (240, 180, 0)),
-    "fallback": ("Tidak tahu", (220, 60, 50)),
-    "smalltalk": ("Sapaan", (150, 150, 150)),
+CHART_COLOURS = {  # decision -> bar colour; the legend's words come from a template
+    "answer": (46, 160, 67),
+    "clarify": (240, 180, 0),
+    "fallback": (220, 60, 50),
+    "smalltalk": (150, 150, 150),
 }
 
 
@@ -41,11 +41,12 @@ class Stats:
     broadcasts: int
     daily: list[tuple[str, dict[str, int]]] = field(default_factory=list)  # last 30 days
 
-    def chart(self) -> bytes:
+    def chart(self, legends: dict[str, str]) -> bytes:
+        """`legends`: decision -> its name on the chart (from the chart_legend template)."""
         days = [datetime.strptime(d, "%Y-%m-%d").strftime("%d/%m") for d, _ in self.daily]
         series = [
-            (legend, colour, [counts.get(decision, 0) for _, counts in self.daily])
-            for decision, (legend, colour) in CHART_SERIES.items()
+            (legends[decision], colour, [counts.get(decision, 0) for _, counts in self.daily])
+            for decision, colour in CHART_COLOURS.items()
         ]
         return stacked_bars(days, series)
 

@@ -7,6 +7,8 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.announcement import AnnouncementError, parse_announcement
+from bot.assistant import Assistant
+from bot.rendering import to_plain
 
 NOW = datetime(2026, 11, 28, 3, 0, tzinfo=UTC)  # 10:00 WIB
 
@@ -37,14 +39,20 @@ def test_a_time_already_past_today_means_tomorrow() -> None:
 
 
 @pytest.mark.parametrize(
-    ("line", "says"),
+    ("line", "problem", "detail"),
     [
-        ("/umumkan #harga diskon", "#pelatihan"),
-        ("/umumkan @25:00 x", "tidak valid"),
-        ("/umumkan @2026-02-30 09:00 x", "tanggal"),
-        ("/umumkan @2025-01-01 09:00 x", "sudah lewat"),
+        ("/umumkan #harga diskon", "unknown_topic", "#harga"),
+        ("/umumkan @25:00 x", "bad_time", "25:00"),
+        ("/umumkan @2026-02-30 09:00 x", "bad_date", "2026-02-30"),
+        ("/umumkan @2025-01-01 09:00 x", "past", "2025-01-01 09:00 WIB"),
     ],
 )
-def test_mistakes_say_what_to_write(line: str, says: str) -> None:
-    with pytest.raises(AnnouncementError, match=says):
+def test_mistakes_are_named_and_explained_to_staff(
+    line: str, problem: str, detail: str, assistant: Assistant
+) -> None:
+    with pytest.raises(AnnouncementError) as caught:
         parse_announcement(line, NOW)
+    assert (caught.value.problem, caught.value.detail) == (problem, detail)
+    text = assistant.renderer.render("broadcast_usage", "id", problem=problem, detail=detail)
+    assert detail in to_plain(text)
+    assert problem not in text  # said in words, not as a code

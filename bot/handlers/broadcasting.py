@@ -27,14 +27,6 @@ from bot.storage import Broadcast
 
 log = logging.getLogger(__name__)
 
-STATUS_LABELS = {
-    "draft": "pratinjau",
-    "scheduled": "terjadwal",
-    "sending": "sedang dikirim",
-    "done": "selesai",
-    "cancelled": "dihentikan",
-}
-
 
 async def is_staff(update: Update, context: BotContext) -> bool:
     """Staff are the user ids in ADMIN_IDS; anyone else gets a short refusal, nothing more."""
@@ -62,20 +54,17 @@ async def announce(update: Update, context: BotContext) -> None:
         parsed = parse_announcement(message.text_html or "", datetime.now(UTC))
         kind, body, photo = _content(parsed.body_html, source)
     except AnnouncementError as err:
-        text = renderer.render("broadcast_usage", lang, problem=str(err))
+        text = renderer.render("broadcast_usage", lang, problem=err.problem, detail=err.detail)
         await send(context, chat.id, Reply(text), lang)
         return
     rendered = renderer.render("announcement", lang, body=Markup(body))
     limit = TELEGRAM_CAPTION_LIMIT if kind == "photo" else TELEGRAM_TEXT_LIMIT
     if len(to_plain(rendered)) > limit:
-        problem = (
-            f"pengumuman terlalu panjang: {len(to_plain(rendered))} dari {limit} karakter"
-            " yang diizinkan Telegram"
-        )
+        detail = f"{len(to_plain(rendered))}/{limit}"
         await send(
             context,
             chat.id,
-            Reply(renderer.render("broadcast_usage", lang, problem=problem)),
+            Reply(renderer.render("broadcast_usage", lang, problem="too_long", detail=detail)),
             lang,
         )
         return
@@ -122,11 +111,9 @@ def _content(body_html: str, source: Message | None) -> tuple[str, str, str | No
             return "photo", source.caption_html or "", source.photo[-1].file_id
         if source.text:
             return "text", source.text_html, None
-        raise AnnouncementError(
-            "balas pesan teks atau foto (dengan keterangan) yang akan diumumkan"
-        )
+        raise AnnouncementError("unsupported_reply")
     if not body_html:
-        raise AnnouncementError("tulis teks pengumumannya setelah /umumkan")
+        raise AnnouncementError("no_text")
     return "text", body_html, None
 
 
@@ -212,9 +199,7 @@ async def show_reports(update: Update, context: BotContext) -> None:
             buttons.append(
                 (Button(renderer.render("button_detail", "id", id=b.id), "bc", f"detail:{b.id}"),)
             )
-    text = renderer.render(
-        "reports", "id", rows=rows, statuses=STATUS_LABELS, subscribers=storage.subscriber_counts()
-    )
+    text = renderer.render("reports", "id", rows=rows, subscribers=storage.subscriber_counts())
     await send(context, chat.id, Reply(text, tuple(buttons)), "id")
 
 

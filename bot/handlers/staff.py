@@ -44,7 +44,9 @@ async def show_stats(update: Update, context: BotContext) -> None:
     text = services.assistant.renderer.render("stats", "id", stats=stats, labels=labels)
     await send(context, chat.id, Reply(text), "id")
     await context.bot.send_photo(
-        chat.id, io.BytesIO(stats.chart()), caption="Pertanyaan per hari, 30 hari terakhir"
+        chat.id,
+        io.BytesIO(stats.chart(services.assistant.renderer.chart_legends("id"))),
+        caption=services.assistant.renderer.label("chart_caption", "id"),
     )
 
 

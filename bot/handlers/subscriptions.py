@@ -114,7 +114,7 @@ def topics_reply(context: BotContext, topics: list[str], lang: Lang, group: bool
             "button_topic_choice",
             lang,
             chosen=not topics,
-            label="Semua topik" if lang == "id" else "All topics",
+            label=renderer.label("all_topics", lang),
         ),
         "subtopic",
         "all",
