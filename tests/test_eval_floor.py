@@ -1,9 +1,10 @@
 """Accuracy floors on question sets written independently of the knowledge entries.
 
 These are regression floors, not targets tuned per sentence: dev.jsonl is the shared
-development set; eval_calibration, eval_check and eval_fresh were written by three
-other writers who never saw the entries; eval_final, by a fifth, was never used to choose
-anything.
+development set; the other six were each written by someone who never saw the entries
+(eval_calibration, eval_check, eval_fresh, eval_final, eval_holdout, eval_unseen). Every
+one has since been studied for failures, so none of them is an unbiased estimate any
+more: the README gives each set's first-seen figures, which are.
 """
 
 from __future__ import annotations
@@ -42,6 +43,8 @@ def test_dev_set_meets_the_issue_targets(assistant: Assistant) -> None:
         ("eval_check.jsonl", 0.9, 0.03),
         ("eval_fresh.jsonl", 0.93, 0.02),
         ("eval_final.jsonl", 0.88, 0.03),
+        ("eval_holdout.jsonl", 0.9, 0.03),
+        ("eval_unseen.jsonl", 0.93, 0.02),
     ],
 )
 def test_independent_sets_stay_above_their_floor(

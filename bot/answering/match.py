@@ -19,8 +19,8 @@ COMMON_POSTINGS = 2000  # a word in more phrasings than this does not select can
 @dataclass(frozen=True, slots=True)
 class Scoring:
     """How evidence is weighed. The defaults were chosen by `benchmarks/calibrate.py`
-    on tests/data/eval_calibration.jsonl (230 questions written independently of the
-    entries) and checked on tests/data/eval_check.jsonl; see that script for the grid.
+    on question sets written independently of the entries (tests/data/eval_*.jsonl) and
+    validated on sets not used to choose; see that script for the sets and the grid.
     """
 
     # The blend of three signals into one score in [0, 1]: the best single phrasing
