@@ -21,7 +21,7 @@ from bot.rendering import number_filter
 ENTRY_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,39}$")  # short: it travels in callback_data
 MIN_QUESTIONS: dict[Lang, int] = {"id": 6, "en": 2}
 LABEL_MAX = 64  # the first question is a button label; longer ones are cut on phones
-ENTRY_FIELDS = {"id", "keywords", "related", "questions", "answer", "show_contact"}
+ENTRY_FIELDS = {"id", "keywords", "related", "questions", "answer", "show_contact", "said_by"}
 Severity = Literal["error", "warning"]
 
 
@@ -150,7 +150,8 @@ def load_knowledge(directory: Path) -> KnowledgeBase:
         for item in items:
             raw_entries.append((path, item, topic))
     renderer = _FactRenderer(facts, source)
-    entries = _parse_entries(raw_entries, topics, renderer, out)
+    speakers = _parse_speakers(facts_doc, directory / "facts.toml", renderer, out)
+    entries = _parse_entries(raw_entries, topics, renderer, speakers, out)
     if out.failed or source is None or lexicon is None:
         raise KnowledgeInvalid(out.problems)
     return KnowledgeBase(
@@ -236,6 +237,26 @@ def _parse_facts(doc: dict[str, Any] | None, path: Path, out: _Collector) -> dic
         else:
             facts[name] = value
     return facts
+
+
+def _parse_speakers(
+    doc: dict[str, Any] | None, path: Path, renderer: _FactRenderer, out: _Collector
+) -> dict[str, dict[Lang, str]]:
+    """[speaker]: the people the report quotes, as an entry's `said_by` names them."""
+    raw = (doc or {}).get("speaker", {})
+    if not isinstance(raw, Mapping):
+        out.add(path, "[speaker] must be a table of { id = …, en = … }", field_="speaker")
+        return {}
+    speakers: dict[str, dict[Lang, str]] = {}
+    for name, value in raw.items():
+        both = _bilingual(value, path, out, None, f"speaker.{name}")
+        if both is None:
+            continue
+        try:
+            speakers[name] = {lang: renderer.render(both[lang], lang) for lang in LANGS}
+        except jinja2.TemplateError as err:
+            out.add(path, f"does not render: {err}", field_=f"speaker.{name}")
+    return speakers
 
 
 def _parse_topics(doc: dict[str, Any] | None, path: Path, out: _Collector) -> list[Topic]:
@@ -349,6 +370,7 @@ def parse_lexicon(
         attributes=frozenset(words(section_words.get("attributes", []), "words.attributes")),
         subjects=frozenset(words(section_words.get("subjects", []), "words.subjects")),
         chatter=frozenset(words(section_words.get("chatter", []), "words.chatter")),
+        requests=frozenset(words(section_words.get("requests", []), "words.requests")),
     )
 
 
@@ -388,6 +410,7 @@ def _parse_entries(
     raw: list[tuple[Path, dict[str, Any], str]],
     topics: list[Topic],
     renderer: _FactRenderer,
+    speakers: Mapping[str, dict[Lang, str]],
     out: _Collector,
 ) -> list[Entry]:
     gap_topics = {t.id for t in topics if t.gap}
@@ -478,6 +501,16 @@ def _parse_entries(
         if not isinstance(show_contact, bool):
             out.add(path, "must be true or false", entry_id, "show_contact")
             show_contact = False
+        said_by = item.get("said_by")
+        if said_by is not None and said_by not in speakers:
+            known = ", ".join(sorted(speakers)) or "none defined"
+            out.add(
+                path,
+                f"'{said_by}' is not a speaker in facts.toml [speaker] ({known})",
+                entry_id,
+                "said_by",
+            )
+            said_by = None
         pending_related.append((path, entry_id, tuple(related)))
         if len(questions) == len(LANGS) and len(answer) == len(LANGS):
             entries.append(
@@ -490,6 +523,7 @@ def _parse_entries(
                     related=tuple(related),
                     show_contact=show_contact,
                     gap=topic in gap_topics,
+                    said_by=speakers[said_by] if said_by is not None else None,
                 )
             )
     for path, entry_id, related_ids in pending_related:
@@ -610,6 +644,7 @@ def save_knowledge(db: sqlite_utils.Database, kb: KnowledgeBase) -> None:
                 "keywords": json.dumps(e.keywords),
                 "related": json.dumps(e.related),
                 "show_contact": e.show_contact,
+                "said_by": json.dumps(e.said_by) if e.said_by else None,
             }
             for i, e in enumerate(kb.entries)
         )
@@ -659,6 +694,7 @@ def read_saved_knowledge(db: sqlite_utils.Database) -> KnowledgeBase | None:
             related=tuple(json.loads(r["related"])),
             show_contact=bool(r["show_contact"]),
             gap=bool(r["gap"]),
+            said_by=json.loads(r["said_by"]) if r.get("said_by") else None,
         )
         for r in db.table("kb_entries").rows_where(order_by="position")
     )
@@ -713,6 +749,7 @@ def _lexicon_to_json(lexicon: Lexicon) -> dict[str, object]:
         "attributes": sorted(lexicon.attributes),
         "subjects": sorted(lexicon.subjects),
         "chatter": sorted(lexicon.chatter),
+        "requests": sorted(lexicon.requests),
     }
 
 
@@ -734,6 +771,7 @@ def _lexicon_from_json(data: Mapping[str, Any]) -> Lexicon:
         attributes=frozenset(data.get("attributes", [])),
         subjects=frozenset(data.get("subjects", [])),
         chatter=frozenset(data.get("chatter", [])),
+        requests=frozenset(data.get("requests", [])),
     )
 
 

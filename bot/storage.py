@@ -205,6 +205,12 @@ def m004_question_log_and_inbox(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations()
+def m005_entry_speaker(db: sqlite_utils.Database) -> None:
+    """Who the report quotes for an entry (JSON {id, en}), shown beside the source."""
+    db.table("kb_entries").add_column("said_by", str)
+
+
 class StorageError(Exception):
     """The database cannot be opened or written; the message names the file."""
 

@@ -43,6 +43,21 @@ def test_every_not_in_the_report_phrasing_falls_back(
 
 
 @pytest.mark.parametrize(
+    "question",
+    [
+        "Who heads the Dinas Koperasi dan UKM in Tangsel today?",
+        "kepala dinas ukm tangsel yg skrg siapa",
+        "beli kerupuk serpong yg diekspor itu di mana, di pasar ada?",
+        "pajak umkm sekarang berapa persen",
+    ],
+)
+def test_what_the_report_cannot_know_is_not_answered(assistant: Assistant, question: str) -> None:
+    """Today's officials, where to buy, taxes: the 2011 report says nothing, so no answer
+    may pretend it does (the reply explains what the report does say)."""
+    assert assistant.answerer.decide(question).status != "answer"
+
+
+@pytest.mark.parametrize(
     ("question", "entry_id"),
     [
         ("ekspor", "ekspor-ringkas"),

@@ -117,6 +117,15 @@ def test_no_sentence_of_the_report_is_copied() -> None:
         ),
         (lambda d: edit(d / "facts.toml", "[fact]", "[fact"), "facts.toml: is not valid TOML"),
         (
+            lambda d: edit(
+                d / "entries/data.toml",
+                'id = "data-jumlah"\nsaid_by = "head_of_office"',
+                'id = "data-jumlah"\nsaid_by = "mayor"',
+            ),
+            "entries/data.toml: entry 'data-jumlah', field 'said_by': 'mayor' is not a "
+            "speaker in facts.toml [speaker]",
+        ),
+        (
             lambda d: edit(d / "entries/ekspor.toml", 'topic = "ekspor"', 'topic = "eksport"'),
             "entries/ekspor.toml, field 'topic': 'topic' must be one of the topics",
         ),

@@ -90,3 +90,27 @@ def test_smalltalk_is_recognised_only_when_nothing_else_is_asked(assistant: Assi
     assert normalizer.normalize("halo kak, selamat siang").smalltalk == "greeting"
     assert normalizer.normalize("makasih min 🙏").smalltalk == "thanks"
     assert normalizer.normalize("halo min, berapa jumlah ukm?").smalltalk is None
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("Terima kasih banyak, informasinya sangat membantu untuk siaran kami.", "thanks"),
+        ("Thanks, that's all I needed. Goodbye!", "thanks"),
+        ("oke deh, udah cukup, dadah", "bye"),
+        # still asking for something: a request, a question, or a subject named
+        ("makasih, tolong jelasin soal ekspor dong", None),
+        ("makasih, trus jumlah ukm nya berapa", None),
+        ("thanks, and the batik group?", None),
+        ("ok makasih ya, pelatihan ukm", None),
+    ],
+)
+def test_a_closing_thank_you_is_small_talk_unless_it_asks_more(
+    assistant: Assistant, text: str, kind: str | None
+) -> None:
+    assert assistant.answerer.normalizer.normalize(text).smalltalk == kind
+
+
+def test_english_possessive_is_the_word_itself(assistant: Assistant) -> None:
+    assert tokens(assistant, "the office's address") == tokens(assistant, "the office address")
+    assert "dinas" in tokens(assistant, "the office's address")

@@ -42,6 +42,16 @@ def test_contact_comes_from_settings_never_invented(kb: KnowledgeBase) -> None:
     assert "&lt;kantor&gt;" in with_contact.html
 
 
+def test_an_answer_says_who_told_the_reporter(assistant: Assistant) -> None:
+    exports = assistant.ask("kerupuk tangsel diekspor ke mana?").reply.text
+    assert "ANTARA" in exports and "Ismunandar" in exports.split("Sumber:")[1]
+    group = assistant.ask("where is the cipta karya group?").reply.text
+    assert "as told by Maulini Zeda" in group
+    # Nobody in the report spoke of prices, so a "not in the report" reply names no one.
+    gap = assistant.ask("harga batik cipta karya berapa?").reply.text
+    assert "keterangan" not in gap.split("Sumber:")[1]
+
+
 def test_plain_text_unescapes_and_keeps_link_targets() -> None:
     assert (
         to_plain('<b>A</b> &amp; <a href="https://x.id">situs</a>') == "A & situs (https://x.id)"

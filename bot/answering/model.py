@@ -27,6 +27,7 @@ class Entry:
     related: tuple[str, ...] = ()
     show_contact: bool = False
     gap: bool = False
+    said_by: dict[Lang, str] | None = None  # who told the reporter: shown with the source
     learned: tuple[str, ...] = ()  # phrasings staff taught the bot after launch
 
     def label(self, lang: Lang) -> str:
@@ -65,6 +66,7 @@ class Lexicon:
     attributes: frozenset[str] = frozenset()  # what a question asks for: nama, harga...
     subjects: frozenset[str] = frozenset()  # what a question is about: kerupuk, batik...
     chatter: frozenset[str] = frozenset()  # words that carry little topic: weighed lightly
+    requests: frozenset[str] = frozenset()  # "tolong", "dong": a thank-you that asks more
 
     @property
     def canonical_question_words(self) -> frozenset[str]:

@@ -92,6 +92,7 @@ _NASAL = {
 
 # Smalltalk kinds in order of precedence when a message mixes them ("halo, makasih").
 SMALLTALK_PRECEDENCE = ("identity", "thanks", "bye", "greeting", "ack")
+_CLOSING_MAX_CONTENT = 5  # content words a thank-you may carry ("infonya membantu ...")
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,6 +191,7 @@ class Normalizer:
         lang = self._language(pieces)
         words = self._surface_words(pieces, lang)
         smalltalk = self._smalltalk_kind(words)
+        asks = "?" in text
         tokens: list[str] = []
         unknown: list[str] = []
         negated = 0  # how many more words to drop after "selain" / "besides"
@@ -217,6 +219,9 @@ class Normalizer:
                 if not mapped and token not in self._known and not token.isdigit():
                     unknown.append(token)
         years = tuple(int(t) for t in tokens if _YEAR.match(t))
+        asks = asks or any(t in self._question_words for t in tokens)
+        if smalltalk is None and not asks:
+            smalltalk = self._closing_kind(words, tokens)
         return Query(
             text=text,
             tokens=tuple(tokens),
@@ -224,7 +229,7 @@ class Normalizer:
             smalltalk=smalltalk,
             years=years,
             unknown=tuple(unknown),
-            asks="?" in text or any(t in self._question_words for t in tokens),
+            asks=asks,
         )
 
     def tokens(self, text: str) -> tuple[str, ...]:
@@ -281,6 +286,10 @@ class Normalizer:
         lex = self.lexicon
         if word in lex.abbreviations:
             return lex.abbreviations[word]
+        if word.endswith("'s"):
+            # The English possessive ("office's" -> "office"); contractions such as
+            # "what's" are abbreviations, expanded above.
+            word = word[:-2]
         if word in self._known or word.isdigit() or word in lex.protected or len(word) < 4:
             return (word,)
         corrected = self._correct(word, previous, lang)
@@ -409,6 +418,32 @@ class Normalizer:
                     continue
                 return None
         return next((k for k in SMALLTALK_PRECEDENCE if k in kinds), None)
+
+    def _closing_kind(self, words: list[str], tokens: list[str]) -> str | None:
+        """The kind ("thanks" or "bye") of a closing remark that says a little more.
+
+        "Terima kasih, infonya membantu untuk siaran kami" and "Thanks, that's all I
+        needed. Goodbye!" are not questions, though they hold words the bot knows. A
+        message that thanks or says goodbye, asks nothing (no question mark, no question
+        word), requests nothing ("tolong", "dong", "tell me"), names no subject of the
+        knowledge base ("makasih, pelatihan ukm" still wants the training) and is short
+        is taken as closing small talk (Rasa's "thankyou" / "goodbye" intents do the same).
+        """
+        lex = self.lexicon
+        if (
+            len(tokens) > _CLOSING_MAX_CONTENT
+            or any(w in lex.requests for w in words)
+            or any(t in lex.subjects for t in tokens)
+        ):
+            return None
+        kinds: set[str] = set()
+        for i in range(len(words)):
+            for size in range(min(self._max_smalltalk, len(words) - i), 0, -1):
+                kind = self._smalltalk.get(tuple(words[i : i + size]))
+                if kind is not None:
+                    kinds.add(kind)
+                    break
+        return next((k for k in ("thanks", "bye") if k in kinds), None)
 
 
 def _words(texts: Iterable[str]) -> Iterable[str]:
