@@ -102,9 +102,14 @@ def knowledge_files(directory: Path) -> list[Path]:
     ]
 
 
+# Bump when what is compiled into the database changes shape (a new entry field such as
+# `said_by`), so an existing database is rebuilt even though no knowledge file changed.
+COMPILED_FORMAT = 2
+
+
 def knowledge_hash(directory: Path) -> str:
-    """Changes whenever any knowledge file is added, removed or edited."""
-    digest = hashlib.sha256()
+    """Changes whenever any knowledge file is added, removed or edited (or the format)."""
+    digest = hashlib.sha256(f"format {COMPILED_FORMAT}\n".encode())
     for path in knowledge_files(directory):
         digest.update(path.name.encode())
         digest.update(path.read_bytes() if path.is_file() else b"<missing>")

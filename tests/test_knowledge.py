@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from bot import knowledge
 from bot.knowledge import (
     KnowledgeInvalid,
     check_knowledge,
@@ -183,6 +184,21 @@ def test_database_is_built_then_reused_then_rebuilt_when_files_change(
     assert entry is not None and "16.000" in entry.answer["id"]
     saved = read_saved_knowledge(storage.db)
     assert saved is not None and saved.entries == changed.kb.entries
+
+
+def test_an_upgrade_that_compiles_differently_rebuilds_the_database(
+    knowledge_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A database built by an older release lacks new fields (who said what): the next
+    start rebuilds it although no knowledge file changed."""
+    storage = Storage(tmp_path / "bot.db")
+    assert ensure_knowledge(storage.db, knowledge_copy).rebuilt
+    monkeypatch.setattr(knowledge, "COMPILED_FORMAT", knowledge.COMPILED_FORMAT + 1)
+    upgraded = ensure_knowledge(storage.db, knowledge_copy)
+    assert upgraded.rebuilt
+    entry = upgraded.kb.entry("ekspor-kerupuk")
+    assert entry is not None and entry.said_by is not None
+    assert "Ismunandar" in entry.said_by["id"]
 
 
 def test_a_broken_file_never_replaces_a_working_database(
