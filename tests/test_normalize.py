@@ -111,6 +111,34 @@ def test_a_closing_thank_you_is_small_talk_unless_it_asks_more(
     assert assistant.answerer.normalizer.normalize(text).smalltalk == kind
 
 
+@pytest.mark.parametrize(
+    ("spelled", "digits"),
+    [
+        ("binaan dua ribu seratus sepuluh itu tahun berapa", "2110"),
+        ("benar ada lima belas ribu ukm?", "15000"),
+        ("anggotanya delapan ratus orang?", "800"),
+        ("four hundred and eleven SMEs in 2011?", "411"),
+        ("jumlah ukm wis limalas ewu", "15000"),  # Javanese
+    ],
+)
+def test_numbers_written_out_meet_the_figures(
+    assistant: Assistant, spelled: str, digits: str
+) -> None:
+    assert digits in tokens(assistant, spelled)
+
+
+def test_small_counts_stay_words(assistant: Assistant) -> None:
+    # "dua produk" is not a figure of the report: "2" would only be a word no entry knows
+    assert not any(t.isdigit() for t in tokens(assistant, "apa dua produk yang diekspor"))
+
+
+def test_javanese_meets_indonesian(assistant: Assistant) -> None:
+    assert tokens(assistant, "piye carane melu pelatihan") == tokens(
+        assistant, "bagaimana caranya ikut pelatihan"
+    )
+    assert tokens(assistant, "syarate opo wae") == tokens(assistant, "syaratnya apa saja")
+
+
 def test_english_possessive_is_the_word_itself(assistant: Assistant) -> None:
     assert tokens(assistant, "the office's address") == tokens(assistant, "the office address")
     assert "dinas" in tokens(assistant, "the office's address")
