@@ -5,11 +5,10 @@
 Selection set: tests/data/dev.jsonl and eval_calibration, eval_check, eval_fresh and
 eval_final (questions written independently of the knowledge entries, by different
 writers; their failures were studied while improving the lexicon and entries).
-Validation set: eval_holdout and eval_unseen, written later by two more writers. Their
-failures were studied too (for the lexicon and entries), but they are never used to
-choose weights or thresholds here; the README gives each set's first-run figures, the
-only unbiased ones. For
-each weighting of the scorer (bot.answering.match.Scoring) and each set of thresholds
+Validation set: eval_holdout, eval_unseen and eval_blind, written later by three more
+writers. Their failures were studied too (for the lexicon and entries), but they are
+never used to choose weights or thresholds here; the README gives each set's first-run
+figures, the only unbiased ones. For each weighting of the scorer (bot.answering.match.Scoring) and each set of thresholds
 (answer, margin, gap margin) it grades every question with the rule of
 shared/eval/README.md, keeps the settings whose confident-wrong rate stays at or under
 --max-wrong, and prints the best by accuracy, validation figures beside them.
@@ -86,7 +85,7 @@ def main() -> None:
     ]
     validation = [
         item
-        for name in ("eval_holdout.jsonl", "eval_unseen.jsonl")
+        for name in ("eval_holdout.jsonl", "eval_unseen.jsonl", "eval_blind.jsonl")
         for item in load_items(DATA / name)
     ]
     renderer = Renderer(kb)
