@@ -8,10 +8,11 @@ writers; their failures were studied while improving the lexicon and entries).
 Validation set: eval_holdout, eval_unseen and eval_blind, written later by three more
 writers. Their failures were studied too (for the lexicon and entries), but they are
 never used to choose weights or thresholds here; the README gives each set's first-run
-figures, the only unbiased ones. For each weighting of the scorer (bot.answering.match.Scoring) and each set of thresholds
-(answer, margin, gap margin) it grades every question with the rule of
-shared/eval/README.md, keeps the settings whose confident-wrong rate stays at or under
---max-wrong, and prints the best by accuracy, validation figures beside them.
+figures, the only unbiased ones. For each weighting of the scorer
+(bot.answering.match.Scoring) and each set of thresholds (answer, margin, gap margin) it
+grades every question with the rule of shared/eval/README.md, keeps the settings whose
+confident-wrong rate stays at or under --max-wrong, and prints the best by accuracy,
+validation figures beside them.
 """
 
 from __future__ import annotations
