@@ -109,13 +109,21 @@ def run(webhook: bool) -> None:
 @click.argument("question", required=False)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (JSON Lines for stdin).")
 def ask(question: str | None, as_json: bool) -> None:
-    """Answer QUESTION as a resident would see it; without QUESTION, read one per line."""
+    """Answer QUESTION as a resident would see it; without QUESTION, read one per line.
+
+    A line may also be a JSON object with the question under "q" (the evaluation sets'
+    format), "question" or "text"; its "id", if any, is echoed in the JSON reply.
+    """
     bot = assistant(settings_or_exit())
-    questions = [question] if question is not None else _stdin_lines()
-    for text in questions:
+    lines = [question] if question is not None else _stdin_lines()
+    for line in lines:
+        text, item_id = _question_of(line) if question is None else (line, None)
         answer = bot.ask(text)
         if as_json:
-            click.echo(json.dumps(answer.as_json(), ensure_ascii=False))
+            reply = answer.as_json()
+            if item_id is not None:
+                reply = {"id": item_id, **reply}
+            click.echo(json.dumps(reply, ensure_ascii=False))
         else:
             click.echo(format_reply(answer.reply))
             if question is None:
@@ -126,6 +134,20 @@ def _stdin_lines() -> list[str]:
     if sys.stdin.isatty():
         fail("give a QUESTION, or pipe questions in, one per line")
     return [line.rstrip("\r\n") for line in sys.stdin]
+
+
+def _question_of(line: str) -> tuple[str, object]:
+    """The question on a stdin line: the line itself, or a JSON object's q/question/text."""
+    if line.lstrip().startswith("{"):
+        try:
+            item = json.loads(line)
+        except json.JSONDecodeError:
+            return line, None
+        if isinstance(item, dict):
+            for key in ("q", "question", "text"):
+                if isinstance(item.get(key), str):
+                    return item[key], item.get("id")
+    return line, None
 
 
 def format_reply(reply: Reply, numbered: bool = False) -> str:

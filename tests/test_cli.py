@@ -71,6 +71,23 @@ def test_ask_json_reads_json_lines_from_stdin_in_order(run) -> None:  # type: ig
     assert lines[3]["lang"] == "en"
 
 
+def test_ask_json_takes_evaluation_set_lines_as_they_are(run) -> None:  # type: ignore[no-untyped-def]
+    """Piping an evaluation set in answers its questions, not the JSON text around them."""
+    items = [json.loads(line) for line in (DATA / "dev.jsonl").read_text().splitlines()[:5]]
+    code, out, _ = run("ask", "--json", input="".join(json.dumps(i) + "\n" for i in items))
+    assert code == 0
+    replies = [json.loads(line) for line in out.splitlines()]
+    assert [r["id"] for r in replies] == [i["id"] for i in items]
+    assert [r["question"] for r in replies] == [i["q"] for i in items]
+    assert [r["status"] for r in replies] == [
+        "smalltalk" if i["style"] == "greeting" else "answer" if i["expect"] else "fallback"
+        for i in items
+    ]
+    # a resident's text that merely starts with a brace is still just a question
+    code, out, _ = run("ask", "--json", input="{ ekspor\n")
+    assert json.loads(out)["question"] == "{ ekspor"
+
+
 def test_eval_prints_the_figures_and_enforces_a_floor(run) -> None:  # type: ignore[no-untyped-def]
     code, out, _ = run("eval", str(DATA / "dev.jsonl"), "--no-failures")
     assert code == 0
