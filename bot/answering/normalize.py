@@ -110,7 +110,6 @@ _SUFFIXES = (
     "es",
     "ed",
     "ing",
-    "'s",
     "ne",  # Javanese -(n)e, "its": "carane", "syarate", "anggotane"
     "e",
 )
@@ -231,6 +230,7 @@ class Normalizer:
         known |= set(self._mapped) | lexicon.protected | lexicon.stopwords | lexicon.common
         self._known = frozenset(known)
         self._smalltalk_words = frozenset(w for phrase in self._smalltalk for w in phrase)
+        self._filler_words = lexicon.fillers | lexicon.stopwords
         # Phrases by their first word, to prefer a correction that completes a phrase
         # ("rumah tanga" -> "rumah tangga", not "rumah tangan").
         self._phrase_pairs = frozenset(p[:2] for p in phrases if len(p) >= 2)
@@ -255,8 +255,6 @@ class Normalizer:
         pieces = self._pieces(text)
         lang = self._language(pieces)
         words = self._surface_words(pieces, lang)
-        smalltalk = self._smalltalk_kind(words)
-        asks = "?" in text
         tokens: list[str] = []
         unknown: list[str] = []
         negated = 0  # how many more words to drop after "selain" / "besides"
@@ -284,9 +282,8 @@ class Normalizer:
                 if not mapped and token not in self._known and not token.isdigit():
                     unknown.append(token)
         years = tuple(int(t) for t in tokens if _YEAR.match(t))
-        asks = asks or any(t in self._question_words for t in tokens)
-        if smalltalk is None and not asks:
-            smalltalk = self._closing_kind(words, tokens)
+        asks = "?" in text or any(t in self._question_words for t in tokens)
+        smalltalk = self._smalltalk_kind(words, tokens, asks)
         return Query(
             text=text,
             tokens=tuple(tokens),
@@ -465,9 +462,11 @@ class Normalizer:
                 return size
         return 0
 
-    def _smalltalk_kind(self, words: list[str]) -> str | None:
-        """The small-talk kind when every word is small talk, a filler or a stopword."""
+    def _smalltalk_scan(self, words: list[str]) -> tuple[set[str], bool]:
+        """The small-talk kinds in the message, longest phrase first, and whether every
+        other word is only a filler, a stopword or punctuation."""
         kinds: set[str] = set()
+        only_smalltalk = True
         i = 0
         while i < len(words):
             for size in range(min(self._max_smalltalk, len(words) - i), 0, -1):
@@ -477,39 +476,32 @@ class Normalizer:
                     i += size
                     break
             else:
-                if (
-                    words[i] in (self.lexicon.fillers | self.lexicon.stopwords)
-                    or words[i] == BREAK
-                ):
-                    i += 1
-                    continue
-                return None
-        return next((k for k in SMALLTALK_PRECEDENCE if k in kinds), None)
+                if words[i] not in self._filler_words and words[i] != BREAK:
+                    only_smalltalk = False
+                i += 1
+        return kinds, only_smalltalk
 
-    def _closing_kind(self, words: list[str], tokens: list[str]) -> str | None:
-        """The kind ("thanks" or "bye") of a closing remark that says a little more.
+    def _smalltalk_kind(self, words: list[str], tokens: list[str], asks: bool) -> str | None:
+        """The small-talk kind of a message that is only small talk, or a closing remark.
 
-        "Terima kasih, infonya membantu untuk siaran kami" and "Thanks, that's all I
-        needed. Goodbye!" are not questions, though they hold words the bot knows. A
-        message that thanks or says goodbye, asks nothing (no question mark, no question
-        word), requests nothing ("tolong", "dong", "tell me"), names no subject of the
-        knowledge base ("makasih, pelatihan ukm" still wants the training) and is short
-        is taken as closing small talk (Rasa's "thankyou" / "goodbye" intents do the same).
+        A closing remark thanks or says goodbye and says a little more: "Terima kasih,
+        infonya membantu untuk siaran kami", "Thanks, that's all I needed. Goodbye!". It
+        is not a question, though it holds words the bot knows, when it asks nothing (no
+        question mark, no question word), requests nothing ("tolong", "dong", "tell me"),
+        names no subject of the knowledge base ("makasih, pelatihan ukm" still wants the
+        training) and is short (Rasa's "thankyou" / "goodbye" intents do the same).
         """
+        kinds, only_smalltalk = self._smalltalk_scan(words)
+        if only_smalltalk:
+            return next((k for k in SMALLTALK_PRECEDENCE if k in kinds), None)
         lex = self.lexicon
         if (
-            len(tokens) > _CLOSING_MAX_CONTENT
+            asks
+            or len(tokens) > _CLOSING_MAX_CONTENT
             or any(w in lex.requests for w in words)
             or any(t in lex.subjects for t in tokens)
         ):
             return None
-        kinds: set[str] = set()
-        for i in range(len(words)):
-            for size in range(min(self._max_smalltalk, len(words) - i), 0, -1):
-                kind = self._smalltalk.get(tuple(words[i : i + size]))
-                if kind is not None:
-                    kinds.add(kind)
-                    break
         return next((k for k in ("thanks", "bye") if k in kinds), None)
 
 
