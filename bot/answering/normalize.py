@@ -462,9 +462,10 @@ class Normalizer:
                 return size
         return 0
 
-    def _smalltalk_scan(self, words: list[str]) -> tuple[set[str], bool]:
+    def _smalltalk_scan(self, words: list[str], whole: bool) -> tuple[set[str], bool]:
         """The small-talk kinds in the message, longest phrase first, and whether every
-        other word is only a filler, a stopword or punctuation."""
+        other word is only a filler, a stopword or punctuation. Unless `whole`, it stops
+        at the first other word (the hot path: most messages are questions)."""
         kinds: set[str] = set()
         only_smalltalk = True
         i = 0
@@ -478,6 +479,8 @@ class Normalizer:
             else:
                 if words[i] not in self._filler_words and words[i] != BREAK:
                     only_smalltalk = False
+                    if not whole:
+                        break
                 i += 1
         return kinds, only_smalltalk
 
@@ -491,16 +494,17 @@ class Normalizer:
         names no subject of the knowledge base ("makasih, pelatihan ukm" still wants the
         training) and is short (Rasa's "thankyou" / "goodbye" intents do the same).
         """
-        kinds, only_smalltalk = self._smalltalk_scan(words)
-        if only_smalltalk:
-            return next((k for k in SMALLTALK_PRECEDENCE if k in kinds), None)
         lex = self.lexicon
-        if (
+        may_close = not (
             asks
             or len(tokens) > _CLOSING_MAX_CONTENT
             or any(w in lex.requests for w in words)
             or any(t in lex.subjects for t in tokens)
-        ):
+        )
+        kinds, only_smalltalk = self._smalltalk_scan(words, whole=may_close)
+        if only_smalltalk:
+            return next((k for k in SMALLTALK_PRECEDENCE if k in kinds), None)
+        if not may_close:
             return None
         return next((k for k in ("thanks", "bye") if k in kinds), None)
 
