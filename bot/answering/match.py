@@ -171,9 +171,6 @@ class Index:
         others = sorted((self.weight(t) for t in tokens if t not in self.idf), reverse=True)
         return known + sum(w / i for i, w in enumerate(others, 1))
 
-    def vocabulary(self, entry: Entry) -> frozenset[str]:
-        return self.entry_vocab[self._position[entry.id]]
-
     def subject(self, entry: Entry) -> frozenset[str]:
         """Words that name what a "not in the report" entry is about: its keywords, and
         its own words no answering entry uses (ordinary words like "menang" excluded)."""

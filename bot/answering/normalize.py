@@ -172,10 +172,6 @@ class Query:
 
     asks: bool = False  # a question mark or a question word: it looks like a question
 
-    @property
-    def is_empty(self) -> bool:
-        return not self.tokens and self.smalltalk is None
-
 
 class Normalizer:
     """Normalises text with a lexicon and the vocabulary of the knowledge base.
@@ -296,9 +292,6 @@ class Normalizer:
 
     def tokens(self, text: str) -> tuple[str, ...]:
         return self.normalize(text).tokens
-
-    def is_known(self, word: str) -> bool:
-        return word in self._known
 
     # -- steps ------------------------------------------------------------------------
 
