@@ -3,6 +3,7 @@
 from bot.answering.decide import Answerer, Decision, Status, Thresholds, decide
 from bot.answering.match import Index, Match, Scoring
 from bot.answering.model import LANGS, Entry, KnowledgeBase, Lang, Lexicon, Source, Topic
+from bot.answering.narrow import Narrowing
 from bot.answering.normalize import Normalizer, Query
 
 __all__ = [
@@ -15,6 +16,7 @@ __all__ = [
     "Lang",
     "Lexicon",
     "Match",
+    "Narrowing",
     "Normalizer",
     "Query",
     "Scoring",

@@ -56,6 +56,10 @@ class Scoring:
     # A "not in the report" entry whose own distinctive words (those no answering entry
     # uses) are absent from the question is matching only on shared topic words.
     gap_unasked_penalty: float = 0.85
+    # A place inside the city ("Pamulang", "Serpong") says where something is more often
+    # than what is asked: "ukm di pamulang ada berapa?" asks the SME count, not about the
+    # group that happens to be in Pamulang. Its weight is this fraction of its IDF.
+    place_weight: float = 0.6
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,7 +107,11 @@ class Index:
         for words in vocab:
             for w in words:
                 df[w] += 1
-        self.idf = {w: math.log(1 + n / c) for w, c in df.items()}
+        places = normalizer.lexicon.places
+        self.idf = {
+            w: math.log(1 + n / c) * (self.scoring.place_weight if w in places else 1.0)
+            for w, c in df.items()
+        }
         top = math.log(1 + n)
         self._ordinary = self.scoring.ordinary_weight * top
         self._unknown = self.scoring.unknown_weight * top
@@ -122,8 +130,14 @@ class Index:
         # Plus concepts the lexicon knows but no entry uses at all ("cuaca", "walikota"):
         # the resident is asking about something else entirely.
         said = set().union(*answer_vocab)
+        # (A place inside the city is not something else: it narrows; see narrow.py.)
         unused = (
-            concepts - answerable - gap_words - said - normalizer.lexicon.canonical_question_words
+            concepts
+            - answerable
+            - gap_words
+            - said
+            - normalizer.lexicon.canonical_question_words
+            - normalizer.lexicon.places
         )
         self.gap_concepts = frozenset(((gap_words - answerable) & concepts) | unused)
         # A gap entry's distinctive words: the concepts it alone names (a price, a link,

@@ -80,6 +80,7 @@ class Lexicon:
     anaphora: frozenset[str] = frozenset()  # "itu", "tuh", "beliau", "it": leans on before
     places: frozenset[str] = frozenset()  # canonical places inside the city (sub-districts)
     residence: frozenset[str] = frozenset()  # "saya tinggal di": the place is the asker's
+    first_person: frozenset[str] = frozenset()  # "saya", "I": a statement about the asker
     # Narrowed questions (bot/answering/narrow.py): kind -> canonical words that restrict
     # what is asked (a place, men only, a motif...), and the words of a stated cause.
     restrictions: dict[str, frozenset[str]] = field(default_factory=dict)

@@ -112,6 +112,8 @@ _SUFFIXES = (
     "ing",
     "ne",  # Javanese -(n)e, "its": "carane", "syarate", "anggotane"
     "e",
+    "nye",  # Betawi -nye: "untungnye", "tempatnye"
+    "na",  # Sundanese -na: "mangpaatna", "anggotana"
 )
 _PREFIXES = (
     "meng",
