@@ -1,0 +1,201 @@
+"""A reply to a whole message: its questions found, each decided with the context of the
+story around it, the questions before it and the conversation's recent turns.
+
+A question is first decided on its own. Only when that is not a confident answer, or it
+leans on what came before ("di mana tuh?", "kalau kerupuknya?", "where was he?"), is it
+read again with context added: the topical words of the previous question in the message,
+of the story, then of the conversation's recent turns, newest first. A subject of its own
+replaces the context's ("kalau kerupuknya?" after a question about batik asks about
+crackers, not both). What the question itself restricts (a place, a year) is judged on
+its own words only, never on the context's.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+
+from bot.answering.context import Conversation
+from bot.answering.decide import Answerer, Decision, Status, decide
+from bot.answering.model import Lang
+from bot.answering.normalize import Query
+from bot.answering.segment import Segment, Segmenter
+
+# Questions answered in one reply; more would make a wall of text on a phone, and each
+# extra one is better asked (and answered) on its own.
+MAX_PARTS = 3
+# A question with this many topical words of its own or fewer may lean on context.
+ELLIPTIC_WORDS = 2
+# Unanswered reasons that context cannot change: the question names something the report
+# does not have (gap), a year it does not cover, or a restriction it does not speak to.
+SETTLED = frozenset({"gap", "year", "narrower"})
+
+_WORD = re.compile(r"[^\W_]+")
+_POSSESSIVE = re.compile(r"[^\W\d_]{3,}(?:nya|nye|ne)$")  # "anggotanya", "pabriknya"
+
+
+@dataclass(frozen=True, slots=True)
+class Response:
+    """Every question of a message, decided, in the order written."""
+
+    text: str
+    lang: Lang
+    parts: tuple[Decision, ...]
+    more: int = 0  # questions found beyond MAX_PARTS: to be sent separately
+
+    @property
+    def status(self) -> Status:
+        """`answer` when any part is answered; else the one part's, or the best there is."""
+        statuses = [p.status for p in self.parts]
+        for status in ("answer", "clarify", "fallback"):
+            if status in statuses and (status == "answer" or len(self.parts) > 1):
+                return status
+        return statuses[0] if statuses else "fallback"
+
+    @property
+    def primary(self) -> Decision:
+        """The first answered part, else the first part: the one-decision view."""
+        return next((p for p in self.parts if p.status == "answer"), self.parts[0])
+
+    @property
+    def unanswered(self) -> tuple[Decision, ...]:
+        """Parts that fell back: each one goes to the staff inbox."""
+        return tuple(p for p in self.parts if p.status == "fallback" and p.reason != "empty")
+
+
+class Responder:
+    def __init__(self, answerer: Answerer) -> None:
+        self.answerer = answerer
+        self.segmenter = Segmenter(answerer.normalizer)
+        lexicon = answerer.normalizer.lexicon
+        self._plain = lexicon.canonical_question_words | lexicon.attributes
+        self._subjects = lexicon.subjects
+        self._places = lexicon.places
+        self._first_person = lexicon.first_person
+        self._anaphora = frozenset(a for a in lexicon.anaphora if " " not in a)
+        self._anaphora_phrases = tuple(f" {a} " for a in lexicon.anaphora if " " in a)
+
+    def respond(self, text: str, conversation: Conversation | None = None) -> Response:
+        found = self.segmenter.split(text)
+        questions = found.questions
+        if not questions:
+            return self._story(text, found.story)
+        lang = questions[0].query.lang
+        if len(questions) > 1 or found.story:
+            # The message as one question, as the bot read it before looking for parts:
+            # when that already names something the report does not have ("pabriknya
+            # punya siapa? namanya apa?": the factory's name), no part may be answered
+            # from a broader entry just because it was cut off from that word.
+            whole = self.answerer.decide(text)
+            if whole.reason in SETTLED:
+                if conversation is not None and whole.entry is not None:
+                    topic = self._topic(whole.query.tokens)
+                    conversation.remember(topic, (whole.entry.id,), whole.lang)
+                return Response(text, whole.lang, (whole,))
+            lang = whole.lang
+        story = frozenset(
+            t for s in found.story for t in self._topic(s.query.tokens) - self._mine(s.text)
+        )
+        turns = conversation.recent() if conversation is not None else ()
+        parts: list[Decision] = []
+        seen: set[str] = set()
+        previous: list[frozenset[str]] = []
+        for segment in questions[:MAX_PARTS]:
+            contexts = [*previous[-1:], story, *(t.topic for t in turns)]
+            decision = self._resolve(segment, [c for c in contexts if c])
+            if decision.status == "smalltalk" and len(questions) > 1:
+                continue  # "halo min," before the questions: nothing to answer
+            entry = decision.entry.id if decision.entry else None
+            if entry is not None and decision.status == "answer":
+                if entry in seen:
+                    continue  # two ways of asking the same thing: answered once
+                seen.add(entry)
+            parts.append(decision)
+            previous.append(self._topic(decision.query.tokens))
+        if not parts:  # only small talk
+            parts = [self.answerer.decide(questions[0].text)]
+        if conversation is not None:
+            for decision in parts:
+                if decision.status in ("answer", "clarify") or decision.reason in SETTLED:
+                    entries = (decision.entry.id,) if decision.entry else ()
+                    conversation.remember(self._topic(decision.query.tokens), entries, lang)
+        return Response(text, lang, tuple(parts), max(0, len(questions) - MAX_PARTS))
+
+    # -- steps ------------------------------------------------------------------------
+
+    def _resolve(self, segment: Segment, contexts: list[frozenset[str]]) -> Decision:
+        answerer = self.answerer
+        alone = answerer.narrowed(
+            decide(segment.query, answerer, answerer.index.rank(segment.query, limit=8)),
+            segment.text,
+            segment.query,
+        )
+        if alone.status == "smalltalk" or alone.reason in SETTLED or not contexts:
+            return alone
+        if alone.status == "answer" and not self._elliptic(segment):
+            return alone
+        for context in contexts:
+            query = self._with_context(segment.query, context)
+            if query is None:
+                continue
+            ranked = answerer.index.rank(query, limit=8)
+            decision = answerer.narrowed(
+                decide(query, answerer, ranked), segment.text, segment.query
+            )
+            if decision.status == "answer":
+                return decision
+            if alone.status != "answer" and decision.reason in SETTLED:
+                return decision
+        return alone
+
+    def _elliptic(self, segment: Segment) -> bool:
+        """It leans on what came before: few topical words of its own, and a word that
+        points back ("itu", "tuh", "he", "-nya") or no topical word at all."""
+        own = self._topic(segment.query.tokens)
+        if len(own) > ELLIPTIC_WORDS:
+            return False
+        if not own:
+            return True
+        words = _WORD.findall(segment.text.casefold())
+        padded = f" {' '.join(words)} "
+        return (
+            bool(self._anaphora.intersection(words))
+            or any(p in padded for p in self._anaphora_phrases)
+            or any(_POSSESSIVE.match(w) for w in words)
+        )
+
+    def _with_context(self, own: Query, context: frozenset[str]) -> Query | None:
+        """The question with the context's topical words added; a subject, place or
+        figure of its own replaces the context's of the same kind."""
+        mine = set(own.tokens)
+        extra = set(context) - mine
+        if mine & self._subjects:
+            extra -= self._subjects
+        if mine & self._places:
+            extra -= self._places
+        if any(t.isdigit() for t in mine):
+            extra = {t for t in extra if not t.isdigit()}
+        if not extra:
+            return None
+        return replace(own, tokens=(*own.tokens, *sorted(extra)))
+
+    def _mine(self, text: str) -> frozenset[str]:
+        """Places of a sentence about the asker ("Saya staf kelurahan di Pondok Aren"):
+        where they are, not what they ask about."""
+        words = set(_WORD.findall(text.casefold()))
+        return self._places if words & self._first_person else frozenset()
+
+    def _topic(self, tokens: Iterable[str]) -> frozenset[str]:
+        """The words that name what was asked about: known to the entries, not question
+        words or attributes ("nama", "harga": what is asked for, not about what)."""
+        idf = self.answerer.index.idf
+        return frozenset(t for t in tokens if t in idf and t not in self._plain)
+
+    def _story(self, text: str, story: tuple[Segment, ...]) -> Response:
+        """A message that asks nothing: a story gets an invitation to ask, not a fact."""
+        first = story[0].query if story else self.answerer.normalizer.normalize(text)
+        if len(story) <= 1:
+            return Response(text, first.lang, (self.answerer.decide(text),))
+        query = replace(first, text=text, smalltalk="story")
+        return Response(text, first.lang, (Decision("smalltalk", query, "story"),))
