@@ -151,11 +151,12 @@ class Responder:
 
     def _elliptic(self, segment: Segment) -> bool:
         """It leans on what came before: few topical words of its own, and a word that
-        points back ("itu", "tuh", "he", "-nya") or no topical word at all."""
+        points back ("itu", "tuh", "he", "-nya") or nothing it is about ("where
+        exactly?", "for which products?": no subject or place of its own)."""
         own = self._topic(segment.query.tokens)
         if len(own) > ELLIPTIC_WORDS:
             return False
-        if not own:
+        if not own & (self._subjects | self._places):
             return True
         words = _WORD.findall(segment.text.casefold())
         padded = f" {' '.join(words)} "
