@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.answering import Conversation
 from bot.assistant import Assistant
 from bot.evaluation import evaluate, facts_for, load_fact_patterns, load_items
 
@@ -23,11 +24,14 @@ DATA = Path(__file__).parent / "data"
 def figures(assistant: Assistant, name: str) -> dict[str, float]:
     path = DATA / name
 
-    def ask(q: str) -> tuple[str, str, str | None]:
-        a = assistant.ask(q)
-        return a.decision.status, a.reply.text, a.decision.entry.id if a.decision.entry else None
+    def ask(q: str, conversation: Conversation | None) -> tuple[str, str, str | None]:
+        a = assistant.ask(q, conversation)
+        entry = a.decision.entry
+        return a.response.status, a.reply.text, entry.id if entry else None
 
-    return evaluate(load_items(path), ask, load_fact_patterns(facts_for(path))).figures()
+    return evaluate(
+        load_items(path), ask, load_fact_patterns(facts_for(path)), Conversation
+    ).figures()
 
 
 def test_dev_set_meets_the_issue_targets(assistant: Assistant) -> None:

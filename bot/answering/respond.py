@@ -144,7 +144,15 @@ class Responder:
                 decide(query, answerer, ranked), segment.text, segment.query
             )
             if decision.status == "answer":
-                return decision
+                # A question answered on its own keeps its answer unless it names
+                # nothing itself ("di mana tuh?") or the context makes a better one.
+                if (
+                    alone.status != "answer"
+                    or not self._topic(segment.query.tokens)
+                    or decision.score > alone.score
+                ):
+                    return decision
+                return alone
             if alone.status != "answer" and decision.reason in SETTLED:
                 return decision
         return alone
