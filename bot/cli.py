@@ -15,12 +15,12 @@ from bot.config import ConfigError, Settings
 from bot.knowledge import (
     KnowledgeInvalid,
     Problem,
-    check_knowledge,
     default_knowledge_dir,
     ensure_knowledge,
     load_knowledge,
     save_knowledge,
 )
+from bot.knowledge_check import check_knowledge
 from bot.rendering import Button, Reply, to_plain
 from bot.storage import Storage, StorageError
 

@@ -390,6 +390,7 @@ class _FactRenderer:
             undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=False
         )
         self.env.filters["number"] = number_filter
+        self.env.filters["thousands"] = thousands_filter
         self.facts = facts
         self.source = source
 
@@ -406,6 +407,15 @@ class _FactRenderer:
             }
         text = self.env.from_string(template).render(fact=facts, source=source, lang=lang)
         return " ".join(text.split())
+
+
+@jinja2.pass_context
+def thousands_filter(context: jinja2.runtime.Context, value: object) -> str:
+    """15000 -> "15 ribu" / "15 thousand": a figure as people say it, from the fact."""
+    if not isinstance(value, int) or value < 1000 or value % 1000:
+        return number_filter(context, value)
+    word = "ribu" if context.get("lang") == "id" else "thousand"
+    return f"{value // 1000:,} {word}".replace(",", ".")
 
 
 def _in_lang(value: object, lang: Lang) -> object:
@@ -541,64 +551,6 @@ def _parse_entries(
             elif rid not in seen:
                 out.add(path, f"'{rid}' is not an entry id", entry_id, "related")
     return entries
-
-
-# -- checking how well the files work together -------------------------------------
-
-
-def check_knowledge(
-    directory: Path, learned: Mapping[str, Iterable[str]] | None = None
-) -> tuple[KnowledgeBase | None, list[Problem]]:
-    """Validate the files, then test that every phrasing finds its own entry."""
-    from bot.answering import Answerer  # local: answering depends on nothing here
-
-    try:
-        kb = load_knowledge(directory)
-    except KnowledgeInvalid as err:
-        return None, err.problems
-    if learned:
-        kb = with_learned(kb, learned)
-    problems: list[Problem] = []
-    answerer = Answerer(kb)
-    index = answerer.index
-    files = {e.id: f"entries/{e.topic}.toml" for e in kb.entries}
-    signatures: dict[frozenset[str], str] = {}
-    for entry in kb.entries:
-        for variant in entry.variants():
-            tokens = frozenset(index.normalizer.tokens(variant))
-            if not tokens:
-                problems.append(
-                    Problem(
-                        files[entry.id],
-                        f"'{variant}' has no words the bot can match on",
-                        entry.id,
-                        "questions",
-                    )
-                )
-                continue
-            other = signatures.get(tokens)
-            if other is not None and other != entry.id:
-                problems.append(
-                    Problem(
-                        files[entry.id],
-                        f"'{variant}' matches entry '{other}' "
-                        "exactly as well as its own; reword it",
-                        entry.id,
-                        "questions",
-                    )
-                )
-            signatures.setdefault(tokens, entry.id)
-            ranked = index.rank(answerer.normalizer.normalize(variant), limit=2)
-            if ranked and ranked[0].entry.id != entry.id:
-                problems.append(
-                    Problem(
-                        files[entry.id],
-                        f"'{variant}' matches entry '{ranked[0].entry.id}' better than its own",
-                        entry.id,
-                        "questions",
-                    )
-                )
-    return kb, problems
 
 
 def with_learned(kb: KnowledgeBase, learned: Mapping[str, Iterable[str]]) -> KnowledgeBase:

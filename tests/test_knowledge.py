@@ -15,13 +15,13 @@ from bot import compiled
 from bot.knowledge import (
     KnowledgeBase,
     KnowledgeInvalid,
-    check_knowledge,
     default_knowledge_dir,
     ensure_knowledge,
     load_knowledge,
     read_saved_knowledge,
     save_knowledge,
 )
+from bot.knowledge_check import check_knowledge
 from bot.storage import Storage
 
 
