@@ -60,6 +60,10 @@ class Scoring:
     # than what is asked: "ukm di pamulang ada berapa?" asks the SME count, not about the
     # group that happens to be in Pamulang. Its weight is this fraction of its IDF.
     place_weight: float = 0.6
+    # Words a question borrows from its context (the story before it, the previous
+    # question) weigh this fraction of their weight: they steer an elliptic question
+    # ("di mana tuh?") without drowning what it does say ("manfaatnya apa?").
+    context_weight: float = 0.7
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,15 +178,15 @@ class Index:
     def _weight(self, tokens: frozenset[str]) -> float:
         return sum(self.weight(t) for t in tokens)
 
-    def _question_weight(self, tokens: frozenset[str]) -> float:
-        """Like _weight, but words no entry uses count with diminishing returns.
+    def _question_weight(self, weights: dict[str, float]) -> float:
+        """The weight of a question's words, those no entry uses with diminishing returns.
 
         One unknown word ("cuaca") may be the whole subject of a question; the sixth
         unknown word of a long, polite message is mostly context. So the i-th such word
         counts 1/i of its weight (for 6 words, 2.45 instead of 6).
         """
-        known = sum(self.idf[t] for t in tokens if t in self.idf)
-        others = sorted((self.weight(t) for t in tokens if t not in self.idf), reverse=True)
+        known = sum(w for t, w in weights.items() if t in self.idf)
+        others = sorted((w for t, w in weights.items() if t not in self.idf), reverse=True)
         return known + sum(w / i for i, w in enumerate(others, 1))
 
     def subject(self, entry: Entry) -> frozenset[str]:
@@ -197,7 +201,10 @@ class Index:
         if not q:
             return []
         s = self.scoring
-        q_weight = self._question_weight(q)
+        weights = {t: self.weight(t) for t in q}
+        for t in query.context & q:
+            weights[t] *= s.context_weight
+        q_weight = self._question_weight(weights)
         # Shared weight per phrasing, accumulated through the postings: each question word
         # visits only the phrasings that contain it.
         # In a large knowledge base a word like "apa" sits in most phrasings: it cannot pick
@@ -207,11 +214,11 @@ class Index:
         frequent = [t for t in known if t not in rare] if rare else []
         shared: dict[int, float] = defaultdict(float)
         for t in rare or known:
-            w = self.idf[t]
+            w = weights[t]
             for vi in self.postings[t]:
                 shared[vi] += w
         for t in frequent:
-            w = self.idf[t]
+            w = weights[t]
             for vi in shared:
                 if t in self.variants[vi].tokens:
                     shared[vi] += w
@@ -240,8 +247,8 @@ class Index:
         about = q & self._subjects
         matches: list[Match] = []
         for ei, (v_score, vi) in best.items():
-            covered = self._weight(q & self.entry_vocab[ei])
-            covered += s.answer_vocab_weight * self._weight(q & self.answer_vocab[ei])
+            covered = sum(weights[t] for t in q & self.entry_vocab[ei])
+            covered += s.answer_vocab_weight * sum(weights[t] for t in q & self.answer_vocab[ei])
             variant = self.variants[vi]
             ratio = fuzz.token_sort_ratio(joined, variant.joined) / 100
             score = (

@@ -136,12 +136,13 @@ class Coverage:
                     return Narrowing(kind.removeprefix(COUNTED))
             elif token not in covers.tokens:
                 return Narrowing(kind)
-        # An answer that says where settles a claim about a place ("di Serpong, kan?"); a
-        # place its topic names is the thing asked about ("ukm yang di Pamulang itu");
-        # "di Pamulang atau Pondok Aren?" is answered when one of them is covered.
+        # An answer that says where settles a claim about a place ("di Serpong, kan?"),
+        # though not a count for that place; a place its topic names is the thing asked
+        # about ("ukm yang di Pamulang itu"); "di Pamulang atau Pondok Aren?" is answered
+        # when one of them is covered.
         if (
             places
-            and not covers.placed
+            and (counting or not covers.placed)
             and not covers.places & set(places)
             and set(places) & self._asked_places(text)
         ):

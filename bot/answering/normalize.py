@@ -173,6 +173,9 @@ class Query:
     unknown: tuple[str, ...] = ()  # content words the bot does not know
 
     asks: bool = False  # a question mark or a question word: it looks like a question
+    # Of `tokens`, those added from context (the story, an earlier question): they weigh
+    # less than the question's own words (see match.Scoring.context_weight).
+    context: frozenset[str] = frozenset()
 
 
 class Normalizer:

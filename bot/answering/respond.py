@@ -82,17 +82,21 @@ class Responder:
         if not questions:
             return self._story(text, found.story)
         lang = questions[0].query.lang
-        if len(questions) > 1 or found.story:
-            # The message as one question, as the bot read it before looking for parts:
+        if len(questions) > 1:
+            # The questions as one, as the bot read a message before looking for parts:
             # when that already names something the report does not have ("pabriknya
             # punya siapa? namanya apa?": the factory's name), no part may be answered
-            # from a broader entry just because it was cut off from that word.
-            whole = self.answerer.decide(text)
-            if whole.reason in SETTLED:
+            # from a broader entry just because it was cut off from that word. (The
+            # story is left out: what it mentions is not asked. A narrowing is not
+            # checked here: one part's "berapa" is no restriction on another's "kenapa".)
+            whole = self.answerer.decide(" ".join(q.text for q in questions))
+            if whole.reason in ("gap", "year"):
                 if conversation is not None and whole.entry is not None:
                     topic = self._topic(whole.query.tokens)
                     conversation.remember(topic, (whole.entry.id,), whole.lang)
-                return Response(text, whole.lang, (whole,))
+                return Response(
+                    text, whole.lang, (replace(whole, query=replace(whole.query, text=text)),)
+                )
             lang = whole.lang
         story = frozenset(
             t for s in found.story for t in self._topic(s.query.tokens) - self._mine(s.text)
@@ -144,15 +148,7 @@ class Responder:
                 decide(query, answerer, ranked), segment.text, segment.query
             )
             if decision.status == "answer":
-                # A question answered on its own keeps its answer unless it names
-                # nothing itself ("di mana tuh?") or the context makes a better one.
-                if (
-                    alone.status != "answer"
-                    or not self._topic(segment.query.tokens)
-                    or decision.score > alone.score
-                ):
-                    return decision
-                return alone
+                return decision
             if alone.status != "answer" and decision.reason in SETTLED:
                 return decision
         return alone
@@ -187,7 +183,7 @@ class Responder:
             extra = {t for t in extra if not t.isdigit()}
         if not extra:
             return None
-        return replace(own, tokens=(*own.tokens, *sorted(extra)))
+        return replace(own, tokens=(*own.tokens, *sorted(extra)), context=frozenset(extra))
 
     def _mine(self, text: str) -> frozenset[str]:
         """Places of a sentence about the asker ("Saya staf kelurahan di Pondok Aren"):
