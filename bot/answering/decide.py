@@ -9,7 +9,7 @@ from typing import Literal
 
 from bot.answering.match import Index, Match, Scoring
 from bot.answering.model import Entry, KnowledgeBase, Lang
-from bot.answering.narrow import Coverage, Narrowing
+from bot.answering.narrow import CAUSE, COUNT, Coverage, Narrowing
 from bot.answering.normalize import Normalizer, Query
 
 Status = Literal["answer", "clarify", "smalltalk", "fallback"]
@@ -114,7 +114,11 @@ class Answerer:
         if narrowing is None:
             return decision
         limits = self.thresholds
-        for match in decision.matches[1:]:
+        # Only a question of another kind (a why, a how many) may move to the next entry;
+        # a place or a year the top entry lacks is a narrower question, and another
+        # entry that happens to name that place answers something else.
+        matches = decision.matches[1:] if narrowing.kind in (COUNT, CAUSE) else ()
+        for match in matches:
             if match.entry.gap or match.score < limits.answer:
                 continue
             if decision.score - match.score > limits.spread:

@@ -264,6 +264,11 @@ class Index:
                 score *= s.attribute_penalty
             if about - self.entry_vocab[ei]:
                 score *= s.subject_penalty
+            elif not about and variant.tokens & self._subjects:
+                # The phrasing that matched is about something the question never names
+                # ("anggota ukm batik di pamulang ada berapa" for "ukm di pamulang ada
+                # berapa?"): it shares only the setting, not the subject.
+                score *= s.subject_penalty
             if self.entries[ei].gap and not q & self.distinctive[ei]:
                 score *= s.gap_unasked_penalty
             matches.append(Match(self.entries[ei], round(score, 4), variant.text))

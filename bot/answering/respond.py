@@ -82,11 +82,12 @@ class Responder:
         if not questions:
             return self._story(text, found.story)
         lang = questions[0].query.lang
-        if len(questions) > 1:
-            # The questions as one, as the bot read a message before looking for parts:
-            # when that already names something the report does not have ("pabriknya
-            # punya siapa? namanya apa?": the factory's name), no part may be answered
-            # from a broader entry just because it was cut off from that word. (The
+        if len(questions) > 1 and any(self._leans(q) for q in questions[1:MAX_PARTS]):
+            # A later question leans on an earlier one: read them as one, as the bot read
+            # a message before looking for parts. When that already names something the
+            # report does not have ("pabriknya punya siapa? namanya apa?": the factory's
+            # name), no part may be answered from a broader entry just because it was
+            # cut off from that word. (The
             # story is left out: what it mentions is not asked. A narrowing is not
             # checked here: one part's "berapa" is no restriction on another's "kenapa".)
             whole = self.answerer.decide(" ".join(q.text for q in questions))
@@ -153,6 +154,11 @@ class Responder:
                 return decision
         return alone
 
+    def _leans(self, segment: Segment) -> bool:
+        """Nothing of its own to be about ("namanya apa?", "kalau di Ciputat?"): no
+        subject (a place is where, not what)."""
+        return not self._topic(segment.query.tokens) & self._subjects
+
     def _elliptic(self, segment: Segment) -> bool:
         """It leans on what came before: few topical words of its own, and a word that
         points back ("itu", "tuh", "he", "-nya") or nothing it is about ("where
@@ -160,7 +166,7 @@ class Responder:
         own = self._topic(segment.query.tokens)
         if len(own) > ELLIPTIC_WORDS:
             return False
-        if not own & (self._subjects | self._places):
+        if self._leans(segment):
             return True
         words = _WORD.findall(segment.text.casefold())
         padded = f" {' '.join(words)} "

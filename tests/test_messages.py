@@ -1,0 +1,245 @@
+"""Messages as residents really send them: stories, several questions, narrowed
+questions, regional speech and follow-ups. Each test checks what the resident reads."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.answering import MAX_PARTS, Conversation, Conversations
+from bot.assistant import Assistant
+
+
+class Clock:
+    """A clock the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+# -- the question inside a story --------------------------------------------------------
+
+
+def test_a_story_before_the_question_does_not_drown_it(assistant: Assistant) -> None:
+    answer = assistant.ask(
+        "Saya staf kelurahan di Pondok Aren. Arsip kliping kami hilang waktu banjir, dan "
+        "pak lurah minta angka untuk rapat minggu depan. Tahun 2011 dinas membina berapa UKM?"
+    )
+    assert answer.response.status == "answer"
+    assert "411" in answer.reply.text
+    assert len(answer.response.parts) == 1  # the story is context, not a question
+
+
+def test_the_story_supplies_what_a_short_question_leaves_out(assistant: Assistant) -> None:
+    answer = assistant.ask(
+        "Saya jualan kerupuk online, barangnya dari produsen di Serpong. Pembeli suka "
+        "tanya soal ekspornya. Sebenarnya dikirim ke negara mana?"
+    )
+    assert answer.response.status == "answer" and "China" in answer.reply.text
+
+
+def test_a_story_with_no_question_gets_an_invitation_not_a_fact(assistant: Assistant) -> None:
+    answer = assistant.ask(
+        "Saya baru pindah ke Tangsel bulan lalu. Suami kerja di Jakarta. Anak-anak sudah "
+        "sekolah di dekat rumah."
+    )
+    assert answer.response.status == "smalltalk"
+    assert "Apa yang ingin Anda tanyakan" in answer.reply.text
+    assert "15.000" not in answer.reply.text
+
+
+# -- several questions in one message ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "kerupuk serpong diekspor ke mana, terus batiknya ke mana?",
+        "kerupuk serpong diekspor ke mana terus batiknya ke mana",  # no punctuation
+        "Kerupuk serpong diekspor ke mana? 🤔🙏 Kalau batiknya dijual ke mana?",  # emoji
+    ],
+)
+def test_two_questions_get_two_answers_in_order(assistant: Assistant, text: str) -> None:
+    answer = assistant.ask(text)
+    reply = answer.reply.text
+    assert answer.response.status == "answer"
+    assert [p.status for p in answer.response.parts] == ["answer", "answer"]
+    assert reply.index("China") < reply.index("Amerika")
+    assert reply.count("📰 Sumber") == 1  # one source line for the whole reply
+
+
+def test_an_unanswerable_part_says_so_for_that_part(assistant: Assistant) -> None:
+    answer = assistant.ask("Berapa jumlah UKM di Tangsel? Terus harga batiknya berapa?")
+    first, second = answer.response.parts
+    assert first.status == "answer" and second.status == "fallback"
+    assert answer.response.status == "answer"
+    assert "15.000" in answer.reply.text and "Harga produk" in answer.reply.text
+    assert answer.response.unanswered == (second,)  # that part goes to the staff inbox
+
+
+def test_ten_questions_answer_three_and_ask_for_the_rest_separately(
+    assistant: Assistant,
+) -> None:
+    questions = [
+        "Berapa jumlah UKM di Tangsel?",
+        "Kerupuk Serpong diekspor ke mana?",
+        "Siapa kepala dinas koperasi Tangsel?",
+        "Di mana lokasi Cipta Karya Sejahtera?",
+        "Berapa anggota Cipta Karya?",
+        "Berapa helai batik sebulan?",
+        "Apa manfaat ikut kelompok batik?",
+        "Siapa Maulini Zeda?",
+        "Berita ini dari mana?",
+        "Apa fokus dinas ke depan?",
+    ]
+    text = " ".join(questions)
+    text += " " + "Saya ingin tahu banyak hal karena sedang menulis laporan. " * 70
+    text = text[:4000]  # Telegram's limit is 4,096 characters
+    assert len(text) == 4000
+    answer = assistant.ask(text)
+    assert len(answer.response.parts) == MAX_PARTS
+    assert answer.response.more == len(questions) - MAX_PARTS
+    assert "kirim pertanyaan itu terpisah" in answer.reply.text
+    assert "15.000" in answer.reply.text and "China" in answer.reply.text
+
+
+# -- narrowed questions and false premises ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("ukm di ciputat doang ada brp?", "per kecamatan"),
+        ("Di Kecamatan Serpong sendiri ada berapa UKM?", "per kecamatan"),
+        ("Berapa jumlah anggota laki-laki di UKM Cipta Karya?", "jenis kelamin"),
+        ("Berapa banyak UKM di Tangsel yang bangkrut tahun 2010?", "Berita tidak"),
+        ("Kapan kerupuk Serpong mulai diekspor ke China?", "tidak ada di berita"),
+        ("Motif batik apa yang dibuat ibu-ibu Cipta Karya?", ""),
+        ("Kenapa ekspor kerupuk Tangsel ke China akhirnya dihentikan?", ""),
+        ("Ada lowongan kerja di pabrik kerupuk Serpong?", ""),
+    ],
+)
+def test_a_narrower_question_is_not_answered_with_a_broader_fact(
+    assistant: Assistant, text: str, says: str
+) -> None:
+    answer = assistant.ask(text)
+    assert answer.response.status != "answer"
+    assert says in answer.reply.text
+
+
+def test_a_narrowed_count_still_gives_what_the_report_says(assistant: Assistant) -> None:
+    answer = assistant.ask("ukm di pamulang ada brp?")
+    assert answer.response.status == "fallback" and answer.decision.reason == "narrower"
+    assert "per kecamatan" in answer.reply.text and "15.000" in answer.reply.text
+    assert "800" not in answer.reply.text  # not the group's members
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Saya tinggal di Ciputat, kelompok batiknya di mana?",
+        "Saya jualan kue di Pamulang, ada pelatihan dari pemkot gak ya?",
+        "I run a small food stall in Serpong. Is there any training for SMEs?",
+        "Apakah benar UKM Cipta Karya Sejahtera berlokasi di Serpong?",
+    ],
+)
+def test_the_askers_own_place_is_no_restriction(assistant: Assistant, text: str) -> None:
+    assert assistant.ask(text).response.status == "answer"
+
+
+def test_who_makes_the_batik_is_the_group_not_who_spoke(assistant: Assistant) -> None:
+    answer = assistant.ask("siapa yg bikin batik di pamulang")
+    assert answer.response.status == "answer"
+    assert answer.reply.text.startswith("Cipta Karya Sejahtera")
+
+
+# -- regional Indonesian ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "fact"),
+    [
+        ("Saha nu jadi kapala dinas koperasi Tangsel?", "Ismunandar"),  # Sundanese
+        ("Sabaraha urang anggota UKM Cipta Karya teh?", "800"),
+        ("Sopo sing nerangke babagan UKM Cipta Karya?", "Zeda"),  # Javanese
+        ("Saben sasi iso nggawe kain batik pira lembar?", "500"),
+        ("Aye mau nanya, pelaku UKM di Tangsel ade berape?", "15.000"),  # Betawi
+        ("Kenape ibu-ibu dirangkul bikin batik? Ape untungnye?", "keluarga"),
+    ],
+)
+def test_regional_question_words(assistant: Assistant, text: str, fact: str) -> None:
+    answer = assistant.ask(text)
+    assert answer.response.status == "answer" and fact in answer.reply.text
+
+
+# -- follow-ups -------------------------------------------------------------------------
+
+
+def test_a_follow_up_reads_the_conversation(assistant: Assistant) -> None:
+    chat = Conversation()
+    first = assistant.ask("UKM batik yang anggotanya ibu-ibu di Tangsel namanya apa?", chat)
+    assert "Cipta Karya" in first.reply.text
+    where = assistant.ask("di mana tuh?", chat)
+    assert where.response.status == "answer" and "Pondok Cabe Udik" in where.reply.text
+    members = assistant.ask("anggotanya berapa?", chat)
+    assert "800" in members.reply.text
+
+
+def test_kalau_x_asks_the_same_about_another_subject(assistant: Assistant) -> None:
+    chat = Conversation()
+    assistant.ask("Kain batik UKM Tangsel dijual sampai ke negara mana?", chat)
+    crackers = assistant.ask("kalau kerupuknya?", chat)
+    assert crackers.decision.entry is not None
+    assert crackers.decision.entry.id == "ekspor-kerupuk"
+
+
+def test_a_follow_up_trap_is_not_answered(assistant: Assistant) -> None:
+    chat = Conversation()
+    assistant.ask("Kerupuk Tangsel diekspor ke mana?", chat)
+    assert assistant.ask("pabriknya namanya apa?", chat).response.status != "answer"
+
+
+def test_a_full_question_on_a_new_subject_starts_afresh(assistant: Assistant) -> None:
+    chat = Conversation()
+    assistant.ask("Berapa anggota Cipta Karya Sejahtera?", chat)
+    answer = assistant.ask("Kerupuk Serpong diekspor ke negara mana?", chat)
+    assert answer.decision.entry is not None and answer.decision.entry.id == "ekspor-kerupuk"
+
+
+def test_no_stale_context_after_the_window(assistant: Assistant) -> None:
+    clock = Clock()
+    chat = Conversation(clock)
+    assistant.ask("UKM batik yang anggotanya ibu-ibu di Tangsel namanya apa?", chat)
+    assert "Pondok Cabe" in assistant.ask("di mana tuh?", chat).reply.text
+    clock.now += 21 * 60  # Dialogflow's 20 minutes have passed
+    assert not chat.recent()
+    assert "Pondok Cabe" not in assistant.ask("di mana tuh?", chat).reply.text
+
+
+def test_context_keeps_the_last_five_turns() -> None:
+    chat = Conversation(Clock())
+    for i in range(7):
+        chat.remember(frozenset({f"w{i}"}), (), "id")
+    assert [next(iter(t.topic)) for t in chat.recent()] == ["w6", "w5", "w4", "w3", "w2"]
+
+
+def test_two_askers_in_one_group_never_cross(assistant: Assistant) -> None:
+    chats = Conversations(Clock())
+    group = -100123
+    assistant.ask("Kerupuk Tangsel diekspor ke mana?", chats((group, 1)))
+    assistant.ask("UKM batik ibu-ibu di Pamulang namanya apa?", chats((group, 2)))
+    alice = assistant.ask("siapa yang bilang?", chats((group, 1)))
+    bob = assistant.ask("siapa yang bilang?", chats((group, 2)))
+    assert "Ismunandar" in alice.reply.text and "Zeda" not in alice.reply.text
+    assert "Zeda" in bob.reply.text
+
+
+def test_conversations_are_bounded() -> None:
+    chats = Conversations(Clock(), limit=3)
+    first = chats(1)
+    for key in (2, 3, 4):
+        chats(key)
+    assert len(chats) == 3
+    assert chats(1) is not first  # the least recently used was forgotten
