@@ -95,7 +95,7 @@ def test_ten_questions_answer_three_and_ask_for_the_rest_separately(
         "Apa fokus dinas ke depan?",
     ]
     text = " ".join(questions)
-    text += " " + "Saya ingin tahu banyak hal karena sedang menulis laporan. " * 70
+    text += " " + "Saya sedang menulis laporan untuk rapat di kantor kelurahan. " * 70
     text = text[:4000]  # Telegram's limit is 4,096 characters
     assert len(text) == 4000
     answer = assistant.ask(text)
