@@ -96,7 +96,7 @@ def test_no_sentence_of_the_report_is_copied() -> None:
         (
             lambda d: edit(
                 d / "entries/data.toml",
-                "{{ fact.sme_actors | number }} (15 ribu)",
+                "{{ fact.sme_actors | number }} ({{ fact.sme_actors | thousands }})",
                 "{{ fact.sme_actorz }}",
             ),
             "entries/data.toml: entry 'data-jumlah', field 'answer.id': does not render: "
@@ -272,3 +272,18 @@ def test_a_copy_an_older_release_wrote_is_rebuilt(knowledge_copy: Path, tmp_path
     storage.db.execute("UPDATE kb_meta SET value = '{\"entries\": []}' WHERE key = 'knowledge'")
     assert read_saved_knowledge(storage.db) is None  # unreadable, so not served
     assert ensure_knowledge(storage.db, knowledge_copy).rebuilt
+
+
+def test_a_figure_said_in_words_follows_the_fact(knowledge_copy: Path) -> None:
+    edit(knowledge_copy / "facts.toml", "sme_actors = 15000", "sme_actors = 17000")
+    entry = load_knowledge(knowledge_copy).entry("data-jumlah")
+    assert entry is not None and "17.000 (17 ribu)" in entry.answer["id"]
+
+
+def test_kb_check_warns_about_a_number_that_repeats_a_fact(knowledge_copy: Path) -> None:
+    path = knowledge_copy / "entries" / "data.toml"
+    edit(path, "({{ fact.sme_actors | thousands }})", "(15 ribu)")
+    _, problems = check_knowledge(knowledge_copy)
+    warnings = [str(p) for p in problems if p.severity == "warning"]
+    assert any("'15 ribu' repeats fact 'sme_actors'" in w and "data-jumlah" in w for w in warnings)
+    assert not any(p.severity == "error" for p in problems)

@@ -72,6 +72,7 @@ class Responder:
         self._plain = lexicon.canonical_question_words | lexicon.attributes
         self._subjects = lexicon.subjects
         self._places = lexicon.places
+        self._aspects = lexicon.aspects
         self._first_person = lexicon.first_person
         self._anaphora = frozenset(a for a in lexicon.anaphora if " " not in a)
         self._anaphora_phrases = tuple(f" {a} " for a in lexicon.anaphora if " " in a)
@@ -93,14 +94,14 @@ class Responder:
             whole = self.answerer.decide(" ".join(q.text for q in questions))
             if whole.reason in ("gap", "year"):
                 if conversation is not None and whole.entry is not None:
-                    topic = self._topic(whole.query.tokens)
+                    topic = self._context(whole.query.tokens)
                     conversation.remember(topic, (whole.entry.id,), whole.lang)
                 return Response(
                     text, whole.lang, (replace(whole, query=replace(whole.query, text=text)),)
                 )
             lang = whole.lang
         story = frozenset(
-            t for s in found.story for t in self._topic(s.query.tokens) - self._mine(s.text)
+            t for s in found.story for t in self._context(s.query.tokens) - self._mine(s.text)
         )
         turns = conversation.recent() if conversation is not None else ()
         parts: list[Decision] = []
@@ -117,14 +118,14 @@ class Responder:
                     continue  # two ways of asking the same thing: answered once
                 seen.add(entry)
             parts.append(decision)
-            previous.append(self._topic(decision.query.tokens))
+            previous.append(self._context(decision.query.tokens))
         if not parts:  # only small talk
             parts = [self.answerer.decide(questions[0].text)]
         if conversation is not None:
             for decision in parts:
                 if decision.status in ("answer", "clarify") or decision.reason in SETTLED:
                     entries = (decision.entry.id,) if decision.entry else ()
-                    conversation.remember(self._topic(decision.query.tokens), entries, lang)
+                    conversation.remember(self._context(decision.query.tokens), entries, lang)
         return Response(text, lang, tuple(parts), max(0, len(questions) - MAX_PARTS))
 
     # -- steps ------------------------------------------------------------------------
@@ -196,6 +197,11 @@ class Responder:
         where they are, not what they ask about."""
         words = set(_WORD.findall(text.casefold()))
         return self._places if words & self._first_person else frozenset()
+
+    def _context(self, tokens: Iterable[str]) -> frozenset[str]:
+        """What a question leaves as context for the next: what it was about, not the
+        aspect it asked ("manfaat", "lokasi"): the next one asks its own."""
+        return self._topic(tokens) - self._aspects
 
     def _topic(self, tokens: Iterable[str]) -> frozenset[str]:
         """The words that name what was asked about: known to the entries, not question
