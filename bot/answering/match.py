@@ -166,7 +166,7 @@ class Index:
                 for t in tokens:
                     self.postings[t].append(index)
         self._owner = [v.entry_index for v in self.variants]
-        self._common_postings = max(COMMON_POSTINGS, len(self.variants) // 50)
+        self._common_postings = min(COMMON_POSTINGS, max(50, len(self.variants) // 5))
         self._norm = [v.weight ** (self.scoring.alpha - 1) for v in self.variants]
 
     def weight(self, token: str) -> float:

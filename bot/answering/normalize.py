@@ -17,6 +17,24 @@ from bot.answering.model import Lang, Lexicon
 # that would only cost time.
 MAX_CHARS = 1000
 
+# Control and format characters (NUL, RTL marks, zero-width joiners) -> a space. A
+# translate table, built once, instead of a category lookup per character of every
+# message: the Basic Multilingual Plane, plus the few format characters beyond it.
+_CONTROL_TO_SPACE = {
+    cp: " "
+    for cp in (
+        *range(0x10000),
+        0x110BD,
+        0x110CD,
+        *range(0x13430, 0x13440),
+        *range(0x1BCA0, 0x1BCA4),
+        *range(0x1D173, 0x1D17B),
+        0xE0001,
+        *range(0xE0020, 0xE0080),
+    )
+    if unicodedata.category(chr(cp)) in ("Cc", "Cf")
+}
+
 _URL = re.compile(r"(?:https?://|www\.)\S+|\S+@\S+\.\w+")
 _MENTION = re.compile(r"@\w+")
 _THOUSANDS = re.compile(r"(?<=\d)[.,](?=\d{3}(?!\d))")
@@ -173,6 +191,7 @@ class Query:
     unknown: tuple[str, ...] = ()  # content words the bot does not know
 
     asks: bool = False  # a question mark or a question word: it looks like a question
+    questions: int = 0  # question words, counted each time ("berapa …, terus berapa …")
     # Of `tokens`, those added from context (the story, an earlier question): they weigh
     # less than the question's own words (see match.Scoring.context_weight).
     context: frozenset[str] = frozenset()
@@ -259,6 +278,7 @@ class Normalizer:
         tokens: list[str] = []
         unknown: list[str] = []
         negated = 0  # how many more words to drop after "selain" / "besides"
+        questions = 0  # question words, each time one occurs
         for token, mapped in self._canonical(words):
             if token == BREAK:
                 negated = 0
@@ -278,6 +298,8 @@ class Normalizer:
                     continue
             if not mapped and self._is_glue(token):  # incl. "halo min, ..." before a question
                 continue
+            if token in self._question_words:
+                questions += 1
             if token not in tokens:
                 tokens.append(token)
                 if not mapped and token not in self._known and not token.isdigit():
@@ -293,7 +315,12 @@ class Normalizer:
             years=years,
             unknown=tuple(unknown),
             asks=asks,
+            questions=questions,
         )
+
+    def language(self, text: str) -> Lang:
+        """The language of a message, without the rest of the normalisation."""
+        return self._language(self._pieces(text[:MAX_CHARS]))
 
     def tokens(self, text: str) -> tuple[str, ...]:
         return self.normalize(text).tokens
@@ -304,7 +331,7 @@ class Normalizer:
         """Clean and tokenise: lower case, no links, mentions, emoji or punctuation."""
         text = unicodedata.normalize("NFKC", text)
         # Control and format characters (NUL, RTL marks, zero-width joiners) become spaces.
-        text = "".join(" " if unicodedata.category(ch) in ("Cc", "Cf") else ch for ch in text)
+        text = text.translate(_CONTROL_TO_SPACE)
         text = text.casefold().replace("\u2019", "'").replace("`", "'")
         text = _URL.sub(" ", text)
         text = _MENTION.sub(" ", text)

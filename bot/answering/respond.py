@@ -83,23 +83,8 @@ class Responder:
         if not questions:
             return self._story(text, found.story)
         lang = questions[0].query.lang
-        if len(questions) > 1 and any(self._leans(q) for q in questions[1:MAX_PARTS]):
-            # A later question leans on an earlier one: read them as one, as the bot read
-            # a message before looking for parts. When that already names something the
-            # report does not have ("pabriknya punya siapa? namanya apa?": the factory's
-            # name), no part may be answered from a broader entry just because it was
-            # cut off from that word. (The
-            # story is left out: what it mentions is not asked. A narrowing is not
-            # checked here: one part's "berapa" is no restriction on another's "kenapa".)
-            whole = self.answerer.decide(" ".join(q.text for q in questions))
-            if whole.reason in ("gap", "year"):
-                if conversation is not None and whole.entry is not None:
-                    topic = self._context(whole.query.tokens)
-                    conversation.remember(topic, (whole.entry.id,), whole.lang)
-                return Response(
-                    text, whole.lang, (replace(whole, query=replace(whole.query, text=text)),)
-                )
-            lang = whole.lang
+        if len(questions) > 1:
+            lang = self.answerer.normalizer.language(text)
         story = frozenset(
             t for s in found.story for t in self._context(s.query.tokens) - self._mine(s.text)
         )
@@ -119,6 +104,11 @@ class Responder:
                 seen.add(entry)
             parts.append(decision)
             previous.append(self._context(decision.query.tokens))
+        whole = self._whole(questions, parts)
+        if whole is not None:
+            if conversation is not None and whole.entry is not None:
+                conversation.remember(self._context(whole.query.tokens), (whole.entry.id,), lang)
+            return Response(text, lang, (replace(whole, query=replace(whole.query, text=text)),))
         if not parts:  # only small talk
             parts = [self.answerer.decide(questions[0].text)]
         if conversation is not None:
@@ -129,6 +119,21 @@ class Responder:
         return Response(text, lang, tuple(parts), max(0, len(questions) - MAX_PARTS))
 
     # -- steps ------------------------------------------------------------------------
+
+    def _whole(self, questions: tuple[Segment, ...], parts: list[Decision]) -> Decision | None:
+        """The questions read as one, when a later one leans on an earlier one and a part
+        was answered: as the bot read a message before looking for parts. When that names
+        something the report does not have ("pabriknya punya siapa? namanya apa?": the
+        factory's name), no part may be answered from a broader entry just because it was
+        cut off from that word. (The story is left out: what it mentions is not asked; a
+        narrowing is not checked: one part's "berapa" is no restriction on another's
+        "kenapa".)"""
+        if len(questions) < 2 or not any(p.status == "answer" for p in parts):
+            return None
+        if not any(self._leans(q) for q in questions[1:MAX_PARTS]):
+            return None
+        whole = self.answerer.decide(" ".join(q.text for q in questions))
+        return whole if whole.reason in ("gap", "year") else None
 
     def _resolve(self, segment: Segment, contexts: list[frozenset[str]]) -> Decision:
         answerer = self.answerer

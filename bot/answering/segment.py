@@ -99,7 +99,9 @@ class Segmenter:
     def _clauses(self, segment: Segment) -> tuple[Segment, ...]:
         """Cut a question where a connective joins two clauses that each ask something
         of their own; "kapan dan di mana …" stays whole ("kapan" alone names nothing)."""
-        if not segment.asks:
+        # Two questions need two question words, or one and a yes/no tail (cheap to
+        # check; trying each comma and connective costs a normalisation per side).
+        if segment.query.questions < (1 if self._has_tag(segment.text) else 2):
             return (segment,)
         parts: list[Segment] = []
         rest = segment.text
@@ -131,6 +133,9 @@ class Segmenter:
             and bool(named)
             and bool(set(tokens) & self._question_words or self._tail(segment.text))
         )
+
+    def _has_tag(self, text: str) -> bool:
+        return any(w.casefold() in self._tags for w in _WORD.findall(text))
 
     def _tail(self, text: str) -> bool:
         words = _WORD.findall(text.casefold())
