@@ -155,6 +155,7 @@ class Index:
         self._common = normalizer.lexicon.chatter | normalizer.lexicon.stopwords
         self._attributes = normalizer.lexicon.attributes
         self._subjects = normalizer.lexicon.subjects
+        self._places = normalizer.lexicon.places
         self._position = {e.id: i for i, e in enumerate(self.entries)}
         self.variants: list[_Variant] = []
         self.postings: dict[str, list[int]] = defaultdict(list)
@@ -245,6 +246,7 @@ class Index:
         beyond_report = bool(q & self.gap_concepts)
         wanted = q & self._attributes
         about = q & self._subjects
+        placed = bool(q & self._places)
         matches: list[Match] = []
         for ei, (v_score, vi) in best.items():
             covered = sum(weights[t] for t in q & self.entry_vocab[ei])
@@ -264,10 +266,10 @@ class Index:
                 score *= s.attribute_penalty
             if about - self.entry_vocab[ei]:
                 score *= s.subject_penalty
-            elif not about and variant.tokens & self._subjects:
+            elif placed and not about and variant.tokens & self._subjects:
                 # The phrasing that matched is about something the question never names
                 # ("anggota ukm batik di pamulang ada berapa" for "ukm di pamulang ada
-                # berapa?"): it shares only the setting, not the subject.
+                # berapa?"): it shares only the setting, a place, not the subject.
                 score *= s.subject_penalty
             if self.entries[ei].gap and not q & self.distinctive[ei]:
                 score *= s.gap_unasked_penalty

@@ -73,6 +73,7 @@ class Responder:
         self._subjects = lexicon.subjects
         self._places = lexicon.places
         self._aspects = lexicon.aspects
+        self._concepts = frozenset(lexicon.synonyms.values()) | lexicon.subjects
         self._first_person = lexicon.first_person
         self._anaphora = frozenset(a for a in lexicon.anaphora if " " not in a)
         self._anaphora_phrases = tuple(f" {a} " for a in lexicon.anaphora if " " in a)
@@ -85,8 +86,14 @@ class Responder:
         lang = questions[0].query.lang
         if len(questions) > 1:
             lang = self.answerer.normalizer.language(text)
+        # The story lends only what it names (concepts of the lexicon: "kerupuk",
+        # "ekspor"; figures: "411"), not every word some phrasing happens to use
+        # ("online", "sambil").
         story = frozenset(
-            t for s in found.story for t in self._context(s.query.tokens) - self._mine(s.text)
+            t
+            for s in found.story
+            for t in self._context(s.query.tokens) - self._mine(s.text)
+            if t in self._concepts or t.isdigit()
         )
         turns = conversation.recent() if conversation is not None else ()
         parts: list[Decision] = []
@@ -146,6 +153,7 @@ class Responder:
             return alone
         if alone.status == "answer" and not self._elliptic(segment):
             return alone
+        unclear: Decision | None = None
         for context in contexts:
             query = self._with_context(segment.query, context)
             if query is None:
@@ -158,6 +166,11 @@ class Responder:
                 return decision
             if alone.status != "answer" and decision.reason in SETTLED:
                 return decision
+            if decision.status == "clarify" and unclear is None:
+                unclear = decision
+        # With context it narrows down to a few entries: "did you mean…" beats a fallback.
+        if alone.status == "fallback" and unclear is not None:
+            return unclear
         return alone
 
     def _leans(self, segment: Segment) -> bool:

@@ -60,7 +60,16 @@ class Segmenter:
         if len(sentences) <= 1:
             whole = sentences[0] if sentences else text
             return Segmented(self._clauses(self._segment(whole)), ())
-        segments = [self._segment(s) for s in sentences]
+        segments: list[Segment] = []
+        for sentence in sentences:
+            segment = self._segment(sentence)
+            if segments and self._bare(segment):
+                # "…akan nambah terus ya? knp": a question word on its own asks about the
+                # sentence before it, which becomes the question.
+                segment = self._segment(f"{segments.pop().text} {sentence}")
+            segments.append(segment)
+        if len(segments) == 1:
+            return Segmented(self._clauses(segments[0]), ())
         marked = any("?" in s.text for s in segments)
         questions: list[Segment] = []
         story: list[Segment] = []
@@ -86,6 +95,10 @@ class Segmenter:
     def _segment(self, text: str) -> Segment:
         query = self.normalizer.normalize(text)
         return Segment(text, query, self.asks(text, query))
+
+    def _bare(self, segment: Segment) -> bool:
+        tokens = segment.query.tokens
+        return bool(tokens) and all(t in self._question_words for t in tokens)
 
     def _direct(self, segment: Segment) -> bool:
         words = [w.casefold() for w in _WORD.findall(segment.text)]
