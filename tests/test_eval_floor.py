@@ -34,6 +34,25 @@ def figures(assistant: Assistant, name: str) -> dict[str, float]:
     ).figures()
 
 
+@pytest.mark.parametrize("name", ["dev_hard.jsonl", "dev_conversations.jsonl"])
+def test_messages_as_residents_send_them(assistant: Assistant, name: str) -> None:
+    """The development sets of issue 8 (copies of shared/eval/dev-hard.jsonl and
+    conversations-dev.jsonl): long stories, two questions, regional speech, traps, and
+    conversations asked turn by turn in one session each."""
+    f = figures(assistant, name)
+    assert f["accuracy"] >= 0.93, f
+    assert f["confident_wrong"] <= 0.02, f
+
+
+@pytest.mark.parametrize("name", ["practice_hard.jsonl", "practice_conversations.jsonl"])
+def test_own_practice_sets(assistant: Assistant, name: str) -> None:
+    """Sets written for issue 8 by the engineer who built it (not independent: a check
+    that the mechanisms generalise beyond the development sets' sentences)."""
+    f = figures(assistant, name)
+    assert f["accuracy"] >= 0.93, f
+    assert f["confident_wrong"] <= 0.02, f
+
+
 def test_dev_set_meets_the_issue_targets(assistant: Assistant) -> None:
     f = figures(assistant, "dev.jsonl")
     assert f["accuracy"] >= 0.95, f

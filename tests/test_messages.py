@@ -195,6 +195,14 @@ def test_kalau_x_asks_the_same_about_another_subject(assistant: Assistant) -> No
     assert crackers.decision.entry.id == "ekspor-kerupuk"
 
 
+def test_kalau_di_a_place_narrows_the_question_before(assistant: Assistant) -> None:
+    chat = Conversation()
+    assistant.ask("Berapa jumlah UKM di Tangsel?", chat)
+    answer = assistant.ask("kalau di Pamulang aja?", chat)
+    assert answer.response.status == "fallback"
+    assert "per kecamatan" in answer.reply.text and "800" not in answer.reply.text
+
+
 def test_a_follow_up_trap_is_not_answered(assistant: Assistant) -> None:
     chat = Conversation()
     assistant.ask("Kerupuk Tangsel diekspor ke mana?", chat)

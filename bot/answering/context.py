@@ -31,6 +31,7 @@ class Turn:
     topic: frozenset[str]  # the topical words of what was asked (after resolution)
     entries: tuple[str, ...]  # entries answered or narrowed in that turn
     lang: Lang
+    asking: frozenset[str] = frozenset()  # how it asked: "berapa", "lokasi", "nama"
 
 
 class Conversation:
@@ -53,9 +54,15 @@ class Conversation:
             self._turns.popleft()
         return tuple(reversed(self._turns))
 
-    def remember(self, topic: frozenset[str], entries: tuple[str, ...], lang: Lang) -> None:
+    def remember(
+        self,
+        topic: frozenset[str],
+        entries: tuple[str, ...],
+        lang: Lang,
+        asking: frozenset[str] = frozenset(),
+    ) -> None:
         if topic or entries:
-            self._turns.append(Turn(self.clock(), topic, entries, lang))
+            self._turns.append(Turn(self.clock(), topic, entries, lang, asking))
 
     def forget(self) -> None:
         self._turns.clear()

@@ -32,6 +32,7 @@ ELLIPTIC_WORDS = 2
 SETTLED = frozenset({"gap", "year", "narrower"})
 
 _WORD = re.compile(r"[^\W_]+")
+Context = tuple[frozenset[str], frozenset[str]]  # what was asked about; how it was asked
 _POSSESSIVE = re.compile(r"[^\W\d_]{3,}(?:nya|nye|ne)$")  # "anggotanya", "pabriknya"
 
 
@@ -74,6 +75,8 @@ class Responder:
         self._places = lexicon.places
         self._aspects = lexicon.aspects
         self._concepts = frozenset(lexicon.synonyms.values()) | lexicon.subjects
+        self._question_words = lexicon.canonical_question_words
+        self._asking = self._question_words | lexicon.attributes | lexicon.aspects
         self._first_person = lexicon.first_person
         self._anaphora = frozenset(a for a in lexicon.anaphora if " " not in a)
         self._anaphora_phrases = tuple(f" {a} " for a in lexicon.anaphora if " " in a)
@@ -98,10 +101,14 @@ class Responder:
         turns = conversation.recent() if conversation is not None else ()
         parts: list[Decision] = []
         seen: set[str] = set()
-        previous: list[frozenset[str]] = []
+        previous: list[Context] = []
         for segment in questions[:MAX_PARTS]:
-            contexts = [*previous[-1:], story, *(t.topic for t in turns)]
-            decision = self._resolve(segment, [c for c in contexts if c])
+            contexts = [
+                *previous[-1:],
+                (story, frozenset()),
+                *((t.topic, t.asking) for t in turns),
+            ]
+            decision = self._resolve(segment, [c for c in contexts if c[0]])
             if decision.status == "smalltalk" and len(questions) > 1:
                 continue  # "halo min," before the questions: nothing to answer
             entry = decision.entry.id if decision.entry else None
@@ -110,7 +117,7 @@ class Responder:
                     continue  # two ways of asking the same thing: answered once
                 seen.add(entry)
             parts.append(decision)
-            previous.append(self._context(decision.query.tokens))
+            previous.append(self._context_of(decision))
         whole = self._whole(questions, parts)
         if whole is not None:
             if conversation is not None and whole.entry is not None:
@@ -122,7 +129,8 @@ class Responder:
             for decision in parts:
                 if decision.status in ("answer", "clarify") or decision.reason in SETTLED:
                     entries = (decision.entry.id,) if decision.entry else ()
-                    conversation.remember(self._context(decision.query.tokens), entries, lang)
+                    topic, asking = self._context_of(decision)
+                    conversation.remember(topic, entries, lang, asking)
         return Response(text, lang, tuple(parts), max(0, len(questions) - MAX_PARTS))
 
     # -- steps ------------------------------------------------------------------------
@@ -142,7 +150,11 @@ class Responder:
         whole = self.answerer.decide(" ".join(q.text for q in questions))
         return whole if whole.reason in ("gap", "year") else None
 
-    def _resolve(self, segment: Segment, contexts: list[frozenset[str]]) -> Decision:
+    def _context_of(self, decision: Decision) -> Context:
+        tokens = decision.query.tokens
+        return self._context(tokens), frozenset(t for t in tokens if t in self._asking)
+
+    def _resolve(self, segment: Segment, contexts: list[Context]) -> Decision:
         answerer = self.answerer
         alone = answerer.narrowed(
             decide(segment.query, answerer, answerer.index.rank(segment.query, limit=8)),
@@ -155,7 +167,7 @@ class Responder:
             return alone
         unclear: Decision | None = None
         for context in contexts:
-            query = self._with_context(segment.query, context)
+            query = self._with_context(segment.query, *context)
             if query is None:
                 continue
             ranked = answerer.index.rank(query, limit=8)
@@ -164,7 +176,9 @@ class Responder:
             )
             if decision.status == "answer":
                 return decision
-            if alone.status != "answer" and decision.reason in SETTLED:
+            # "kalau di Pamulang aja?" after the city's count: read with what it leans on,
+            # it is a narrower question; on its own it only named a place.
+            if decision.reason in SETTLED and (alone.status != "answer" or self._leans(segment)):
                 return decision
             if decision.status == "clarify" and unclear is None:
                 unclear = decision
@@ -195,11 +209,17 @@ class Responder:
             or any(_POSSESSIVE.match(w) for w in words)
         )
 
-    def _with_context(self, own: Query, context: frozenset[str]) -> Query | None:
+    def _with_context(
+        self, own: Query, context: frozenset[str], asking: frozenset[str]
+    ) -> Query | None:
         """The question with the context's topical words added; a subject, place or
-        figure of its own replaces the context's of the same kind."""
+        figure of its own replaces the context's of the same kind. A question that asks
+        nothing itself ("kalau kerupuknya?", "and the batik?") asks what the one before
+        asked ("ke mana", "berapa"), about its own subject."""
         mine = set(own.tokens)
         extra = set(context) - mine
+        if not mine & self._question_words:
+            extra |= asking - mine
         if mine & self._subjects:
             extra -= self._subjects
         if mine & self._places:
