@@ -35,6 +35,8 @@ DATA = ROOT / "tests" / "data"
 
 
 def prepare(answerer: Answerer, items: list[EvalItem]) -> list[tuple[object, list[object]]]:
+    """Each question as one question (the thresholds judge one question's ranking; the
+    parts of a long message and follow-ups are decided with the same thresholds)."""
     prepared = []
     for item in items:
         query = answerer.normalizer.normalize(item.q)
@@ -53,7 +55,9 @@ def score(
 ) -> dict[str, float]:
     results = []
     for query, ranked in prepared:
-        decision = decide(query, answerer, ranked, thresholds)
+        decision = answerer.narrowed(
+            decide(query, answerer, ranked, thresholds), query.text, query
+        )
         if decision.status == "answer" and decision.entry is not None:
             key = (decision.entry.id, decision.lang)
             if key not in cache:
