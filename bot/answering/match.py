@@ -118,6 +118,7 @@ class Index:
         }
         top = math.log(1 + n)
         self._ordinary = self.scoring.ordinary_weight * top
+        self._places = normalizer.lexicon.places
         self._unknown = self.scoring.unknown_weight * top
         self.entry_vocab = [frozenset(v) for v in vocab]
         self.keyword_vocab = [
@@ -155,7 +156,6 @@ class Index:
         self._common = normalizer.lexicon.chatter | normalizer.lexicon.stopwords
         self._attributes = normalizer.lexicon.attributes
         self._subjects = normalizer.lexicon.subjects
-        self._places = normalizer.lexicon.places
         self._position = {e.id: i for i, e in enumerate(self.entries)}
         self.variants: list[_Variant] = []
         self.postings: dict[str, list[int]] = defaultdict(list)
@@ -174,7 +174,9 @@ class Index:
         known = self.idf.get(token)
         if known is not None:
             return known
-        return self._ordinary if token in self._common else self._unknown
+        # A place no entry names (a sub-district) is where, not what: weighed like an
+        # ordinary word, not like an unknown subject.
+        return self._ordinary if token in self._common or token in self._places else self._unknown
 
     def _weight(self, tokens: frozenset[str]) -> float:
         return sum(self.weight(t) for t in tokens)
