@@ -119,6 +119,12 @@ def test_ten_questions_answer_three_and_ask_for_the_rest_separately(
         ("Motif batik apa yang dibuat ibu-ibu Cipta Karya?", ""),
         ("Kenapa ekspor kerupuk Tangsel ke China akhirnya dihentikan?", ""),
         ("Ada lowongan kerja di pabrik kerupuk Serpong?", ""),
+        # A when needs a time, a where a place, a how-many an amount (not a year or a rank).
+        ("Workshop UKM dari pemkot itu digelar tanggal berapa?", "Jadwal"),
+        ("When will the city hold the SME workshops?", ""),
+        ("Pelatihan dari pemkot nanti diadakan di gedung apa?", ""),
+        ("Di Ciputat ada berapa pelaku UKM?", "per kecamatan"),
+        ("Setu punya berapa UKM?", "per kecamatan"),
     ],
 )
 def test_a_narrower_question_is_not_answered_with_a_broader_fact(
@@ -147,6 +153,23 @@ def test_a_narrowed_count_still_gives_what_the_report_says(assistant: Assistant)
 )
 def test_the_askers_own_place_is_no_restriction(assistant: Assistant, text: str) -> None:
     assert assistant.ask(text).response.status == "answer"
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("Beritanya terbit tahun berapa?", "2011"),
+        ("Penutupan MTQ itu MTQ ke berapa?", "ke-8"),
+        ("Kapan kepala dinas ngomong ke wartawan?", "Jumat"),
+        ("Where was the head of office when he talked to reporters?", "Pondok Aren"),
+        ("Produksi batiknya 500 helai itu per bulan apa per tahun?", "500"),
+    ],
+)
+def test_a_year_a_rank_or_a_day_answers_when_and_which(
+    assistant: Assistant, text: str, says: str
+) -> None:
+    answer = assistant.ask(text)
+    assert answer.response.status == "answer" and says in answer.reply.text
 
 
 def test_who_makes_the_batik_is_the_group_not_who_spoke(assistant: Assistant) -> None:

@@ -86,6 +86,11 @@ class Lexicon:
     # what is asked (a place, men only, a motif...), and the words of a stated cause.
     restrictions: dict[str, frozenset[str]] = field(default_factory=dict)
     reasons: frozenset[str] = frozenset()  # "karena", "agar", "because": an answer's why
+    # "tanggal berapa", "what month": a question that asks a time; "Jumat", "Januari": an
+    # answer that gives one (besides a year).
+    time_units: frozenset[str] = frozenset()
+    countries: frozenset[str] = frozenset()  # an answer that names one says where
+    dates: frozenset[str] = frozenset()
 
     @property
     def canonical_question_words(self) -> frozenset[str]:
