@@ -105,6 +105,46 @@ def test_ten_questions_answer_three_and_ask_for_the_rest_separately(
     assert "15.000" in answer.reply.text and "China" in answer.reply.text
 
 
+@pytest.mark.parametrize(
+    ("text", "answered", "honest"),
+    [
+        (
+            "Kain batik Tangsel dijual ke negara mana? Terus berapa kontainer sebulan?",
+            "Amerika",
+            "volume",
+        ),
+        (
+            "Kelompok Cipta Karya itu di mana alamatnya? Akun Instagram pengurusnya apa?",
+            "Pondok Cabe Udik",
+            "media sosial",
+        ),
+        (
+            "Siapa ketua forum PAUD yang disebut di berita? Sekarang masih ketua gak?",
+            "Maulini Zeda",
+            "sekarang",
+        ),
+    ],
+)
+def test_a_question_the_report_cannot_answer_leaves_the_first_answered(
+    assistant: Assistant, text: str, answered: str, honest: str
+) -> None:
+    """The second question names what the report lacks; the first, complete on its own,
+    keeps its answer, and the second gets the honest reply."""
+    answer = assistant.ask(text)
+    first, second = answer.response.parts
+    assert first.status == "answer" and second.status == "fallback"
+    assert answered in answer.reply.text and honest in answer.reply.text
+
+
+def test_a_first_question_only_the_second_explains_gets_the_honest_reply(
+    assistant: Assistant,
+) -> None:
+    # "who owns it" is not in the report either: answering the export would be wrong.
+    answer = assistant.ask("Pabrik kerupuk Serpong itu milik siapa? Mereknya apa?")
+    assert answer.response.status != "answer"
+    assert "pemilik" in answer.reply.text
+
+
 # -- narrowed questions and false premises ---------------------------------------------
 
 

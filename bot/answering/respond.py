@@ -100,6 +100,7 @@ class Responder:
         )
         turns = conversation.recent() if conversation is not None else ()
         parts: list[Decision] = []
+        asked: list[Segment] = []  # the question of each part
         seen: set[str] = set()
         previous: list[Context] = []
         for segment in questions[:MAX_PARTS]:
@@ -117,12 +118,17 @@ class Responder:
                     continue  # two ways of asking the same thing: answered once
                 seen.add(entry)
             parts.append(decision)
+            asked.append(segment)
             previous.append(self._context_of(decision))
         whole = self._whole(questions, parts)
         if whole is not None:
-            if conversation is not None and whole.entry is not None:
-                conversation.remember(self._context(whole.query.tokens), (whole.entry.id,), lang)
-            return Response(text, lang, (replace(whole, query=replace(whole.query, text=text)),))
+            parts = self._within(whole, parts, asked)
+            if len(parts) == 1 and parts[0] is whole:
+                if conversation is not None and whole.entry is not None:
+                    topic = self._context(whole.query.tokens)
+                    conversation.remember(topic, (whole.entry.id,), lang)
+                asked_whole = replace(whole, query=replace(whole.query, text=text))
+                return Response(text, lang, (asked_whole,))
         if not parts:  # only small talk
             parts = [self.answerer.decide(questions[0].text)]
         if conversation is not None:
@@ -149,6 +155,31 @@ class Responder:
             return None
         whole = self.answerer.decide(" ".join(q.text for q in questions))
         return whole if whole.reason in ("gap", "year") else None
+
+    def _within(
+        self, whole: Decision, parts: list[Decision], asked: list[Segment]
+    ) -> list[Decision]:
+        """The parts once the questions read as one name something the report does not
+        have, an answered part keeps its answer when it was asked on its own words, with
+        a subject of its own ("Kerupuknya diekspor ke mana?"), or after another question
+        it could lean on ("…pelatihan? Tujuannya apa?"), and was not itself nearly as
+        close to that honest reply ("Pabrik kerupuk itu punya siapa? Namanya apa?": who
+        owns it is not in the report either); the others ("terus berapa ton?", a first
+        "pabriknya punya siapa?" that only the next one explains) get the honest reply,
+        once."""
+        within: list[Decision] = []
+        honest = False
+        spread = self.answerer.thresholds.spread
+        for i, (part, segment) in enumerate(zip(parts, asked, strict=True)):
+            near = any(
+                m.entry is whole.entry and part.score - m.score <= spread for m in part.matches
+            )
+            if part.status == "answer" and not near and (i > 0 or not self._elliptic(segment)):
+                within.append(part)
+            elif not honest:
+                honest = True
+                within.append(replace(whole, query=replace(whole.query, text=segment.text)))
+        return within if len(within) > 1 else [whole]
 
     def _context_of(self, decision: Decision) -> Context:
         tokens = decision.query.tokens
