@@ -145,6 +145,20 @@ def test_a_first_question_only_the_second_explains_gets_the_honest_reply(
     assert "pemilik" in answer.reply.text
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("gimana caranya ikut pelatihan dari pemkot?", "answer"),  # who it is for: answered
+        ("prosedur daftar pelatihan ukm pemkot gimana?", "fallback"),  # the sign-up: not
+        ("What are the steps to register for the city's SME workshop?", "fallback"),
+    ],
+)
+def test_joining_the_training_is_answered_signing_up_is_not(
+    assistant: Assistant, text: str, expected: str
+) -> None:
+    assert assistant.ask(text).response.status == expected
+
+
 # -- narrowed questions and false premises ---------------------------------------------
 
 

@@ -121,11 +121,13 @@ class Index:
         self._places = normalizer.lexicon.places
         self._unknown = self.scoring.unknown_weight * top
         self.entry_vocab = [frozenset(v) for v in vocab]
-        self.keyword_vocab = [
-            frozenset(t for k in e.keywords for t in normalizer.tokens(k)) for e in self.entries
-        ]
+
         self.answer_vocab = [a - v for a, v in zip(answer_vocab, self.entry_vocab, strict=True)]
         self.entry_qwords = [v & qwords for v in self.entry_vocab]
+        keyword_vocab = [
+            frozenset(t for k in e.keywords for t in normalizer.tokens(k)) for e in self.entries
+        ]
+        self.keyword_vocab = keyword_vocab
         # Concepts (lexicon canonical words) that only "not in the report" entries use.
         concepts = frozenset(normalizer.lexicon.synonyms.values())
         answerable = set().union(
@@ -148,10 +150,20 @@ class Index:
         # A gap entry's distinctive words: the concepts it alone names (a price, a link,
         # a date), not incidental words of its phrasings ("diadakan", "buka").
         named = concepts | normalizer.lexicon.attributes | normalizer.lexicon.subjects
-        self.distinctive = [
-            frozenset((v - answerable - qwords) & named) if e.gap else frozenset()
-            for e, v in zip(self.entries, vocab, strict=True)
-        ]
+        # Also the concepts of its keywords that its neighbours (the answering entries it
+        # lists as related) never use: "daftar" is the training's sign-up, which the
+        # report does not describe, though the group's entry uses the word too. (Not a
+        # subject or an attribute: "kerupuk" or "nama" alone asks nothing beyond it.)
+        position = {e.id: i for i, e in enumerate(self.entries)}
+        aside = normalizer.lexicon.subjects | normalizer.lexicon.attributes
+        self.distinctive: list[frozenset[str]] = []
+        for i, (e, v) in enumerate(zip(self.entries, vocab, strict=True)):
+            if not e.gap:
+                self.distinctive.append(frozenset())
+                continue
+            near = set().union(*(vocab[position[r]] for r in e.related if r in position))
+            own = (v - answerable) | (keyword_vocab[i] - near - aside)
+            self.distinctive.append(frozenset((own - qwords) & named))
         self._qwords = qwords
         self._common = normalizer.lexicon.chatter | normalizer.lexicon.stopwords
         self._attributes = normalizer.lexicon.attributes
