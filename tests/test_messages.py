@@ -50,6 +50,31 @@ def test_a_story_with_no_question_gets_an_invitation_not_a_fact(assistant: Assis
     assert "15.000" not in answer.reply.text
 
 
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        # A plea for an answer, after the sentence that holds the question.
+        (
+            "Adik saya sedang menyusun kliping. Dia bertanya di hari apa kepala dinas "
+            "diwawancarai. Mohon dibantu jawab?",
+            "Jumat",
+        ),
+        ("Teman saya bilang anggota kelompok batik itu 800 orang. Betul gak?", "800"),
+        ("My neighbour says the group makes 500 batik cloths a month. Is that right?", "500"),
+        # A reported question, with no question mark.
+        (
+            "Guru saya menanyakan siapa nama ketua forum PAUD di berita itu. Saya bingung.",
+            "Maulini Zeda",
+        ),
+    ],
+)
+def test_the_question_is_found_where_the_resident_put_it(
+    assistant: Assistant, text: str, says: str
+) -> None:
+    answer = assistant.ask(text)
+    assert answer.response.status == "answer" and says in answer.reply.text
+
+
 # -- several questions in one message ----------------------------------------------------
 
 
@@ -68,6 +93,22 @@ def test_two_questions_get_two_answers_in_order(assistant: Assistant, text: str)
     assert [p.status for p in answer.response.parts] == ["answer", "answer"]
     assert reply.index("China") < reply.index("Amerika")
     assert reply.count("📰 Sumber") == 1  # one source line for the whole reply
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "1) berapa jumlah UKM di Tangsel 2) kerupuk Serpong diekspor ke mana",
+        "1. jumlah ukm tangsel ada berapa\n2. kerupuk serpong dijual ke negara mana",
+        "- ada berapa UKM di Tangsel?\n- kerupuknya diekspor ke mana?",
+    ],
+)
+def test_a_numbered_or_bulleted_list_is_one_question_per_item(
+    assistant: Assistant, text: str
+) -> None:
+    answer = assistant.ask(text)
+    assert [p.status for p in answer.response.parts] == ["answer", "answer"]
+    assert "15.000" in answer.reply.text and "China" in answer.reply.text
 
 
 def test_an_unanswerable_part_says_so_for_that_part(assistant: Assistant) -> None:

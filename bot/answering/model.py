@@ -75,6 +75,8 @@ class Lexicon:
     # Finding the questions in a long message (bot/answering/segment.py).
     asking: frozenset[str] = frozenset()  # "tolong jelaskan", "tell me": a request asks
     question_tags: frozenset[str] = frozenset()  # "..., gak?": a yes/no question's tail
+    reported: frozenset[str] = frozenset()  # "mereka bertanya … apa": a question reported
+    appeals: frozenset[str] = frozenset()  # "bisa dibantu?", "benar?": asks the one before
     connectives: frozenset[str] = frozenset()  # "terus", "and": where a second one starts
     # Follow-ups and context (bot/answering/respond.py).
     anaphora: frozenset[str] = frozenset()  # "itu", "tuh", "beliau", "it": leans on before

@@ -23,8 +23,12 @@ MESSAGE_CHARS = 4096
 
 _EMOJI = "\u2600-\u27bf\u2b00-\u2bff\U0001f000-\U0001faff"
 # After ? or ! (even without a space), after . or ; followed by a space (so "15.000"
-# stays whole), at a line break, at a run of emoji.
-_SENTENCE = re.compile(rf"(?<=[?!])|(?<=[.;…])(?=\s)|\n+|[{_EMOJI}\ufe0f\u200d]+")
+# stays whole), at a line break, at a run of emoji, at the number of a list item ("1)
+# siapa … 2) siapa …", "1. … 2. …") or a bullet opening a line ("- …", "• …").
+_SENTENCE = re.compile(
+    rf"(?<=[?!])|(?<=[.;…])(?=\s)|\n+|[{_EMOJI}\ufe0f\u200d]+"
+    r"|(?:^|(?<=\s))\(?\d{1,2}[.)](?=\s)|(?:^|(?<=\n))\s*[-•*–]\s",
+)
 _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?")
 
 
@@ -47,6 +51,8 @@ class Segmenter:
         lexicon = normalizer.lexicon
         self._question_words = lexicon.canonical_question_words
         self._asking = _phrases(lexicon.asking)
+        self._reported = _phrases(lexicon.reported)
+        self._appeals = lexicon.appeals
         self._tags = lexicon.question_tags
         words = sorted(lexicon.connectives, key=len, reverse=True)
         joined = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in words)
@@ -67,6 +73,11 @@ class Segmenter:
                 # "…akan nambah terus ya? knp": a question word on its own asks about the
                 # sentence before it, which becomes the question.
                 segment = self._segment(f"{segments.pop().text} {sentence}")
+            elif segments and self._appeal(segment):
+                # "…setelah acara apa. Bisa dibantu jawab?", "Katanya 15 ribu. Benar?": a
+                # plea for an answer asks the sentence before it (without its own words:
+                # "bantu" is no subject).
+                segment = self._segment(f"{segments.pop().text.rstrip(' .!;,')}?")
             segments.append(segment)
         if len(segments) == 1:
             return Segmented(self._clauses(segments[0]), ())
@@ -100,14 +111,34 @@ class Segmenter:
         tokens = segment.query.tokens
         return bool(tokens) and all(t in self._question_words for t in tokens)
 
+    def _appeal(self, segment: Segment) -> bool:
+        query = segment.query
+        return (
+            (query.smalltalk in (None, "ack"))
+            and not query.questions
+            and (
+                "?" in segment.text
+                or self._tail(segment.text)
+                or self._requests([w.casefold() for w in _WORD.findall(segment.text)])
+            )
+            and all(t in self._appeals for t in query.tokens)
+        )
+
     def _direct(self, segment: Segment) -> bool:
         words = [w.casefold() for w in _WORD.findall(segment.text)]
         first = self.normalizer.tokens(" ".join(words[:2]))
-        return self._requests(words) or bool(set(first) & self._question_words)
+        return (
+            self._requests(words)
+            or bool(set(first) & self._question_words)
+            or (bool(segment.query.questions) and self._phrase_in(words, self._reported))
+        )
 
     def _requests(self, words: list[str]) -> bool:
+        return self._phrase_in(words, self._asking)
+
+    def _phrase_in(self, words: list[str], phrases: tuple[str, ...]) -> bool:
         padded = f" {' '.join(words)} "
-        return any(f" {phrase} " in padded for phrase in self._asking)
+        return any(f" {phrase} " in padded for phrase in phrases)
 
     def _clauses(self, segment: Segment) -> tuple[Segment, ...]:
         """Cut a question where a connective joins two clauses that each ask something
