@@ -75,6 +75,16 @@ def test_the_question_is_found_where_the_resident_put_it(
     assert answer.response.status == "answer" and says in answer.reply.text
 
 
+def test_who_held_the_post_in_the_report_is_not_who_holds_it_now(assistant: Assistant) -> None:
+    then = assistant.ask("Pada berita 2011 itu, siapa yang menjabat kepala dinas koperasi?")
+    assert then.response.status == "answer" and "Ismunandar" in then.reply.text
+    now = assistant.ask("Ismunandar masih menjabat kepala dinas sampai sekarang?")
+    assert now.response.status != "answer"
+    assert assistant.ask("Sudah berapa lama Ismunandar jadi kepala dinas?").response.status != (
+        "answer"
+    )
+
+
 # -- several questions in one message ----------------------------------------------------
 
 
