@@ -85,6 +85,30 @@ def test_who_held_the_post_in_the_report_is_not_who_holds_it_now(assistant: Assi
     )
 
 
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        (
+            "My cousin runs a bakery in Bandung and asked me about Tangsel. She read that a "
+            "local craft group employs mostly housewives. What do the mothers gain from it?",
+            "family economy",
+        ),
+        (
+            "Kakak saya kerja di Malaysia dan pernah cerita soal kerupuk Serpong yang laku "
+            "di luar negeri. Siapa yang menyampaikan hal itu ke wartawan?",
+            "Ismunandar",
+        ),
+    ],
+)
+def test_what_the_story_says_the_report_lacks_is_the_askers_setting(
+    assistant: Assistant, text: str, says: str
+) -> None:
+    """Another city or country in the story is where the asker stands, not what the
+    question asks: it must not turn the question into "the report does not say"."""
+    answer = assistant.ask(text)
+    assert answer.response.status == "answer" and says in answer.reply.text
+
+
 # -- several questions in one message ----------------------------------------------------
 
 
@@ -329,6 +353,13 @@ def test_kalau_di_a_place_narrows_the_question_before(assistant: Assistant) -> N
     answer = assistant.ask("kalau di Pamulang aja?", chat)
     assert answer.response.status == "fallback"
     assert "per kecamatan" in answer.reply.text and "800" not in answer.reply.text
+
+
+def test_the_city_named_in_a_follow_up_replaces_another_city(assistant: Assistant) -> None:
+    chat = Conversation()
+    assistant.ask("Apakah UKM di Bogor juga ada yang tembus ekspor?", chat)
+    answer = assistant.ask("kalau yang di Tangerang Selatan?", chat)
+    assert answer.response.status == "answer" and "China" in answer.reply.text
 
 
 def test_a_follow_up_trap_is_not_answered(assistant: Assistant) -> None:

@@ -81,6 +81,8 @@ class Lexicon:
     # Follow-ups and context (bot/answering/respond.py).
     anaphora: frozenset[str] = frozenset()  # "itu", "tuh", "beliau", "it": leans on before
     places: frozenset[str] = frozenset()  # canonical places inside the city (sub-districts)
+    regions: frozenset[str] = frozenset()  # the city, other cities: a follow-up's own replaces
+    frames: frozenset[str] = frozenset()  # "berita": where every fact is, not what is asked
     aspects: frozenset[str] = frozenset()  # "manfaat", "lokasi": what is asked, not of what
     residence: frozenset[str] = frozenset()  # "saya tinggal di": the place is the asker's
     first_person: frozenset[str] = frozenset()  # "saya", "I": a statement about the asker

@@ -73,6 +73,8 @@ class Responder:
         self._plain = lexicon.canonical_question_words | lexicon.attributes
         self._subjects = lexicon.subjects
         self._places = lexicon.places
+        self._regions = lexicon.regions
+        self._frames = lexicon.frames
         self._aspects = lexicon.aspects
         self._concepts = frozenset(lexicon.synonyms.values()) | lexicon.subjects
         self._question_words = lexicon.canonical_question_words
@@ -91,12 +93,15 @@ class Responder:
             lang = self.answerer.normalizer.language(text)
         # The story lends only what it names (concepts of the lexicon: "kerupuk",
         # "ekspor"; figures: "411"), not every word some phrasing happens to use
-        # ("online", "sambil").
+        # ("online", "sambil"), nor what the report does not cover: the asker's setting
+        # ("I study home work in Greater Jakarta", "my uncle lives in the Netherlands")
+        # does not make the question one about Jakarta or Dutch exports.
+        beyond = self.answerer.index.gap_concepts
         story = frozenset(
             t
             for s in found.story
             for t in self._context(s.query.tokens) - self._mine(s.text)
-            if t in self._concepts or t.isdigit()
+            if (t in self._concepts or t.isdigit()) and t not in beyond
         )
         turns = conversation.recent() if conversation is not None else ()
         parts: list[Decision] = []
@@ -213,8 +218,13 @@ class Responder:
                 return decision
             if decision.status == "clarify" and unclear is None:
                 unclear = decision
-        # With context it narrows down to a few entries: "did you mean…" beats a fallback.
-        if alone.status == "fallback" and unclear is not None:
+        # With context it narrows down to a few entries: "did you mean…" beats a fallback,
+        # and beats an answer to what the question says alone when that is none of them
+        # (it leans on the context, which points elsewhere).
+        if unclear is not None and (
+            alone.status == "fallback"
+            or (alone.status == "answer" and alone.entry not in unclear.suggestions)
+        ):
             return unclear
         return alone
 
@@ -226,8 +236,9 @@ class Responder:
     def _elliptic(self, segment: Segment) -> bool:
         """It leans on what came before: few topical words of its own, and a word that
         points back ("itu", "tuh", "he", "-nya") or nothing it is about ("where
-        exactly?", "for which products?": no subject or place of its own)."""
-        own = self._topic(segment.query.tokens)
+        exactly?", "for which products?": no subject or place of its own). Naming the
+        report ("what figure does the report give?") is no subject: every fact is in it."""
+        own = self._topic(segment.query.tokens) - self._frames
         if len(own) > ELLIPTIC_WORDS:
             return False
         if self._leans(segment):
@@ -255,6 +266,8 @@ class Responder:
             extra -= self._subjects
         if mine & self._places:
             extra -= self._places
+        if mine & self._regions:  # "kalau di Tangsel?" after a question about Depok
+            extra -= self._regions | self._places
         if any(t.isdigit() for t in mine):
             extra = {t for t in extra if not t.isdigit()}
         if not extra:
