@@ -264,6 +264,64 @@ def test_a_narrower_question_is_not_answered_with_a_broader_fact(
     assert says in answer.reply.text
 
 
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        # A product the answer does not speak of, or a false premise about one.
+        ("Kalau sepatu kulit dari Tangsel, diekspor ke negara mana?", "produk itu"),
+        ("Apakah Cipta Karya juga bikin kerupuk?", "produk itu"),
+        # A shop, a finer place than the answer gives, a flavour.
+        ("Kain batik dari Tangsel itu dijual di toko apa di Amerika?", ""),
+        ("Pabrik kerupuk itu tepatnya di desa apa?", "serinci"),
+        ("Kerupuk yang laku di China itu varian rasa apa saja?", ""),
+        # Women, or now: counts the report does not give.
+        ("Ada berapa perempuan pengusaha UKM di Tangsel?", "jenis kelamin"),
+        ("how many women work at the batik group?", "gender"),
+        ("Anggota Cipta Karya sekarang ada berapa orang?", "terbaru"),
+    ],
+)
+def test_what_the_answer_does_not_speak_of_is_not_answered(
+    assistant: Assistant, text: str, says: str
+) -> None:
+    answer = assistant.ask(text)
+    assert answer.response.status != "answer"
+    assert says in answer.reply.text
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("Saya jualan keripik di Serpong. Kerupuk Serpong diekspor ke mana?", "China"),
+        ("Cipta Karya ada di kelurahan apa?", "Pondok Cabe Udik"),
+        ("jumlah ukm tangsel sekarang berapa?", "15.000"),  # the report's own "now"
+        ("Kalau ada yang pesan batik banyak, sebulan kelompok itu sanggup bikin berapa?", "500"),
+        ("How many members does the group have, and are they mostly housewives?", "800"),
+    ],
+)
+def test_what_the_answer_does_speak_of_is_answered(
+    assistant: Assistant, text: str, says: str
+) -> None:
+    answer = assistant.ask(text)
+    assert answer.response.status == "answer" and says in answer.reply.text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # The asker's own place, asked about ("di kelurahan kami", "di daerah kami").
+        "Saya tinggal di Rempoa. Di kelurahan kami ada kelompok kerajinan seperti itu juga?",
+        "Saya ketua RT di Serua. Apakah di daerah kami ada UKM binaan, dan berapa jumlahnya?",
+        # Another place than the report's, next to it.
+        "Selain di Pondok Cabe Udik, di Pondok Cabe Ilir ada kelompok batik juga?",
+    ],
+)
+def test_is_there_one_here_too_is_not_answered_with_the_reports_one(
+    assistant: Assistant, text: str
+) -> None:
+    answer = assistant.ask(text)
+    assert all(p.status != "answer" for p in answer.response.parts)
+
+
 def test_a_narrowed_count_still_gives_what_the_report_says(assistant: Assistant) -> None:
     answer = assistant.ask("ukm di pamulang ada brp?")
     assert answer.response.status == "fallback" and answer.decision.reason == "narrower"
@@ -366,6 +424,31 @@ def test_a_follow_up_trap_is_not_answered(assistant: Assistant) -> None:
     chat = Conversation()
     assistant.ask("Kerupuk Tangsel diekspor ke mana?", chat)
     assert assistant.ask("pabriknya namanya apa?", chat).response.status != "answer"
+
+
+def test_a_count_for_now_after_one_for_2010_is_not_answered(assistant: Assistant) -> None:
+    chat = Conversation()
+    first = assistant.ask("berapa anggota kelompok batik Pamulang tahun 2010?", chat)
+    assert first.response.status == "answer" and "800" in first.reply.text
+    later = assistant.ask("kalau sekarang berapa?", chat)
+    assert later.response.status != "answer"
+
+
+@pytest.mark.parametrize(
+    ("turns", "says"),
+    [
+        (["Kerupuk Serpong kuwi payu ning negara endi?", "lha kain batike?"], "Amerika"),
+        (["Where is the batik group?", "who told reporters about it?"], "Maulini Zeda"),
+        (["What does the batik group make?", "how many SME owners in the entire city?"], "15,000"),
+    ],
+)
+def test_follow_ups_in_regional_or_plain_words(
+    assistant: Assistant, turns: list[str], says: str
+) -> None:
+    chat = Conversation()
+    for text in turns:
+        answer = assistant.ask(text, chat)
+    assert answer.response.status == "answer" and says in answer.reply.text
 
 
 def test_a_full_question_on_a_new_subject_starts_afresh(assistant: Assistant) -> None:

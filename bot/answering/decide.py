@@ -102,7 +102,9 @@ class Answerer:
         query = self.normalizer.normalize(text)
         return self.narrowed(decide(query, self, self.index.rank(query, limit=8)), text, query)
 
-    def narrowed(self, decision: Decision, text: str, own: Query) -> Decision:
+    def narrowed(
+        self, decision: Decision, text: str, own: Query, home: frozenset[str] = frozenset()
+    ) -> Decision:
         """An answer whose entry does not speak to a restriction of the question (`own`:
         the question's own words, not the context it was matched with) goes to the next
         entry nearly as good that does ("kenapa ibu-ibu cocok …, kata ketua PAUD?": the
@@ -110,7 +112,7 @@ class Answerer:
         report does say (reason "narrower")."""
         if decision.status != "answer" or decision.entry is None:
             return decision
-        narrowing = self.coverage.narrowing(text, own, decision.entry)
+        narrowing = self.coverage.narrowing(text, own, decision.entry, home)
         if narrowing is None:
             return decision
         limits = self.thresholds
@@ -123,7 +125,7 @@ class Answerer:
                 continue
             if decision.score - match.score > limits.spread:
                 break
-            if self.coverage.narrowing(text, own, match.entry) is None:
+            if self.coverage.narrowing(text, own, match.entry, home) is None:
                 return replace(
                     decision,
                     entry=match.entry,

@@ -75,6 +75,7 @@ class Lexicon:
     # Finding the questions in a long message (bot/answering/segment.py).
     asking: frozenset[str] = frozenset()  # "tolong jelaskan", "tell me": a request asks
     question_tags: frozenset[str] = frozenset()  # "..., gak?": a yes/no question's tail
+    yes_no_openers: frozenset[str] = frozenset()  # "is it …?": an English yes/no question
     reported: frozenset[str] = frozenset()  # "mereka bertanya … apa": a question reported
     appeals: frozenset[str] = frozenset()  # "bisa dibantu?", "benar?": asks the one before
     connectives: frozenset[str] = frozenset()  # "terus", "and": where a second one starts
@@ -86,6 +87,9 @@ class Lexicon:
     aspects: frozenset[str] = frozenset()  # "manfaat", "lokasi": what is asked, not of what
     residence: frozenset[str] = frozenset()  # "saya tinggal di": the place is the asker's
     first_person: frozenset[str] = frozenset()  # "saya", "I": a statement about the asker
+    here: frozenset[str] = frozenset()  # "di sini", "kelurahan kami": the asker's own place
+    another: frozenset[str] = frozenset()  # "juga", "lain", "also": another one, elsewhere
+    conditionals: frozenset[str] = frozenset()  # "kalau", "if": a clause that supposes
     # Narrowed questions (bot/answering/narrow.py): kind -> canonical words that restrict
     # what is asked (a place, men only, a motif...), and the words of a stated cause.
     restrictions: dict[str, frozenset[str]] = field(default_factory=dict)

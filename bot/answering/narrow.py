@@ -27,6 +27,9 @@ YEAR = "year"
 TIME = "time"
 LOCATED = "located"
 PLACE = "place"
+PRODUCT = "product"
+# Where and when: the kinds a later question leaning on a narrowed one shares with it.
+SETTINGS = frozenset({PLACE, "subplace", "counted_now"})
 COUNTED = "counted_"  # a kind that narrows only a count ("berapa anggota laki-laki?")
 
 # A figure in an answer, and what it is: a year ("2011", "2009-2010") or a rank ("MTQ
@@ -84,6 +87,7 @@ class _Covers:
     located: bool  # the answer says where: a place of the city or a country
     reason: bool  # the answer gives a cause
     placed: bool  # the answer says where: a place asked about is a claim it settles
+    products: bool  # the answer speaks of products (crackers, batik): names what it covers
     places: frozenset[str]  # places its topic's answers name (the group is in Pamulang)
 
 
@@ -116,6 +120,7 @@ class Coverage:
                 located=bool(answer_tokens[entry.id] & (lexicon.places | lexicon.countries)),
                 reason=bool(words & lexicon.reasons),
                 placed=any(self._kinds.get(t) == PLACE for t in answer_tokens[entry.id]),
+                products=any(self._kinds.get(t) == PRODUCT for t in answer_tokens[entry.id]),
                 places=frozenset(topic_places[entry.topic]),
             )
         self._residence = _residence_pattern(lexicon)
@@ -125,23 +130,37 @@ class Coverage:
         self._question_words = lexicon.canonical_question_words
         self._first_person = lexicon.first_person
         self._tags = lexicon.question_tags
+        self._others = lexicon.another
+        self._conditionals = lexicon.conditionals
+        self._here = _phrase_pattern(lexicon.here)
 
     def _answer_tokens(self, entry: Entry) -> set[str]:
         return {t for text in entry.answer.values() for t in self.normalizer.tokens(text)}
 
-    def narrowing(self, text: str, query: Query, entry: Entry) -> Narrowing | None:
-        """The first restriction of the question that `entry`'s answer does not cover."""
+    def narrowing(
+        self,
+        text: str,
+        query: Query,
+        entry: Entry,
+        home: frozenset[str] = frozenset(),
+        settings: bool = False,
+    ) -> Narrowing | None:
+        """The first restriction of the question that `entry`'s answer does not cover.
+        `home`: where the asker said they are (in the story), which "di sini", "di
+        kelurahan kami" ask about. `settings`: only where and when (a place, a finer
+        place, a year, now), what a later question leaning on this one shares."""
         covers = self._covers.get(entry.id)
         if covers is None:
             return None
         counting = any(self._kinds.get(t) == COUNT for t in query.tokens)
         when = self.asks_when(text, query)
-        if when and not covers.time:
+        if when and not covers.time and not settings:
             return Narrowing(TIME)
         places: list[str] = []
+        asked: tuple[frozenset[str], frozenset[str]] | None = None
         for token in query.tokens:
             kind = self._kinds.get(token)
-            if kind is None:
+            if kind is None or (settings and kind not in SETTINGS):
                 continue
             if kind == COUNT:
                 # "tahun berapa" is answered by a year, "MTQ ke berapa" by a rank.
@@ -151,28 +170,53 @@ class Coverage:
                     or (covers.ordinal and self._rank_asked.search(text.casefold()))
                 ):
                     return Narrowing(COUNT)
-            elif kind == CAUSE:
+                continue
+            if kind == CAUSE:
                 if not covers.reason:
                     return Narrowing(CAUSE)
-            elif kind == LOCATED:
-                if not covers.located:
+                continue
+            if kind == LOCATED:
+                # Only where the question asks where or which ("di gedung mana?"), not in
+                # a relative clause ("di kota tempat kampus kami berada").
+                if not covers.located and set(query.tokens) & _WHERE:
                     return Narrowing(LOCATED)
-            elif kind == PLACE:
+                continue
+            # A thing the question names restricts it only where the question asks: not
+            # in what the asker says of themselves ("saya jualan kue di Pamulang, …").
+            if asked is None:
+                asked = self._asked(text)
+            if token not in asked[0]:
+                continue
+            if kind == PLACE:
                 places.append(token)
             elif kind.startswith(COUNTED):
                 if counting and token not in covers.tokens:
                     return Narrowing(kind.removeprefix(COUNTED))
+            elif kind == PRODUCT:
+                # An answer about some products does not speak of another ("tas anyaman
+                # diekspor ke mana?"); one about no product at all is no claim on it.
+                if covers.products and token not in covers.tokens:
+                    return Narrowing(PRODUCT)
             elif token not in covers.tokens:
                 return Narrowing(kind)
+        folded = text.casefold()
+        another = self._another(folded)
+        if self._here is not None and self._here.search(folded):
+            # "di kelurahan kami", "di sini": the asker's own place is the one asked, and
+            # whether there is one there too.
+            mine = home | (asked[1] if asked is not None else self._asked(text)[1])
+            here = [p for p in mine if self._kinds.get(p) == PLACE]
+            places.extend(here)
+            another = another or bool(here)
         # An answer that says where settles a claim about a place ("di Serpong, kan?"),
-        # though not a count for that place; a place its topic names is the thing asked
-        # about ("ukm yang di Pamulang itu"); "di Pamulang atau Pondok Aren?" is answered
-        # when one of them is covered.
+        # though not a count for that place, nor whether there is another one there ("di
+        # Pondok Cabe Ilir ada juga?"); a place its topic names is the thing asked about
+        # ("ukm yang di Pamulang itu"); "di Pamulang atau Pondok Aren?" is answered when
+        # one of them is covered.
         if (
             places
-            and (counting or not covers.placed)
+            and (counting or not covers.placed or another)
             and not covers.places & set(places)
-            and set(places) & self._asked_places(text)
         ):
             return Narrowing(PLACE)
         years = [str(y) for y in query.years]
@@ -191,24 +235,34 @@ class Coverage:
             (m.group("pre") or "").strip() not in _PER for m in self._time_asked.finditer(folded)
         )
 
-    def _asked_places(self, text: str) -> frozenset[str]:
-        """Places the question asks about: not the asker's home ("saya tinggal di
-        Ciputat") nor a place in a statement about themselves ("saya jualan kue di
-        Pamulang, ..."; a clause with "saya" that asks nothing)."""
+    def _asked(self, text: str) -> tuple[frozenset[str], frozenset[str]]:
+        """The words of the clauses that ask, and those of what the asker says of
+        themselves: their home ("saya tinggal di Ciputat") and statements about them
+        ("saya jualan kue di Pamulang, ..."; a clause with "saya" that asks nothing)."""
+        own: set[str] = set()
         if self._residence is not None:
+            for match in self._residence.finditer(text):
+                own.update(self.normalizer.tokens(match.group()))
             text = self._residence.sub(" , ", text)
         asked: set[str] = set()
+        supposed: set[str] = set()
         for clause in _CLAUSE.split(text):
             tokens = self.normalizer.tokens(clause)
-            found = {t for t in tokens if self._kinds.get(t) == PLACE}
-            if not found:
+            if not tokens:
                 continue
             words = _WORD.findall(clause.casefold())
             asks = set(tokens) & self._question_words or words[-1] in self._tags
             if set(words) & self._first_person and not asks:
-                continue
-            asked |= found
-        return frozenset(asked)
+                own.update(tokens)
+            elif words[0] in self._conditionals and not asks:
+                supposed.update(tokens)  # "kalau ada yang pesan banyak, …": a setting
+            else:
+                asked.update(tokens)
+        # A supposition is the question itself when nothing else asks ("kalau di Pamulang?").
+        return frozenset(asked if asked else asked | supposed), frozenset(own)
+
+    def _another(self, folded: str) -> bool:
+        return any(w in self._others for w in _WORD.findall(folded))
 
 
 def _residence_pattern(lexicon: Lexicon) -> re.Pattern[str] | None:
@@ -219,6 +273,9 @@ def _residence_pattern(lexicon: Lexicon) -> re.Pattern[str] | None:
     marker = "|".join(re.escape(p).replace(r"\ ", r"\s+") for p in phrases)
     return re.compile(rf"\b(?:{marker})\b(?:\s+[^\W_]+(?:-[^\W_]+)?){{1,3}}", re.IGNORECASE)
 
+
+# Question words that ask where or which (canonical).
+_WHERE = frozenset({"dimana", "apa"})
 
 # "per bulan apa per tahun": a unit after these is a rate, not a time asked.
 _PER = frozenset({"per", "tiap", "setiap", "se", "each", "every", "a"})
@@ -253,3 +310,12 @@ def _rank_pattern(lexicon: Lexicon) -> re.Pattern[str]:
     words |= {k for k, v in lexicon.abbreviations.items() if v == ("berapa",)}
     asked = "|".join(sorted(map(re.escape, words), key=len, reverse=True))
     return re.compile(rf"\bke[- ]?(?:{asked})\b|\bwhich edition\b")
+
+
+def _phrase_pattern(phrases: frozenset[str]) -> re.Pattern[str] | None:
+    if not phrases:
+        return None
+    joined = "|".join(
+        re.escape(p).replace(r"\ ", r"\s+") for p in sorted(phrases, key=len, reverse=True)
+    )
+    return re.compile(rf"\b(?:{joined})\b")

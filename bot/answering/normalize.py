@@ -278,6 +278,7 @@ class Normalizer:
         tokens: list[str] = []
         unknown: list[str] = []
         negated = 0  # how many more words to drop after "selain" / "besides"
+        opening = False  # right after it, before the thing it names
         questions = 0  # question words, each time one occurs
         for token, mapped in self._canonical(words):
             if token == BREAK:
@@ -285,13 +286,19 @@ class Normalizer:
                 continue
             if token == NEGATION:
                 negated = 2
+                opening = True
                 continue
             if negated:
                 # "selain kerupuk, ..." / "besides income, ...": the resident is NOT
                 # asking about the thing named right after, so it must not steer the
                 # match. The thing is the run of content words that follows (at most
-                # two: "kain batik"); a glue word, a question word or a comma ends it.
-                if token in self._question_words or (not mapped and self._is_glue(token)):
+                # two: "kain batik"); a glue word after it ("selain di Pondok Cabe Udik":
+                # not before it), a question word or a comma ends it.
+                glue = not mapped and self._is_glue(token)
+                if glue and opening:
+                    continue
+                opening = False
+                if token in self._question_words or glue:
                     negated = 0
                 else:
                     negated -= 1

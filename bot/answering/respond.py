@@ -103,6 +103,15 @@ class Responder:
             for t in self._context(s.query.tokens) - self._mine(s.text)
             if (t in self._concepts or t.isdigit()) and t not in beyond
         )
+        # Where the asker said they are ("Saya pegawai kelurahan Pondok Cabe Ilir."):
+        # no restriction, unless a question asks about it ("di kelurahan kami").
+        home = frozenset(
+            t
+            for s in found.story
+            if self._mine(s.text)
+            for t in s.query.tokens
+            if t in self._places
+        )
         turns = conversation.recent() if conversation is not None else ()
         parts: list[Decision] = []
         asked: list[Segment] = []  # the question of each part
@@ -114,7 +123,11 @@ class Responder:
                 (story, frozenset()),
                 *((t.topic, t.asking) for t in turns),
             ]
-            decision = self._resolve(segment, [c for c in contexts if c[0]])
+            decision = self._resolve(segment, [c for c in contexts if c[0]], home)
+            if parts and parts[-1].reason == "narrower" and self._elliptic(segment):
+                # "…kelompok di kelurahan kami juga binaan dinas, dan berapa anggotanya?":
+                # a part that leans on a narrowed one is asked within the same limits.
+                decision = self._within_limits(decision, asked[-1], segment, home)
             if decision.status == "smalltalk" and len(questions) > 1:
                 continue  # "halo min," before the questions: nothing to answer
             entry = decision.entry.id if decision.entry else None
@@ -190,12 +203,29 @@ class Responder:
         tokens = decision.query.tokens
         return self._context(tokens), frozenset(t for t in tokens if t in self._asking)
 
-    def _resolve(self, segment: Segment, contexts: list[Context]) -> Decision:
+    def _within_limits(
+        self, decision: Decision, before: Segment, segment: Segment, home: frozenset[str]
+    ) -> Decision:
+        if decision.status != "answer" or decision.entry is None:
+            return decision
+        text = f"{before.text}, {segment.text}"
+        tokens = tuple(dict.fromkeys((*before.query.tokens, *segment.query.tokens)))
+        query = replace(segment.query, text=text, tokens=tokens)
+        coverage = self.answerer.coverage
+        narrowing = coverage.narrowing(text, query, decision.entry, home, settings=True)
+        if narrowing is None:
+            return decision
+        return replace(decision, status="fallback", reason="narrower", narrowing=narrowing)
+
+    def _resolve(
+        self, segment: Segment, contexts: list[Context], home: frozenset[str] = frozenset()
+    ) -> Decision:
         answerer = self.answerer
         alone = answerer.narrowed(
             decide(segment.query, answerer, answerer.index.rank(segment.query, limit=8)),
             segment.text,
             segment.query,
+            home,
         )
         if alone.status == "smalltalk" or alone.reason in SETTLED or not contexts:
             return alone
@@ -208,7 +238,7 @@ class Responder:
                 continue
             ranked = answerer.index.rank(query, limit=8)
             decision = answerer.narrowed(
-                decide(query, answerer, ranked), segment.text, segment.query
+                decide(query, answerer, ranked), segment.text, segment.query, home
             )
             if decision.status == "answer":
                 return decision
@@ -241,14 +271,19 @@ class Responder:
         own = self._topic(segment.query.tokens) - self._frames
         if len(own) > ELLIPTIC_WORDS:
             return False
-        if self._leans(segment):
-            return True
+        return self._leans(segment) or self._points_back(segment)
+
+    def _points_back(self, segment: Segment) -> bool:
+        """A word that points at what was said before: "itu", "tuh", "he", "-nya", the
+        Javanese "-e" ("batike"), "lha"."""
         words = _WORD.findall(segment.text.casefold())
         padded = f" {' '.join(words)} "
+        idf = self.answerer.index.idf
         return (
             bool(self._anaphora.intersection(words))
             or any(p in padded for p in self._anaphora_phrases)
             or any(_POSSESSIVE.match(w) for w in words)
+            or any(len(w) > 4 and w.endswith("e") and w[:-1] in idf for w in words)
         )
 
     def _with_context(

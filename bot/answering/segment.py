@@ -54,6 +54,7 @@ class Segmenter:
         self._reported = _phrases(lexicon.reported)
         self._appeals = lexicon.appeals
         self._tags = lexicon.question_tags
+        self._openers = lexicon.yes_no_openers
         words = sorted(lexicon.connectives, key=len, reverse=True)
         joined = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in words)
         # A comma (with or without a connective after it), or a connective between spaces.
@@ -145,7 +146,7 @@ class Segmenter:
         of their own; "kapan dan di mana …" stays whole ("kapan" alone names nothing)."""
         # Two questions need two question words, or one and a yes/no tail (cheap to
         # check; trying each comma and connective costs a normalisation per side).
-        if segment.query.questions < (1 if self._has_tag(segment.text) else 2):
+        if segment.query.questions < (1 if self._yes_no(segment.text) else 2):
             return (segment,)
         parts: list[Segment] = []
         rest = segment.text
@@ -175,11 +176,22 @@ class Segmenter:
         return (
             segment.asks
             and bool(named)
-            and bool(set(tokens) & self._question_words or self._tail(segment.text))
+            and bool(
+                set(tokens) & self._question_words
+                or self._tail(segment.text)
+                or self._opens_yes_no(segment.text)
+            )
         )
 
-    def _has_tag(self, text: str) -> bool:
-        return any(w.casefold() in self._tags for w in _WORD.findall(text))
+    def _yes_no(self, text: str) -> bool:
+        """A yes/no question somewhere: a tail ("…, gak?") or an English clause that opens
+        with an auxiliary ("…, and is it mostly housewives?")."""
+        words = [w.casefold() for w in _WORD.findall(text)]
+        return any(w in self._tags for w in words) or any(w in self._openers for w in words[1:])
+
+    def _opens_yes_no(self, text: str) -> bool:
+        words = _WORD.findall(text.casefold())
+        return bool(words) and words[0] in self._openers
 
     def _tail(self, text: str) -> bool:
         words = _WORD.findall(text.casefold())
