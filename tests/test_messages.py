@@ -109,6 +109,16 @@ def test_what_the_story_says_the_report_lacks_is_the_askers_setting(
     assert answer.response.status == "answer" and says in answer.reply.text
 
 
+@pytest.mark.parametrize(
+    "text",
+    ["Semangat terus buat pelaku UKM Tangsel!", "Good luck to the small businesses of Tangsel!"],
+)
+def test_a_good_wish_is_small_talk_not_a_fact(assistant: Assistant, text: str) -> None:
+    answer = assistant.ask(text)
+    assert answer.response.status == "smalltalk"
+    assert "15" not in answer.reply.text
+
+
 # -- several questions in one message ----------------------------------------------------
 
 

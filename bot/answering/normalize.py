@@ -175,7 +175,7 @@ _NASAL = {
 }
 
 # Smalltalk kinds in order of precedence when a message mixes them ("halo, makasih").
-SMALLTALK_PRECEDENCE = ("identity", "thanks", "bye", "greeting", "ack")
+SMALLTALK_PRECEDENCE = ("identity", "thanks", "wish", "bye", "greeting", "ack")
 _CLOSING_MAX_CONTENT = 5  # content words a thank-you may carry ("infonya membantu ...")
 
 
@@ -519,8 +519,9 @@ class Normalizer:
     def _smalltalk_kind(self, words: list[str], tokens: list[str], asks: bool) -> str | None:
         """The small-talk kind of a message that is only small talk, or a closing remark.
 
-        A closing remark thanks or says goodbye and says a little more: "Terima kasih,
-        infonya membantu untuk siaran kami", "Thanks, that's all I needed. Goodbye!". It
+        A closing remark thanks, wishes well or says goodbye and says a little more:
+        "Terima kasih, infonya membantu untuk siaran kami", "mantap, sukses terus buat UKM
+        Tangsel!", "Thanks, that's all I needed. Goodbye!". It
         is not a question, though it holds words the bot knows, when it asks nothing (no
         question mark, no question word), requests nothing ("tolong", "dong", "tell me"),
         names no subject of the knowledge base ("makasih, pelatihan ukm" still wants the
@@ -530,7 +531,7 @@ class Normalizer:
         may_close = not (
             asks
             or len(tokens) > _CLOSING_MAX_CONTENT
-            or any(w in lex.requests for w in words)
+            or self._asks_more(words)
             or any(t in lex.subjects for t in tokens)
         )
         kinds, only_smalltalk = self._smalltalk_scan(words, whole=may_close)
@@ -538,7 +539,25 @@ class Normalizer:
             return next((k for k in SMALLTALK_PRECEDENCE if k in kinds), None)
         if not may_close:
             return None
-        return next((k for k in ("thanks", "bye") if k in kinds), None)
+        return next((k for k in ("thanks", "wish", "bye") if k in kinds), None)
+
+    def _asks_more(self, words: list[str]) -> bool:
+        """A request word ("tolong", "terus") outside a small-talk phrase: "makasih, terus
+        pelatihannya?" asks more, "sukses terus!" does not."""
+        requests = self.lexicon.requests
+        if not any(w in requests for w in words):
+            return False
+        i = 0
+        while i < len(words):
+            for size in range(min(self._max_smalltalk, len(words) - i), 1, -1):
+                if tuple(words[i : i + size]) in self._smalltalk:
+                    i += size
+                    break
+            else:
+                if words[i] in requests:
+                    return True
+                i += 1
+        return False
 
 
 def _words(texts: Iterable[str]) -> Iterable[str]:
