@@ -127,6 +127,7 @@ class Coverage:
         self._when = _when_pattern(lexicon)
         self._time_asked = _time_pattern(lexicon)
         self._rank_asked = _rank_pattern(lexicon)
+        self._time_tokens = frozenset(t for u in lexicon.time_units for t in normalizer.tokens(u))
         self._question_words = lexicon.canonical_question_words
         self._first_person = lexicon.first_person
         self._tags = lexicon.question_tags
@@ -157,7 +158,11 @@ class Coverage:
         if when and not covers.time and not settings:
             return Narrowing(TIME)
         places: list[str] = []
-        asked: tuple[frozenset[str], frozenset[str]] | None = None
+        # Things the question names that the answer does not speak of: each restricts
+        # the question only where it asks, not in what the asker says of themselves
+        # ("saya jualan kue di Pamulang, …"); that costs a reading per clause, so it is
+        # checked only for these.
+        pending: list[tuple[str, Narrowing]] = []
         for token in query.tokens:
             kind = self._kinds.get(token)
             if kind is None or (settings and kind not in SETTINGS):
@@ -170,44 +175,44 @@ class Coverage:
                     or (covers.ordinal and self._rank_asked.search(text.casefold()))
                 ):
                     return Narrowing(COUNT)
-                continue
-            if kind == CAUSE:
+            elif kind == CAUSE:
                 if not covers.reason:
                     return Narrowing(CAUSE)
-                continue
-            if kind == LOCATED:
+            elif kind == LOCATED:
                 # Only where the question asks where or which ("di gedung mana?"), not in
                 # a relative clause ("di kota tempat kampus kami berada").
                 if not covers.located and set(query.tokens) & _WHERE:
                     return Narrowing(LOCATED)
-                continue
-            # A thing the question names restricts it only where the question asks: not
-            # in what the asker says of themselves ("saya jualan kue di Pamulang, …").
-            if asked is None:
-                asked = self._asked(text)
-            if token not in asked[0]:
-                continue
-            if kind == PLACE:
+            elif kind == PLACE:
                 places.append(token)
             elif kind.startswith(COUNTED):
                 if counting and token not in covers.tokens:
-                    return Narrowing(kind.removeprefix(COUNTED))
+                    pending.append((token, Narrowing(kind.removeprefix(COUNTED))))
             elif kind == PRODUCT:
                 # An answer about some products does not speak of another ("tas anyaman
                 # diekspor ke mana?"); one about no product at all is no claim on it.
                 if covers.products and token not in covers.tokens:
-                    return Narrowing(PRODUCT)
+                    pending.append((token, Narrowing(PRODUCT)))
             elif token not in covers.tokens:
-                return Narrowing(kind)
+                pending.append((token, Narrowing(kind)))
         folded = text.casefold()
-        another = self._another(folded)
-        if self._here is not None and self._here.search(folded):
+        # The asker's own place, asked about: only with a place about (theirs, or named).
+        here = self._here is not None and bool(home or places) and bool(self._here.search(folded))
+        another = bool(places) and self._another(folded)
+        asked: tuple[frozenset[str], frozenset[str]] | None = None
+        settles = not (counting or another or here) and covers.placed
+        if pending or here or (places and not settles):
+            asked = self._asked(text)
+            for token, narrowing in pending:
+                if token in asked[0]:
+                    return narrowing
+            places = [p for p in places if p in asked[0]]
+        if here and asked is not None:
             # "di kelurahan kami", "di sini": the asker's own place is the one asked, and
             # whether there is one there too.
-            mine = home | (asked[1] if asked is not None else self._asked(text)[1])
-            here = [p for p in mine if self._kinds.get(p) == PLACE]
-            places.extend(here)
-            another = another or bool(here)
+            mine = [p for p in home | asked[1] if self._kinds.get(p) == PLACE]
+            places.extend(mine)
+            another = another or bool(mine)
         # An answer that says where settles a claim about a place ("di Serpong, kan?"),
         # though not a count for that place, nor whether there is another one there ("di
         # Pondok Cabe Ilir ada juga?"); a place its topic names is the thing asked about
@@ -231,6 +236,8 @@ class Coverage:
         folded = text.casefold()
         if "kapan" in query.tokens and self._when.search(folded):
             return True
+        if not self._time_tokens.intersection(query.tokens):
+            return False  # no unit of time named: nothing to look for
         return any(
             (m.group("pre") or "").strip() not in _PER for m in self._time_asked.finditer(folded)
         )

@@ -146,7 +146,8 @@ class Segmenter:
         of their own; "kapan dan di mana …" stays whole ("kapan" alone names nothing)."""
         # Two questions need two question words, or one and a yes/no tail (cheap to
         # check; trying each comma and connective costs a normalisation per side).
-        if segment.query.questions < (1 if self._yes_no(segment.text) else 2):
+        asked = segment.query.questions
+        if asked == 0 or (asked == 1 and not self._yes_no(segment.text)):
             return (segment,)
         parts: list[Segment] = []
         rest = segment.text
