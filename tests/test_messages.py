@@ -461,6 +461,28 @@ def test_follow_ups_in_regional_or_plain_words(
     assert answer.response.status == "answer" and says in answer.reply.text
 
 
+@pytest.mark.parametrize("place", ["Pondok Aren", "Serpong"])
+def test_a_follow_up_narrowed_to_a_place_gives_the_citys_figure(
+    assistant: Assistant, place: str
+) -> None:
+    """ "and there alone?" asks the count before it, for a place: the report gives only the
+    city's, which is what the reply shows (not the event held there, nor the factory)."""
+    chat = Conversation()
+    assistant.ask("How many small businesses are there in South Tangerang?", chat)
+    answer = assistant.ask(f"and in {place} alone?", chat)
+    assert answer.response.status == "fallback" and answer.decision.reason == "narrower"
+    assert "15,000" in answer.reply.text or "15.000" in answer.reply.text
+    assert "MTQ" not in answer.reply.text
+
+
+def test_a_request_verb_is_no_subject_the_story_gives_it(assistant: Assistant) -> None:
+    answer = assistant.ask(
+        "Kami pengurus PKK sedang membuat buletin. Katanya ribuan usaha kecil dibina "
+        "dinas koperasi tahun 2011. Tolong sebutkan angkanya."
+    )
+    assert answer.response.status == "answer" and "411" in answer.reply.text
+
+
 def test_a_full_question_on_a_new_subject_starts_afresh(assistant: Assistant) -> None:
     chat = Conversation()
     assistant.ask("Berapa anggota Cipta Karya Sejahtera?", chat)

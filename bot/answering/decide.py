@@ -9,7 +9,7 @@ from typing import Literal
 
 from bot.answering.match import Index, Match, Scoring
 from bot.answering.model import Entry, KnowledgeBase, Lang
-from bot.answering.narrow import CAUSE, COUNT, Coverage, Narrowing
+from bot.answering.narrow import CAUSE, COUNT, SETTINGS, Coverage, Narrowing
 from bot.answering.normalize import Normalizer, Query
 
 Status = Literal["answer", "clarify", "smalltalk", "fallback"]
@@ -120,18 +120,26 @@ class Answerer:
         # a place or a year the top entry lacks is a narrower question, and another
         # entry that happens to name that place answers something else.
         matches = decision.matches[1:] if narrowing.kind in (COUNT, CAUSE) else ()
+        broader: tuple[Match, Narrowing] | None = None
         for match in matches:
             if match.entry.gap or match.score < limits.answer:
                 continue
-            if decision.score - match.score > limits.spread:
-                break
-            if self.coverage.narrowing(text, own, match.entry, home) is None:
+            other = self.coverage.narrowing(text, own, match.entry, home)
+            if other is None and decision.score - match.score <= limits.spread:
                 return replace(
                     decision,
                     entry=match.entry,
                     score=match.score,
                     related=_related(self, match.entry),
                 )
+            if broader is None and other is not None and other.kind in SETTINGS:
+                # Beyond the spread it is no answer, but may hold the broader fact.
+                broader = (match, other)
+        if broader is not None:
+            # "and in Pondok Aren alone?": the city's count, for the city only, is what
+            # the report gives, not the MTQ held there.
+            match, narrowing = broader
+            decision = replace(decision, entry=match.entry, score=match.score)
         return replace(decision, status="fallback", reason="narrower", narrowing=narrowing)
 
     def rank(self, text: str, limit: int = 5) -> list[Match]:

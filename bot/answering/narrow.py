@@ -29,7 +29,7 @@ LOCATED = "located"
 PLACE = "place"
 PRODUCT = "product"
 # Where and when: the kinds a later question leaning on a narrowed one shares with it.
-SETTINGS = frozenset({PLACE, "subplace", "counted_now"})
+SETTINGS = frozenset({PLACE, "subplace", "counted_now", YEAR, "now"})
 COUNTED = "counted_"  # a kind that narrows only a count ("berapa anggota laki-laki?")
 
 # A figure in an answer, and what it is: a year ("2011", "2009-2010") or a rank ("MTQ

@@ -70,7 +70,13 @@ class Responder:
         self.answerer = answerer
         self.segmenter = Segmenter(answerer.normalizer)
         lexicon = answerer.normalizer.lexicon
-        self._plain = lexicon.canonical_question_words | lexicon.attributes
+        # Words that say how a question asks, not what about: question words, what is
+        # asked for ("nama", "harga"), a request verb ("sebutkan", "jelaskan").
+        self._plain = (
+            lexicon.canonical_question_words
+            | lexicon.attributes
+            | frozenset(a for a in lexicon.asking if " " not in a)
+        )
         self._subjects = lexicon.subjects
         self._places = lexicon.places
         self._regions = lexicon.regions
@@ -237,9 +243,11 @@ class Responder:
             if query is None:
                 continue
             ranked = answerer.index.rank(query, limit=8)
-            decision = answerer.narrowed(
-                decide(query, answerer, ranked), segment.text, segment.query, home
-            )
+            # Judged on its own words, and on what it asks: the question word it took
+            # from the one before ("and in Pondok Aren alone?" after "how many SMEs?").
+            adopted = tuple(t for t in query.context if t in self._question_words)
+            own = replace(segment.query, tokens=(*segment.query.tokens, *adopted))
+            decision = answerer.narrowed(decide(query, answerer, ranked), segment.text, own, home)
             if decision.status == "answer":
                 return decision
             # "kalau di Pamulang aja?" after the city's count: read with what it leans on,
