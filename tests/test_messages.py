@@ -288,6 +288,9 @@ def test_a_narrower_question_is_not_answered_with_a_broader_fact(
         ("Ada berapa perempuan pengusaha UKM di Tangsel?", "jenis kelamin"),
         ("how many women work at the batik group?", "gender"),
         ("Anggota Cipta Karya sekarang ada berapa orang?", "terbaru"),
+        # When it began, and whether someone still holds the post.
+        ("Kelompok Cipta Karya itu dibentuk tahun berapa?", ""),
+        ("Ketua forum PAUD Tangsel sekarang siapa? masih Bu Maulini?", ""),
     ],
 )
 def test_what_the_answer_does_not_speak_of_is_not_answered(
