@@ -140,6 +140,29 @@ def test_two_questions_get_two_answers_in_order(assistant: Assistant, text: str)
 
 
 @pytest.mark.parametrize(
+    ("text", "both"),
+    [
+        (
+            "Siapa kepala dinas koperasi dan ketua forum PAUD yang disebut di berita?",
+            ("Ismunandar", "Maulini Zeda"),
+        ),
+        ("How many SME owners and how many fostered businesses in 2011?", ("15,000", "411")),
+    ],
+)
+def test_one_question_word_for_two_subjects_answers_both(
+    assistant: Assistant, text: str, both: tuple[str, str]
+) -> None:
+    answer = assistant.ask(text)
+    assert answer.response.status == "answer"
+    assert all(fact in answer.reply.text for fact in both)
+
+
+def test_two_aspects_of_one_subject_stay_one_question(assistant: Assistant) -> None:
+    answer = assistant.ask("Apa manfaat dan tujuan pelatihan dari pemkot?")
+    assert len(answer.response.parts) == 1 and answer.response.status == "answer"
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "1) berapa jumlah UKM di Tangsel 2) kerupuk Serpong diekspor ke mana",

@@ -80,6 +80,10 @@ class Responder:
         self._subjects = lexicon.subjects
         self._places = lexicon.places
         self._regions = lexicon.regions
+        joined = "|".join(
+            re.escape(c) for c in sorted(lexicon.coordinators, key=len, reverse=True)
+        )
+        self._coordinator = re.compile(rf"\s(?:{joined})\s", re.IGNORECASE)
         self._frames = lexicon.frames
         self._aspects = lexicon.aspects
         self._concepts = frozenset(lexicon.synonyms.values()) | lexicon.subjects
@@ -130,6 +134,16 @@ class Responder:
                 *((t.topic, t.asking) for t in turns),
             ]
             decision = self._resolve(segment, [c for c in contexts if c[0]], home)
+            both = self._coordinated(segment, decision)
+            if both is not None:
+                # "Siapa kepala dinas dan ketua forum PAUD?": one question word for two
+                # subjects that two entries answer: two questions.
+                first, decision = both
+                if first.entry is not None and first.entry.id not in seen:
+                    seen.add(first.entry.id)
+                    parts.append(first)
+                    asked.append(segment)
+                    previous.append(self._context_of(first))
             if parts and parts[-1].reason == "narrower" and self._elliptic(segment):
                 # "…kelompok di kelurahan kami juga binaan dinas, dan berapa anggotanya?":
                 # a part that leans on a narrowed one is asked within the same limits.
@@ -208,6 +222,40 @@ class Responder:
     def _context_of(self, decision: Decision) -> Context:
         tokens = decision.query.tokens
         return self._context(tokens), frozenset(t for t in tokens if t in self._asking)
+
+    def _coordinated(
+        self, segment: Segment, decision: Decision
+    ) -> tuple[Decision, Decision] | None:
+        """A question word shared by two subjects joined by "dan", "sama", "and": each
+        side, with that question word, answered confidently by its own entry, one of them
+        the entry the whole found. Each side must name at least two things of its own, so
+        "manfaat dan tujuan pelatihan" (one subject, two aspects) stays one question."""
+        query = segment.query
+        if query.questions != 1 or decision.status == "smalltalk":
+            return None
+        joint = self._coordinator.search(segment.text)
+        if joint is None:
+            return None
+        answerer = self.answerer
+        asking = tuple(t for t in query.tokens if t in self._question_words)
+        sides: list[Decision] = []
+        for text in (segment.text[: joint.start()], segment.text[joint.end() :]):
+            side = answerer.normalizer.normalize(text)
+            if len(self._topic(side.tokens)) < ELLIPTIC_WORDS:
+                return None
+            missing = tuple(t for t in asking if t not in side.tokens)
+            side = replace(side, tokens=(*missing, *side.tokens))
+            ranked = answerer.index.rank(side, limit=8)
+            found = answerer.narrowed(decide(side, answerer, ranked), text, side)
+            if found.status != "answer":
+                return None
+            sides.append(found)
+        first, second = sides
+        if first.entry is second.entry:
+            return None
+        if decision.status == "answer" and decision.entry not in (first.entry, second.entry):
+            return None
+        return first, second
 
     def _within_limits(
         self, decision: Decision, before: Segment, segment: Segment, home: frozenset[str]
