@@ -233,6 +233,8 @@ class Responder:
         query = segment.query
         if query.questions != 1 or decision.status == "smalltalk":
             return None
+        if len(self._topic(query.tokens)) < 2 * ELLIPTIC_WORDS:
+            return None  # too few words for two sides of two each: not worth reading
         joint = self._coordinator.search(segment.text)
         if joint is None:
             return None
