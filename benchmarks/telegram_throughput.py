@@ -2,7 +2,7 @@
 
     python benchmarks/telegram_throughput.py [--messages 2000] [--limited-messages 300]
 
-The fake Telegram Bot API (tests/fake_bot_api.py) runs as one process and the bot under
+The fake Telegram Bot API (tests/fake_bot_api/) runs as one process and the bot under
 test as another: `ukm-bot run` with a fresh temporary DATABASE_PATH and LOG_LEVEL=WARNING,
 then, against a fresh fake, benchmarks/echo_bot.py (a bare PTB Application with the same
 base_url, `concurrent_updates(256)` and one sendMessage per text message), twice: with
