@@ -108,6 +108,7 @@ class FakeState:
         self._allowed_updates: frozenset[str] = DEFAULT_ALLOWED_UPDATES
         self._updates_event = asyncio.Event()
         self._poll_generation = 0
+        self.waiting_polls = 0  # getUpdates long polls waiting for an update right now
         self._webhook: Webhook | None = None
         # Telegram describes what setWebhook/deleteWebhook did ("Webhook is already deleted").
         self._webhook_description = "Webhook was set"

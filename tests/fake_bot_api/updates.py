@@ -63,8 +63,12 @@ class Updates(FakeState):
             if remaining <= 0:
                 return []
             event = self._updates_event
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(event.wait(), remaining)
+            self.waiting_polls += 1
+            try:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(event.wait(), remaining)
+            finally:
+                self.waiting_polls -= 1
 
     def _set_allowed_updates(self, allowed: Any) -> None:
         if allowed is None:
