@@ -291,6 +291,15 @@ async def test_group_migration(fake: FakeBotAPI, bot: Bot) -> None:
     assert sent.chat.type == "supergroup"
 
 
+async def test_a_migration_the_bot_missed(fake: FakeBotAPI, bot: Bot) -> None:
+    fake.group(GROUP, "UKM Ciputat", admins=[ALICE])
+    fake.migrate(GROUP, SUPERGROUP, notify=False)
+    assert await bot.get_updates() == ()
+    with pytest.raises(ChatMigrated) as info:
+        await bot.send_message(GROUP, "sesudah")
+    assert info.value.new_chat_id == SUPERGROUP
+
+
 async def test_delay_makes_the_client_time_out(fake: FakeBotAPI, bot: Bot) -> None:
     fake.delay("sendMessage", 0.4)
     with pytest.raises(TimedOut):

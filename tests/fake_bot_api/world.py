@@ -138,10 +138,16 @@ class World(FakeState):
         return self._user_id(user) in self._blocked
 
     def migrate(
-        self, old_group_id: int, new_supergroup_id: int, *, by: UserLike | None = None
+        self,
+        old_group_id: int,
+        new_supergroup_id: int,
+        *,
+        by: UserLike | None = None,
+        notify: bool = True,
     ) -> tuple[JSONDict, JSONDict]:
         """Upgrade a group to a supergroup: sends to the old id now fail with
-        migrate_to_chat_id; queues both service messages; returns them (old, new)."""
+        migrate_to_chat_id; returns both service messages (old, new), and queues them
+        unless ``notify`` is False (a bot that was offline and missed them)."""
         old = self._groups[old_group_id]
         new_chat: JSONDict = {
             "id": new_supergroup_id,
@@ -167,6 +173,7 @@ class World(FakeState):
             {"from": actor, "chat": new_chat, "migrate_from_chat_id": old_group_id}
         )
         self._migrated[old_group_id] = new_supergroup_id
-        self._emit("message", old_msg)
-        self._emit("message", new_msg)
+        if notify:
+            self._emit("message", old_msg)
+            self._emit("message", new_msg)
         return old_msg, new_msg
