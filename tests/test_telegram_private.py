@@ -7,6 +7,7 @@ from pathlib import Path
 from bot.app import COMMANDS
 from tests.conftest import BotStarter, knowledge_with_entries
 from tests.fake_bot_api import FakeBotAPI
+from tests.fake_bot_api.protocol import JSONDict
 
 
 async def test_start_welcomes_with_topic_buttons_in_the_users_language(
@@ -257,3 +258,57 @@ async def test_staff_commands_show_only_in_staff_chats(
     for command in ("umumkan", "laporan", "belumterjawab", "statistik", "muatulang"):
         assert command in staff_menu
         assert command not in resident_menu
+
+
+def marked(message: JSONDict, kind: str) -> list[str]:
+    """The parts of a message's text Telegram shows as `kind` (italic, bot_command, ...)."""
+    units = message["text"].encode("utf-16-le")  # entity offsets count UTF-16 code units
+    return [
+        units[2 * e["offset"] : 2 * (e["offset"] + e["length"])].decode("utf-16-le")
+        for e in message.get("entities", [])
+        if e["type"] == kind
+    ]
+
+
+async def assert_help_is_true(fake: FakeBotAPI, user: int, help_: JSONDict, unknown: str) -> None:
+    """Every example the help gives is answered (not "did you mean", not "I don't know":
+    an answer carries its 📰 source), and every command it names is one the bot knows."""
+    examples, commands = marked(help_, "italic"), marked(help_, "bot_command")
+    assert len(examples) >= 3 and len(commands) >= 3
+    before = len(fake.sent(user))
+    for example in examples:
+        fake.send_text(user, None, example)
+    replies = (await fake.wait_for_sent(user, count=before + len(examples)))[before:]
+    assert all("📰 " in r["text"] for r in replies), [r["text"] for r in replies]
+    for command in commands:
+        count = len(fake.sent(user))
+        fake.send_text(user, None, command)
+        *_, reply = await fake.wait_for_sent(user, count=count + 1)
+        assert unknown not in reply["text"], command
+
+
+async def test_bantuan_explains_how_to_ask_and_its_examples_are_answered(
+    fake: FakeBotAPI, start_bot: BotStarter
+) -> None:
+    await start_bot()
+    ana = fake.user(1, "Ana")
+    fake.private_chat(ana)
+    fake.send_text(ana, None, "/bantuan")
+    [help_] = await fake.wait_for_sent(1)
+    assert "Cara bertanya" in help_["text"]
+    labels = [label for label, _ in fake.buttons(help_)]
+    assert labels[:2] == ["🎓 Pelatihan", "🌏 Ekspor"]  # the topics, one tap away
+    await assert_help_is_true(fake, 1, help_, unknown="tidak saya kenal")
+
+
+async def test_help_in_english_for_an_english_telegram(
+    fake: FakeBotAPI, start_bot: BotStarter
+) -> None:
+    await start_bot()
+    john = fake.user(2, "John", language_code="en-GB")
+    fake.private_chat(john)
+    fake.send_text(john, None, "/help")
+    [help_] = await fake.wait_for_sent(2)
+    assert "How to ask" in help_["text"]
+    assert [label for label, _ in fake.buttons(help_)][:2] == ["🎓 Training", "🌏 Exports"]
+    await assert_help_is_true(fake, 2, help_, unknown="don't know that command")
