@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 import shutil
 import time
 from pathlib import Path
+
+import pytest
 
 from bot.context import BotApplication
 from bot.knowledge import default_knowledge_dir
 from bot.stats import collect_stats
 from tests.conftest import ADMIN_ID, BotStarter, stop_bot
 from tests.fake_bot_api import FakeBotAPI
+from tests.fake_bot_api.protocol import JSONDict
 
 STAFF_GROUP = -100500
 RESIDENT, OTHER, NOSY = 41, 42, 43
@@ -294,3 +298,86 @@ async def test_muatulang_with_a_broken_file_keeps_answering(
     fake.send_text(RESIDENT, None, "berapa ukm binaan tahun 2011?")
     [_, still] = await fake.wait_for_sent(RESIDENT, count=2)
     assert "411" in still["text"]
+
+
+async def test_abaikan_closes_the_card_for_good(fake: FakeBotAPI, start_bot: BotStarter) -> None:
+    await start(start_bot)
+    setup(fake)
+    fake.send_text(RESIDENT, None, OFF_TOPIC)
+    card = await card_for(fake)
+    fake.press(ADMIN_ID, card, dict(fake.buttons(card))["🙈 Abaikan"] or "")
+    await fake.wait_until(
+        lambda: "Diabaikan oleh Petugas Rina" in current(fake, card)["text"],
+        what="the card marked ignored",
+    )
+    assert fake.buttons(current(fake, card)) == []  # nothing left to press
+    # It is no longer in the inbox, and a late reply to it reaches nobody.
+    fake.send_text(ADMIN_ID, None, "/belumterjawab")
+    [summary] = await fake.wait_for_sent(ADMIN_ID)
+    assert "Semua pertanyaan sudah ditangani" in summary["text"]
+    fake.send_text(ADMIN_ID, STAFF_GROUP, "Telat: infonya di bank.", reply_to=card)
+    *_, closed = await fake.wait_for_sent(STAFF_GROUP, count=2)
+    assert "sudah ditangani" in closed["text"]
+    assert len(fake.sent(RESIDENT)) == 1  # only the bot's own fallback, no answer, no copy
+
+
+async def test_kembali_brings_the_card_back_after_tambahkan(
+    fake: FakeBotAPI, start_bot: BotStarter
+) -> None:
+    app = await start(start_bot)
+    setup(fake)
+    fake.send_text(RESIDENT, None, OFF_TOPIC)
+    card = await card_for(fake)
+    fake.press(ADMIN_ID, card, dict(fake.buttons(card))["➕ Tambahkan ke entri…"] or "")
+    await fake.wait_until(
+        lambda: "⬅️ Kembali" in dict(fake.buttons(current(fake, card))),
+        what="the list of entries",
+    )
+    picking = current(fake, card)
+    assert "sebagai cara bertanya baru" in picking["text"]
+    assert any(label.startswith("→ ") for label, _ in fake.buttons(picking))
+    fake.press(ADMIN_ID, picking, dict(fake.buttons(picking))["⬅️ Kembali"] or "")
+    await fake.wait_until(
+        lambda: "⬅️ Kembali" not in dict(fake.buttons(current(fake, card))),
+        what="the card back",
+    )
+    back = current(fake, card)
+    assert back["text"] == card["text"] and fake.buttons(back) == fake.buttons(card)
+    # Nothing was learned and the card is still open: a reply still answers the resident.
+    assert not app.bot_data.services.storage.learned_variants()
+    fake.send_text(ADMIN_ID, STAFF_GROUP, "Tanyakan ke bank penyalur KUR.", reply_to=card)
+    await fake.wait_for_sent(RESIDENT, count=3)
+    assert "bank penyalur" in fake.sent(RESIDENT)[-1]["text"]
+
+
+async def test_a_staff_answer_to_a_resident_who_blocked_the_bot(
+    fake: FakeBotAPI, start_bot: BotStarter, caplog: pytest.LogCaptureFixture
+) -> None:
+    await start(start_bot)
+    setup(fake)
+    fake.send_text(RESIDENT, None, "berapa bunga kur untuk modal usaha?")
+    card = await card_for(fake)
+    fake.send_text(OTHER, None, "Bunga KUR untuk modal usaha berapa ya??")  # joins the card
+    await fake.wait_until(lambda: "2×" in current(fake, card)["text"], what="count 2")
+    fake.block(RESIDENT)
+    with caplog.at_level(logging.INFO):
+        fake.send_text(ADMIN_ID, STAFF_GROUP, "Silakan tanya ke bank penyalur KUR.", reply_to=card)
+        *_, receipt = await fake.wait_for_sent(STAFF_GROUP, count=2)
+        await fake.wait_until(
+            lambda: "Dijawab oleh Petugas Rina" in current(fake, card)["text"],
+            what="the card marked answered",
+        )
+    # Staff are told who could not be reached; the resident who can be reached is answered.
+    assert "dikirim ke 1 penanya (1 tidak bisa dihubungi)" in receipt["text"]
+    assert "bank penyalur" in fake.sent(OTHER)[-1]["text"]
+    assert len(fake.sent(RESIDENT)) == 1  # the fallback before the block, nothing since
+    # Nothing crashed: no error was logged, nobody got an apology for one.
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert not any("kesalahan" in m.get("text", "") for m in fake.sent())
+
+
+def current(fake: FakeBotAPI, message: JSONDict) -> JSONDict:
+    """The message as it is now, after the bot's edits."""
+    now = fake.message(message["chat"]["id"], message["message_id"])
+    assert now is not None, "the message was deleted"
+    return now
