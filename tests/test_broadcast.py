@@ -10,6 +10,7 @@ import pytest
 from bot.context import BotApplication
 from tests.conftest import ADMIN_ID, BotStarter
 from tests.fake_bot_api import FakeBotAPI
+from tests.fake_bot_api.protocol import JSONDict
 
 GROUP = -1007
 MEMBER, GROUP_ADMIN = 31, 32
@@ -354,3 +355,105 @@ async def test_migration_moves_the_subscription(fake: FakeBotAPI, start_bot: Bot
     await fake.wait_until(lambda: storage.subscriber(-1009) is not None, timeout=5, what="moved")
     assert storage.subscriber(-9) is None
     assert storage.subscriber(-1009).active  # type: ignore[union-attr]
+
+
+async def laporan(fake: FakeBotAPI) -> JSONDict:
+    before = len(fake.sent(ADMIN_ID))
+    fake.send_text(ADMIN_ID, None, "/laporan")
+    *_, listing = await fake.wait_for_sent(ADMIN_ID, count=before + 1)
+    return listing
+
+
+async def report_of(fake: FakeBotAPI, number: int = 1) -> str:
+    """The text of the `number`-th "Laporan pengumuman" staff got when a delivery ended."""
+    await fake.wait_until(
+        lambda: len(reports(fake)) >= number, timeout=30, what=f"report {number}"
+    )
+    return reports(fake)[number - 1]
+
+
+def reports(fake: FakeBotAPI) -> list[str]:
+    return [t for t in fake.sent_texts(ADMIN_ID) if "Laporan pengumuman" in t]
+
+
+async def test_laporan_and_rincian_show_who_missed_an_announcement_and_why(
+    fake: FakeBotAPI, start_bot: BotStarter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import bot.broadcast
+
+    # The same retries, without seconds between them (should the constant move, the test
+    # only gets slower).
+    monkeypatch.setattr(bot.broadcast, "BACKOFF", (0.01, 0.01, 0.01), raising=False)
+    app = await start_bot(BROADCAST_RATE="50")
+    staff_chat(fake)
+    assert "Belum ada pengumuman" in (await laporan(fake))["text"]
+    subscribers(app, fake, range(1, 5))
+    fake.block(2)
+    # Telegram keeps failing for one resident: the retries run out.
+    fake.fail("sendMessage", 502, "Bad Gateway", times=None, when=lambda p: p["chat_id"] == 3)
+    control = await preview(fake, "/umumkan Pameran batik hari Sabtu di Pamulang")
+    press(fake, control, "✅ Kirim")
+    report = await report_of(fake)
+    assert "Diterima 2 dari 4" in report and "1 memblokir" in report and "1 gagal" in report
+    assert [bool(fake.sent(i)) for i in range(1, 5)] == [True, False, False, True]
+    assert len([c for c in fake.calls_to("sendMessage") if c.params["chat_id"] == 3]) > 1
+
+    listing = await laporan(fake)
+    assert "#1" in listing["text"] and "selesai" in listing["text"]
+    assert "terkirim 2/4 · diblokir 1 · gagal 1" in listing["text"]
+    assert "Pameran batik hari Sabtu" in listing["text"]
+    assert "Pelanggan aktif: 3" in listing["text"] and "nonaktif: 1" in listing["text"]
+    fake.press(ADMIN_ID, listing, dict(fake.buttons(listing))["🔎 Rincian #1"] or "")
+    *_, detail = await fake.wait_for_sent(ADMIN_ID, count=len(fake.sent(ADMIN_ID)) + 1)
+    assert "Yang tidak menerima pengumuman #1" in detail["text"]
+    assert "Warga 2 (2): blocked, Forbidden: bot was blocked by the user" in detail["text"]
+    assert "Warga 3 (3): failed, NetworkError: Bad Gateway" in detail["text"]
+    assert "Warga 1 " not in detail["text"] and "Warga 4 " not in detail["text"]
+
+
+async def test_a_chat_that_no_longer_exists_is_marked_inactive_and_reported(
+    fake: FakeBotAPI, start_bot: BotStarter
+) -> None:
+    app = await start_bot(BROADCAST_RATE="50")
+    staff_chat(fake)
+    subscribers(app, fake, range(1, 3))
+    # A group that subscribed once and is gone: Telegram answers "chat not found".
+    app.bot_data.services.storage.subscribe(-4404, "group", "UKM Bubar", "id", "test", 1)
+    control = await preview(fake, "/umumkan pengumuman pertama")
+    assert "Penerima: 3" in control["text"]
+    press(fake, control, "✅ Kirim")
+    report = await report_of(fake)
+    assert "Diterima 2 dari 3" in report and "chat sudah tidak ada (dinonaktifkan)" in report
+    listing = await laporan(fake)
+    assert "nonaktif: 1" in listing["text"]
+    fake.press(ADMIN_ID, listing, dict(fake.buttons(listing))["🔎 Rincian #1"] or "")
+    *_, detail = await fake.wait_for_sent(ADMIN_ID, count=len(fake.sent(ADMIN_ID)) + 1)
+    assert "UKM Bubar (-4404): blocked, Chat not found" in detail["text"]
+    # The next announcement leaves it out, without asking Telegram again.
+    control = await preview(fake, "/umumkan pengumuman kedua")
+    assert "Penerima: 2" in control["text"]
+    press(fake, control, "✅ Kirim")
+    await report_of(fake, 2)
+    assert [c.params["chat_id"] for c in fake.calls_to("sendMessage")].count(-4404) == 1
+
+
+async def test_an_announcement_follows_a_group_that_became_a_supergroup(
+    fake: FakeBotAPI, start_bot: BotStarter
+) -> None:
+    app = await start_bot(BROADCAST_RATE="50")
+    staff_chat(fake)
+    fake.user(GROUP_ADMIN, "Sari")
+    fake.group(-9, "UKM Setu", "group", admins=[GROUP_ADMIN])
+    app.bot_data.services.storage.subscribe(-9, "group", "UKM Setu", "id", "test", GROUP_ADMIN)
+    fake.migrate(-9, -1009, notify=False)  # while the bot was offline: it never heard
+    control = await preview(fake, "/umumkan pelatihan ekspor Senin")
+    press(fake, control, "✅ Kirim")
+    assert "Diterima 1 dari 1" in await report_of(fake)
+    [received] = fake.sent(-1009)
+    assert "pelatihan ekspor Senin" in received["text"]
+    # The next one goes straight to the supergroup.
+    control = await preview(fake, "/umumkan pameran Selasa")
+    press(fake, control, "✅ Kirim")
+    assert "Diterima 1 dari 1" in await report_of(fake, 2)
+    assert "pameran Selasa" in fake.sent(-1009)[-1]["text"]
+    assert [c.params["chat_id"] for c in fake.calls_to("sendMessage")].count(-9) == 1
