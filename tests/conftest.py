@@ -15,8 +15,9 @@ import pytest
 # are errors in this suite).
 os.environ["PTB_TIMEDELTA"] = "1"
 
+from bot.answering import KnowledgeBase
 from bot.assistant import Assistant
-from bot.knowledge import KnowledgeBase, default_knowledge_dir, load_knowledge
+from bot.knowledge import default_knowledge_dir, load_knowledge
 from tests.fake_bot_api import FakeBotAPI, running_fake
 
 if TYPE_CHECKING:

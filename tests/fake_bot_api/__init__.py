@@ -15,8 +15,9 @@ users           act as a user: ``send_text`` (and stickers, photos, voice, locat
                 ``push_update``
 faults          misbehave: ``fail`` (any error, 429 with retry_after, migrate_to_chat_id),
                 ``delay``, ``set_rate_limit``, ``clear_faults``
-inspection      assert: ``sent``, ``sent_texts``, ``messages_in``, ``message``, ``buttons``,
-                ``calls_to``, ``commands``, ``duplicates``, ``stats``; wait: ``wait_for_sent``,
+inspection      assert: ``sent``, ``sent_texts``, ``messages_in``, ``current`` (a message after
+                edits), ``message``, ``buttons``, ``calls_to``, ``commands``, ``duplicates``,
+                ``stats``, ``waiting_polls``; wait: ``wait_for_sent``,
                 ``wait_for``, ``wait_for_call``, ``wait_until``; forget: ``reset_records``,
                 ``reset``
 updates         getUpdates and webhooks; ``post_to_webhook``
@@ -39,7 +40,7 @@ from tests.fake_bot_api.entities import detect_entities
 from tests.fake_bot_api.html import TelegramHTMLError, parse_telegram_html
 from tests.fake_bot_api.model import Call, Upload, WebhookDelivery
 from tests.fake_bot_api.process import FakeBotAPIProcess, main
-from tests.fake_bot_api.protocol import DEFAULT_TOKEN, ApiError, utf16_len
+from tests.fake_bot_api.protocol import DEFAULT_TOKEN, ApiError, JSONDict, utf16_len
 from tests.fake_bot_api.server import FakeBotAPI, running_fake
 
 __all__ = [
@@ -49,6 +50,7 @@ __all__ = [
     "FakeBotAPI",
     "FakeBotAPIProcess",
     "FakeControlClient",
+    "JSONDict",
     "TelegramHTMLError",
     "Upload",
     "WebhookDelivery",

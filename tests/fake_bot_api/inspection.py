@@ -65,6 +65,10 @@ class Inspection(FakeState):
     def message(self, chat_id: int, message_id: int) -> JSONDict | None:
         return self._messages.get(chat_id, {}).get(message_id)
 
+    def current(self, message: MessageLike) -> JSONDict:
+        """``message`` as it is now, after the bot's edits (KeyError once it is deleted)."""
+        return self._current_message(message)
+
     def buttons(self, message: MessageLike) -> list[tuple[str, str | None]]:
         """(text, callback_data) of every inline button of the message's current version."""
         current = self._current_message(message)
