@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import re
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -26,7 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.answering import Answerer, Scoring, Thresholds, decide  # noqa: E402
+from bot.answering import Answerer, Lang, Match, Query, Scoring, Thresholds, decide  # noqa: E402
 from bot.evaluation import EvalItem, grade, load_fact_patterns, load_items  # noqa: E402
 from bot.knowledge import default_knowledge_dir, load_knowledge  # noqa: E402
 from bot.rendering import Renderer  # noqa: E402
@@ -34,8 +35,12 @@ from bot.rendering import Renderer  # noqa: E402
 DATA = ROOT / "tests" / "data"
 
 
-def prepare(answerer: Answerer, items: list[EvalItem]) -> list[tuple[object, list[object]]]:
-    prepared = []
+# A question normalised once, with its ranking: only the thresholds vary across the grid.
+Prepared = list[tuple[Query, list[Match]]]
+
+
+def prepare(answerer: Answerer, items: list[EvalItem]) -> Prepared:
+    prepared: Prepared = []
     for item in items:
         query = answerer.normalizer.normalize(item.q)
         prepared.append((query, answerer.index.rank(query, limit=8)))
@@ -46,10 +51,10 @@ def score(
     answerer: Answerer,
     renderer: Renderer,
     items: list[EvalItem],
-    prepared: list,
+    prepared: Prepared,
     thresholds: Thresholds,
-    patterns: dict,
-    cache: dict,
+    patterns: dict[str, list[re.Pattern[str]]],
+    cache: dict[tuple[str, Lang], str],
 ) -> dict[str, float]:
     results = []
     for query, ranked in prepared:
@@ -123,7 +128,7 @@ def main() -> None:
         answerer = Answerer(kb, scoring=scoring)
         sel = prepare(answerer, selection)
         val = prepare(answerer, validation)
-        cache: dict = {}
+        cache: dict[tuple[str, Lang], str] = {}
         for cut, margin, gm in itertools.product(answer_cuts, margins, gap_margins):
             t = replace(Thresholds(), answer=cut, margin=margin, gap_margin=gm)
             s = score(answerer, renderer, selection, sel, t, patterns, cache)

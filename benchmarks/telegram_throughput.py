@@ -43,7 +43,11 @@ from pathlib import Path
 from typing import Any
 
 import psutil
-from telegram_harness import (
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # run as a script: make `benchmarks` importable
+
+from benchmarks.telegram_harness import (  # noqa: E402
     DEFAULT_TOKEN,
     BenchmarkError,
     ChildProcess,

@@ -8,9 +8,9 @@ from collections import Counter
 import pytest
 
 from bot.context import BotApplication
+from bot.storage import Subscriber
 from tests.conftest import ADMIN_ID, BotStarter
-from tests.fake_bot_api import FakeBotAPI
-from tests.fake_bot_api.protocol import JSONDict
+from tests.fake_bot_api import FakeBotAPI, JSONDict
 
 GROUP = -1007
 MEMBER, GROUP_ADMIN = 31, 32
@@ -33,7 +33,7 @@ def subscribers(
             storage.set_topics(i, topics)
 
 
-async def preview(fake: FakeBotAPI, command: str, reply_to: dict | None = None) -> dict:
+async def preview(fake: FakeBotAPI, command: str, reply_to: JSONDict | None = None) -> JSONDict:
     """Send /umumkan as staff; return the control message (the one with Kirim/Batal)."""
     before = len(fake.sent(ADMIN_ID))
     fake.send_text(ADMIN_ID, None, command, reply_to=reply_to)
@@ -41,7 +41,14 @@ async def preview(fake: FakeBotAPI, command: str, reply_to: dict | None = None) 
     return sent[-1]
 
 
-def press(fake: FakeBotAPI, control: dict, label_start: str) -> None:
+def subscription(app: BotApplication, chat_id: int) -> Subscriber:
+    """The chat's subscription, active or not (it must have subscribed once)."""
+    found = app.bot_data.services.storage.subscriber(chat_id)
+    assert found is not None, f"chat {chat_id} never subscribed"
+    return found
+
+
+def press(fake: FakeBotAPI, control: JSONDict, label_start: str) -> None:
     data = next(d for label, d in fake.buttons(control) if label.startswith(label_start))
     assert data is not None
     fake.press(ADMIN_ID, control, data)
@@ -49,7 +56,6 @@ def press(fake: FakeBotAPI, control: dict, label_start: str) -> None:
 
 async def test_subscribe_choose_topics_and_stop(fake: FakeBotAPI, start_bot: BotStarter) -> None:
     app = await start_bot()
-    storage = app.bot_data.services.storage
     fake.user(1, "Ana")
     fake.private_chat(1)
     fake.send_text(1, None, "/langganan")
@@ -59,12 +65,12 @@ async def test_subscribe_choose_topics_and_stop(fake: FakeBotAPI, start_bot: Bot
     assert labels[:3] == ["🎓 Pelatihan", "🌏 Ekspor", "🤝 Koperasi/Kelompok UKM"]
     fake.press(1, confirmation, dict(fake.buttons(confirmation))["🌏 Ekspor"] or "")
     await fake.wait_for_call("editMessageText")
-    assert storage.subscriber(1).topics == ["ekspor"]  # type: ignore[union-attr]
+    assert subscription(app, 1).topics == ["ekspor"]
     assert "✅ 🌏 Ekspor" in [label for label, _ in fake.buttons(fake.messages_in(1)[0])]
     fake.send_text(1, None, "/berhenti")
     [_, stopped] = await fake.wait_for_sent(1, count=2)
     assert "tidak akan menerima" in stopped["text"]
-    assert not storage.subscriber(1).active  # type: ignore[union-attr]
+    assert not subscription(app, 1).active
 
 
 async def test_the_start_button_subscribes(fake: FakeBotAPI, start_bot: BotStarter) -> None:
@@ -76,7 +82,7 @@ async def test_the_start_button_subscribes(fake: FakeBotAPI, start_bot: BotStart
     fake.press(1, welcome, dict(fake.buttons(welcome))["🔔 Terima pengumuman"] or "")
     [_, confirmation] = await fake.wait_for_sent(1, count=2)
     assert "Anda sekarang menerima pengumuman" in confirmation["text"]
-    assert app.bot_data.services.storage.subscriber(1).active  # type: ignore[union-attr]
+    assert subscription(app, 1).active
 
 
 async def test_a_group_subscribes_only_through_an_admin(
@@ -94,10 +100,10 @@ async def test_a_group_subscribes_only_through_an_admin(
     fake.send_text(GROUP_ADMIN, GROUP, "/langganan")
     [_, confirmation] = await fake.wait_for_sent(GROUP, count=2)
     assert "Grup ini sekarang menerima" in confirmation["text"]
-    assert storage.subscriber(GROUP).active  # type: ignore[union-attr]
+    assert subscription(app, GROUP).active
     fake.send_text(MEMBER, GROUP, "/berhenti")
     await fake.wait_for_sent(GROUP, count=3)
-    assert storage.subscriber(GROUP).active  # type: ignore[union-attr]
+    assert subscription(app, GROUP).active
 
 
 async def test_non_staff_cannot_announce_or_see_reports(
@@ -142,7 +148,7 @@ async def test_preview_then_kirim_reaches_everyone_once_with_progress_and_report
     assert "Diterima 40 dari 40" in str(report.params["text"])
     assert all(len(fake.sent(i)) == 1 for i in range(1, 41))
     assert fake.sent(1)[0]["text"] == announcement["text"]
-    assert "selesai" in fake.message(ADMIN_ID, control["message_id"])["text"]
+    assert "selesai" in fake.current(control)["text"]
 
 
 async def test_batal_sends_nothing(fake: FakeBotAPI, start_bot: BotStarter) -> None:
@@ -152,7 +158,7 @@ async def test_batal_sends_nothing(fake: FakeBotAPI, start_bot: BotStarter) -> N
     control = await preview(fake, "/umumkan jangan dikirim")
     press(fake, control, "✖️ Batal")
     await fake.wait_for_call("editMessageText")
-    cancelled = fake.message(ADMIN_ID, control["message_id"])
+    cancelled = fake.current(control)
     assert "dibatalkan" in cancelled["text"]
     assert fake.buttons(cancelled) == []  # no Kirim left to press
     assert not any(fake.sent(i) for i in range(1, 6))
@@ -220,7 +226,6 @@ async def test_faults_every_active_recipient_gets_exactly_one_copy(
     fake: FakeBotAPI, start_bot: BotStarter
 ) -> None:
     app = await start_bot(BROADCAST_RATE="100")
-    storage = app.bot_data.services.storage
     staff_chat(fake)
     recipients = range(1, 201)
     subscribers(app, fake, recipients)
@@ -243,7 +248,7 @@ async def test_faults_every_active_recipient_gets_exactly_one_copy(
     counts = Counter({i: len(fake.sent(i)) for i in recipients})
     assert {i for i in recipients if counts[i] != 1} == blocked
     assert all(counts[i] == 0 for i in blocked)
-    assert all(not storage.subscriber(i).active for i in blocked)  # type: ignore[union-attr]
+    assert all(not subscription(app, i).active for i in blocked)
     # The next broadcast skips the blocked ones without asking Telegram.
     tried_before = Counter(c.params.get("chat_id") for c in fake.calls_to("sendMessage"))
     control = await preview(fake, "/umumkan kedua kalinya")
@@ -282,7 +287,7 @@ async def test_a_running_broadcast_can_be_stopped(fake: FakeBotAPI, start_bot: B
         timeout=10,
     )
     assert stop
-    current = fake.message(ADMIN_ID, control["message_id"])
+    current = fake.current(control)
     press(fake, current, "⛔ Hentikan")
     report = await fake.wait_for(
         lambda c: "Laporan pengumuman" in str(c.params.get("text", "")), timeout=10
@@ -327,21 +332,20 @@ async def test_blocking_makes_inactive_and_start_brings_back(
     fake: FakeBotAPI, start_bot: BotStarter
 ) -> None:
     app = await start_bot()
-    storage = app.bot_data.services.storage
     subscribers(app, fake, range(1, 2))
     fake.my_chat_member(1, 1, "member", "kicked")
     await fake.wait_until(
-        lambda: not storage.subscriber(1).active,
-        timeout=5,  # type: ignore[union-attr]
+        lambda: not subscription(app, 1).active,
+        timeout=5,
         what="inactive after the block",
     )
     fake.my_chat_member(1, 1, "kicked", "member")  # unblocked: not yet a subscriber again
     await fake.wait_until(lambda: not fake.pending_updates, timeout=5, what="update fetched")
-    assert not storage.subscriber(1).active  # type: ignore[union-attr]
+    assert not subscription(app, 1).active
     fake.send_text(1, None, "/start")
     [back, _welcome] = await fake.wait_for_sent(1, count=2)
     assert "kembali menerima" in back["text"]
-    assert storage.subscriber(1).active  # type: ignore[union-attr]
+    assert subscription(app, 1).active
 
 
 async def test_migration_moves_the_subscription(fake: FakeBotAPI, start_bot: BotStarter) -> None:
@@ -354,7 +358,7 @@ async def test_migration_moves_the_subscription(fake: FakeBotAPI, start_bot: Bot
     fake.migrate(-9, -1009)
     await fake.wait_until(lambda: storage.subscriber(-1009) is not None, timeout=5, what="moved")
     assert storage.subscriber(-9) is None
-    assert storage.subscriber(-1009).active  # type: ignore[union-attr]
+    assert subscription(app, -1009).active
 
 
 async def laporan(fake: FakeBotAPI) -> JSONDict:

@@ -9,7 +9,6 @@ import asyncio
 import contextlib
 import datetime as dtm
 import socket
-import time
 from collections.abc import AsyncIterator
 from typing import Any
 

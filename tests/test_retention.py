@@ -7,8 +7,7 @@ import logging
 import pytest
 
 from tests.conftest import BotStarter
-from tests.fake_bot_api import FakeBotAPI
-from tests.fake_bot_api.protocol import JSONDict
+from tests.fake_bot_api import FakeBotAPI, JSONDict
 
 DAY = 86400
 RESIDENT = 51
@@ -59,5 +58,4 @@ async def test_questions_and_reply_links_older_than_question_log_days_are_delete
 
 
 def current_text(fake: FakeBotAPI, message: JSONDict) -> str:
-    now = fake.message(RESIDENT, message["message_id"])
-    return str(now["text"]) if now else ""
+    return str(fake.current(message)["text"])

@@ -52,8 +52,8 @@ async def test_429_on_send_is_waited_out_and_the_reply_still_arrives(
 
 
 async def test_a_user_who_blocked_the_bot_causes_no_crash(
-    fake: FakeBotAPI, start_bot: BotStarter, caplog
-) -> None:  # type: ignore[no-untyped-def]
+    fake: FakeBotAPI, start_bot: BotStarter, caplog: pytest.LogCaptureFixture
+) -> None:
     await start_bot()
     ana, budi = fake.user(1, "Ana"), fake.user(2, "Budi")
     fake.private_chat(ana)

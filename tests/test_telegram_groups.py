@@ -162,7 +162,7 @@ async def test_an_edited_group_question_edits_the_answer(
     [reply] = await fake.wait_for_sent(GROUP)
     fake.edit_text(question, "@ukm_test_bot siapa kepala dinas koperasi?")
     await fake.wait_for_call("editMessageText", timeout=5)
-    assert "Ismunandar" in fake.message(GROUP, reply["message_id"])["text"]
+    assert "Ismunandar" in fake.current(reply)["text"]
 
 
 async def test_bantuan_in_a_group_explains_how_to_call_the_bot(

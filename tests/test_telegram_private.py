@@ -6,8 +6,7 @@ from pathlib import Path
 
 from bot.app import COMMANDS
 from tests.conftest import BotStarter, knowledge_with_entries
-from tests.fake_bot_api import FakeBotAPI
-from tests.fake_bot_api.protocol import JSONDict
+from tests.fake_bot_api import FakeBotAPI, JSONDict
 
 
 async def test_start_welcomes_with_topic_buttons_in_the_users_language(
