@@ -10,6 +10,10 @@ from tests.fake_bot_api.model import Call
 from tests.fake_bot_api.protocol import JSONDict, MessageLike, canonical
 from tests.fake_bot_api.state import FakeState
 
+# A condition that no call wakes up is seen this late at most: short enough not to add up
+# over a suite of waits, long enough to cost nothing while the bot works.
+RECHECK_EVERY = 0.02
+
 
 class Inspection(FakeState):
     """Assertions read these; the wait_* methods wake on every answered call."""
@@ -194,7 +198,11 @@ class Inspection(FakeState):
         *,
         what: str = "condition",
     ) -> None:
-        """Re-check ``condition`` whenever the fake answers a call, up to ``timeout`` s."""
+        """Re-check ``condition`` whenever the fake answers a call, up to ``timeout`` s.
+
+        Conditions that change between calls (the bot's database, a log record, a task
+        finishing) are also re-checked every RECHECK_EVERY seconds.
+        """
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while not condition():
@@ -205,7 +213,7 @@ class Inspection(FakeState):
                 )
             event = self._calls_event
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(event.wait(), min(remaining, 0.25))
+                await asyncio.wait_for(event.wait(), min(remaining, RECHECK_EVERY))
 
     # ---------------------------------------------------------------- forgetting
 
