@@ -27,10 +27,17 @@ from telegram.ext import (
     filters,
 )
 
-from bot.assistant import Assistant
 from bot.broadcast import Broadcaster
 from bot.config import Settings
-from bot.context import BotApplication, BotContext, BotData, ChatData, Services, UserData
+from bot.context import (
+    BotApplication,
+    BotContext,
+    BotData,
+    ChatData,
+    Services,
+    UserData,
+    build_assistant,
+)
 from bot.handlers import (
     broadcasting,
     errors,
@@ -42,7 +49,7 @@ from bot.handlers import (
     start,
     subscriptions,
 )
-from bot.knowledge import KnowledgeInvalid, default_knowledge_dir, ensure_knowledge, with_learned
+from bot.knowledge import KnowledgeInvalid, default_knowledge_dir, ensure_knowledge
 from bot.logs import configure_logging
 from bot.ordering import PerChatUpdateProcessor
 from bot.storage import Storage
@@ -67,9 +74,7 @@ def build_application(settings: Settings, storage: Storage | None = None) -> Bot
     services = Services(
         settings=settings,
         storage=storage,
-        assistant=Assistant(
-            with_learned(status.kb, storage.learned_variants()), contact=settings.office_contact
-        ),
+        assistant=build_assistant(status.kb, storage, settings),
         knowledge_problems=[str(p) for p in status.problems if p.severity == "error"],
     )
     base_url = settings.telegram_base_url.rstrip("/")
@@ -149,7 +154,7 @@ def register_handlers(app: BotApplication) -> None:
     app.add_handler(CommandHandler("start", start.welcome))
     app.add_handler(CommandHandler(["bantuan", "help"], start.show_help))
     app.add_handler(CommandHandler(["topik", "topics"], start.show_topics))
-    app.add_handler(CommandHandler("tanya", questions_in_any_chat, filters=new))
+    app.add_handler(CommandHandler("tanya", questions.ask_in_group, filters=new))
     app.add_handler(CommandHandler("otomatis", groups.set_automatic))
     app.add_handler(CommandHandler(["langganan", "subscribe"], subscriptions.subscribe))
     app.add_handler(CommandHandler(["berhenti", "unsubscribe"], subscriptions.unsubscribe))
@@ -190,21 +195,18 @@ def register_handlers(app: BotApplication) -> None:
     app.add_handler(MessageHandler(groups_ & edited & filters.TEXT, questions.answer_edited))
     app.add_handler(
         MessageHandler(
-            groups_ & new & filters.TEXT & ~filters.COMMAND & addressed, groups.answer_addressed
+            groups_ & new & filters.TEXT & ~filters.COMMAND & addressed,
+            questions.answer_addressed,
         )
     )
     app.add_handler(
         MessageHandler(
-            groups_ & new & filters.TEXT & ~filters.COMMAND, groups.answer_automatically
+            groups_ & new & filters.TEXT & ~filters.COMMAND, questions.answer_automatically
         )
     )
 
     # 6. Errors: logged with the update's context, the resident told once, staff alerted.
     app.add_error_handler(errors.report_error)
-
-
-async def questions_in_any_chat(update: Update, context: BotContext) -> None:
-    await groups.ask_in_group(update, context)
 
 
 COMMANDS = {
@@ -261,7 +263,6 @@ async def on_startup(app: BotApplication) -> None:
     services = app.bot_data.services
     me = await app.bot.get_me()
     services.bot_username = me.username or ""
-    services.bot_id = me.id
     for scope, key in (
         (BotCommandScopeAllPrivateChats(), "private"),
         (BotCommandScopeAllGroupChats(), "group"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import jinja2
@@ -25,7 +25,7 @@ class Button:
     """A choice under a reply; the Telegram layer turns it into an inline button."""
 
     label: str
-    action: str  # entry | topic | topics | ... (see handlers/callbacks.py)
+    action: str  # entry | topic | topics | fb | inbox | bc | ... (the handlers/ that reads it)
     value: str = ""
 
 
@@ -33,7 +33,6 @@ class Button:
 class Reply:
     html: str
     buttons: tuple[tuple[Button, ...], ...] = ()  # rows of buttons
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def text(self) -> str:
@@ -111,6 +110,11 @@ class Renderer:
         if key not in self._labels:
             self._labels[key] = self.render(template_name, lang)
         return self._labels[key]
+
+    def button_label(self, template_name: str, lang: Lang, **context: Any) -> str:
+        """A label that varies (a button naming an entry): plain text, as Telegram shows
+        button labels, so an apostrophe in it is not turned into an HTML entity."""
+        return to_plain(self.render(template_name, lang, **context))
 
     def render(self, template_name: str, lang: Lang, **context: Any) -> str:
         template = self.env.get_template(f"{lang}/{template_name}.j2")

@@ -369,6 +369,14 @@ class Storage:
         assert subscriber is not None
         return subscriber
 
+    def resubscribe_if_blocked(self, chat_id: int, lang: str) -> bool:
+        """/start after unblocking the bot: the subscription the block had stopped resumes."""
+        subscriber = self.subscriber(chat_id)
+        if subscriber is None or subscriber.active or subscriber.inactive_reason != "blocked":
+            return False
+        self.subscribe(chat_id, subscriber.chat_type, subscriber.name, lang, "start", chat_id)
+        return True
+
     def set_topics(self, chat_id: int, topics: list[str]) -> None:
         with self.db.conn:
             self.db.execute(
@@ -650,11 +658,17 @@ class Storage:
             )
         return len(rows)
 
-    def question(self, question_id: int) -> dict[str, object] | None:
+    def question(self, question_id: int) -> LoggedQuestion | None:
         self.flush_log()
-        cursor = self.db.execute("SELECT * FROM questions WHERE id = ?", [question_id])
-        row = cursor.fetchone()
-        return dict(zip([d[0] for d in cursor.description], row, strict=True)) if row else None
+        row = self.db.execute(
+            "SELECT id, chat_id, chat_type, user_id, text FROM questions WHERE id = ?",
+            [question_id],
+        ).fetchone()
+        return (
+            LoggedQuestion(int(row[0]), int(row[1]), str(row[2]), int(row[3]), str(row[4]))
+            if row
+            else None
+        )
 
     def set_helpful(self, question_id: int, helpful: bool) -> bool:
         self.flush_log()
@@ -1027,3 +1041,14 @@ class Asker:
     message_id: int
     text: str
     question_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class LoggedQuestion:
+    """A question from the log, as feedback on its answer needs it."""
+
+    id: int
+    chat_id: int
+    chat_type: str
+    user_id: int
+    text: str
