@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Any
 
 from telegram import (
     BotCommand,
@@ -17,12 +18,14 @@ from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import (
     AIORateLimiter,
+    Application,
     ApplicationBuilder,
     CallbackQueryHandler,
     ChatMemberHandler,
     CommandHandler,
     ContextTypes,
     Defaults,
+    JobQueue,
     MessageHandler,
     filters,
 )
@@ -123,8 +126,26 @@ def build_application(settings: Settings, storage: Storage | None = None) -> Bot
         settings.broadcast_rate,
         on_progress=broadcasting.progress_reporter(application),
     )
+    require_job_queue(application)  # before any network: a missing extra fails at once
     register_handlers(application)
     return application
+
+
+class SetupError(Exception):
+    """The installation lacks something the bot needs; the message says how to fix it."""
+
+
+def require_job_queue(application: Application[Any, Any, Any, Any, Any, Any]) -> JobQueue[Any]:
+    """Scheduled announcements, the question log's flush and retention run on PTB's job
+    queue. PTB installed without its job-queue extra has none, and they would silently never
+    run: the bot refuses to start instead."""
+    if application.job_queue is None:
+        raise SetupError(
+            "python-telegram-bot's job queue is missing (it comes with the job-queue extra), so "
+            "scheduled announcements, the question log and its retention could not run. "
+            "Install the bot with its dependencies: pip install -e ."
+        )
+    return application.job_queue
 
 
 def register_handlers(app: BotApplication) -> None:
@@ -276,21 +297,17 @@ async def on_startup(app: BotApplication) -> None:
     await set_staff_commands(app)
     assert services.broadcaster is not None
     services.broadcaster.resume()  # broadcasts a restart or a crash interrupted
-    if app.job_queue is not None:
-        app.job_queue.run_repeating(
-            broadcasting.start_due_broadcasts,
-            SCHEDULE_CHECK_EVERY,
-            first=1,
-            name="scheduled broadcasts",
-        )
-        # A busy moment may delay a job; it then runs once, late, instead of warning.
-        late = {"misfire_grace_time": 30, "coalesce": True}
-        app.job_queue.run_repeating(
-            flush_question_log, LOG_FLUSH_EVERY, name="question log", job_kwargs=late
-        )
-        app.job_queue.run_repeating(
-            apply_retention, RETENTION_CHECK_EVERY, first=60, name="retention"
-        )
+    jobs = require_job_queue(app)
+    jobs.run_repeating(
+        broadcasting.start_due_broadcasts,
+        SCHEDULE_CHECK_EVERY,
+        first=1,
+        name="scheduled broadcasts",
+    )
+    # A busy moment may delay a job; it then runs once, late, instead of warning.
+    late = {"misfire_grace_time": 30, "coalesce": True}
+    jobs.run_repeating(flush_question_log, LOG_FLUSH_EVERY, name="question log", job_kwargs=late)
+    jobs.run_repeating(apply_retention, RETENTION_CHECK_EVERY, first=60, name="retention")
     for problem in services.knowledge_problems:
         log.error("Knowledge files not used (serving the last good build): %s", problem)
     log.info(
@@ -345,7 +362,7 @@ def run_bot(settings: Settings, webhook: bool = False) -> None:
     )
     try:
         application = build_application(settings)
-    except KnowledgeInvalid as err:
+    except (KnowledgeInvalid, SetupError) as err:
         raise SystemExit(f"Error: {err}") from err
     if webhook:
         url, secret = settings.require_webhook()

@@ -7,8 +7,8 @@ import os
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-# PTB 22 warns whenever a RetryAfter is built unless this is set; the bot reads the
-# timedelta form on purpose (see retry_seconds), so opt in before any request is made.
+# PTB 22 warns whenever a RetryAfter is built unless this is set (its rate limiter reads
+# the timedelta form already), so opt in before any request is made.
 os.environ.setdefault("PTB_TIMEDELTA", "1")
 
 from telegram.ext import Application, CallbackContext, ExtBot, JobQueue

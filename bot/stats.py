@@ -11,7 +11,6 @@ from bot.chart import stacked_bars
 from bot.storage import Storage
 
 DAY = 86400
-DECISIONS = ("answer", "clarify", "fallback", "smalltalk")
 CHART_COLOURS = {  # decision -> bar colour; the legend's words come from a template
     "answer": (46, 160, 67),
     "clarify": (240, 180, 0),

@@ -8,6 +8,11 @@ import logging
 import socket
 import time
 
+import pytest
+from telegram.ext import ApplicationBuilder
+from telegram.warnings import PTBUserWarning
+
+from bot.app import SetupError, require_job_queue
 from bot.logs import configure_logging
 from tests.conftest import TOKEN, BotStarter
 from tests.fake_bot_api import FakeBotAPI
@@ -188,3 +193,11 @@ def fake_db(fake: FakeBotAPI) -> str:
     import tempfile
 
     return tempfile.mkdtemp() + "/webhook.db"
+
+
+def test_without_the_job_queue_the_bot_refuses_to_start() -> None:
+    """Scheduled announcements, the log flush and retention need it: no silent skipping."""
+    bare = ApplicationBuilder().token(TOKEN).job_queue(None).build()
+    # PTB itself only warns; the bot stops.
+    with pytest.warns(PTBUserWarning), pytest.raises(SetupError, match="job queue is missing"):
+        require_job_queue(bare)
