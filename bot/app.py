@@ -8,6 +8,7 @@ from typing import Any
 
 from telegram import (
     BotCommand,
+    BotCommandScope,
     BotCommandScopeAllGroupChats,
     BotCommandScopeAllPrivateChats,
     BotCommandScopeChat,
@@ -31,6 +32,7 @@ from telegram.ext import (
 )
 
 from bot.broadcast import Broadcaster
+from bot.commands import COMMANDS, Menu, menu
 from bot.config import Settings
 from bot.context import (
     BotApplication,
@@ -48,8 +50,6 @@ from bot.handlers import (
     inbox,
     privacy,
     questions,
-    staff,
-    start,
     subscriptions,
 )
 from bot.knowledge import KnowledgeInvalid, default_knowledge_dir, ensure_knowledge
@@ -171,21 +171,14 @@ def register_handlers(app: BotApplication) -> None:
         ChatMemberHandler(subscriptions.track_membership, ChatMemberHandler.MY_CHAT_MEMBER)
     )
 
-    # 2. Commands. CommandHandler ignores /cmd@otherbot on its own.
-    app.add_handler(CommandHandler("start", start.welcome))
-    app.add_handler(CommandHandler(["bantuan", "help"], start.show_help))
-    app.add_handler(CommandHandler(["topik", "topics"], start.show_topics))
-    app.add_handler(CommandHandler("tanya", questions.ask_in_group, filters=new))
-    app.add_handler(CommandHandler("otomatis", groups.set_automatic))
-    app.add_handler(CommandHandler(["langganan", "subscribe"], subscriptions.subscribe))
-    app.add_handler(CommandHandler(["berhenti", "unsubscribe"], subscriptions.unsubscribe))
-    # Staff only (each checks ADMIN_IDS and refuses anyone else).
-    app.add_handler(CommandHandler(["umumkan", "broadcast"], broadcasting.announce))
-    app.add_handler(CommandHandler("laporan", broadcasting.show_reports))
-    app.add_handler(CommandHandler(["belumterjawab", "unanswered"], staff.show_unanswered))
-    app.add_handler(CommandHandler(["statistik", "stats"], staff.show_stats))
-    app.add_handler(CommandHandler(["muatulang", "reload"], staff.reload_knowledge))
-    app.add_handler(CommandHandler("hapusdata", privacy.show_my_data))
+    # 2. Commands, as declared in commands.py (names, who, menus). CommandHandler ignores
+    #    /cmd@otherbot on its own.
+    for command in COMMANDS:
+        app.add_handler(
+            CommandHandler(
+                command.names, command.handler, filters=None if command.edits_too else new
+            )
+        )
 
     # 3. Button taps: the feature ones by their prefix, then answers, topics, menus.
     app.add_handler(CallbackQueryHandler(subscriptions.subscribe, pattern=r"^subscribe\|"))
@@ -230,51 +223,6 @@ def register_handlers(app: BotApplication) -> None:
     app.add_error_handler(errors.report_error)
 
 
-COMMANDS = {
-    "private": {
-        "id": [
-            ("start", "Mulai dan lihat topik"),
-            ("bantuan", "Cara bertanya"),
-            ("topik", "Daftar topik"),
-            ("langganan", "Terima pengumuman"),
-            ("berhenti", "Berhenti berlangganan"),
-            ("hapusdata", "Hapus data saya"),
-        ],
-        "en": [
-            ("start", "Start and see the topics"),
-            ("help", "How to ask"),
-            ("topics", "Topics"),
-            ("subscribe", "Get announcements"),
-            ("unsubscribe", "Stop announcements"),
-            ("hapusdata", "Erase my data"),
-        ],
-    },
-    "group": {
-        "id": [
-            ("tanya", "Tanya bot: /tanya pertanyaan"),
-            ("topik", "Daftar topik"),
-            ("bantuan", "Cara bertanya"),
-            ("otomatis", "Jawaban otomatis (admin)"),
-            ("langganan", "Grup menerima pengumuman (admin)"),
-            ("berhenti", "Grup berhenti berlangganan (admin)"),
-        ],
-        "en": [
-            ("tanya", "Ask the bot: /tanya question"),
-            ("topics", "Topics"),
-            ("help", "How to ask"),
-            ("otomatis", "Automatic answers (admins)"),
-            ("subscribe", "Group gets announcements (admins)"),
-            ("unsubscribe", "Group stops announcements (admins)"),
-        ],
-    },
-}
-STAFF_COMMANDS = [
-    ("umumkan", "Buat pengumuman (petugas)"),
-    ("laporan", "Laporan pengumuman"),
-    ("belumterjawab", "Pertanyaan belum terjawab"),
-    ("statistik", "Statistik pemakaian"),
-    ("muatulang", "Muat ulang basis pengetahuan"),
-]
 LOG_FLUSH_EVERY = 1.0  # seconds: the question log is written in batches (see storage.py)
 RETENTION_CHECK_EVERY = 6 * 3600
 SCHEDULE_CHECK_EVERY = 10  # seconds between looks at scheduled announcements
@@ -284,13 +232,14 @@ async def on_startup(app: BotApplication) -> None:
     services = app.bot_data.services
     me = await app.bot.get_me()
     services.bot_username = me.username or ""
-    for scope, key in (
+    scopes: tuple[tuple[BotCommandScope, Menu], ...] = (
         (BotCommandScopeAllPrivateChats(), "private"),
         (BotCommandScopeAllGroupChats(), "group"),
-    ):
-        for lang, commands in COMMANDS[key].items():
+    )
+    for scope, which in scopes:
+        for lang in ("id", "en"):
             await app.bot.set_my_commands(
-                [BotCommand(c, d) for c, d in commands],
+                [BotCommand(c, d) for c, d in menu(which, lang)],
                 scope=scope,
                 language_code=None if lang == "id" else lang,  # Indonesian is the default
             )
@@ -337,11 +286,11 @@ async def apply_retention(context: BotContext) -> None:
 async def set_staff_commands(app: BotApplication) -> None:
     """Staff commands show up only in staff chats: each admin's private chat, the staff group."""
     settings = app.bot_data.services.settings
-    chats = [(admin, "private") for admin in sorted(settings.admin_ids)]
+    chats: list[tuple[int, Menu]] = [(admin, "private") for admin in sorted(settings.admin_ids)]
     if settings.staff_chat_id is not None:
         chats.append((settings.staff_chat_id, "group"))
     for chat_id, kind in chats:
-        commands = [BotCommand(c, d) for c, d in COMMANDS[kind]["id"] + STAFF_COMMANDS]
+        commands = [BotCommand(c, d) for c, d in menu(kind, "id") + menu("staff", "id")]
         try:
             await app.bot.set_my_commands(commands, scope=BotCommandScopeChat(chat_id))
         except TelegramError as err:  # an admin who never opened the bot: not an error
