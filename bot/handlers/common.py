@@ -12,10 +12,12 @@ from dataclasses import dataclass
 from telegram import (
     Bot,
     CallbackQuery,
+    Chat,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     Message,
     ReplyParameters,
+    Update,
     User,
 )
 from telegram.error import BadRequest, Forbidden
@@ -33,6 +35,28 @@ def language_of(user: User | None) -> Lang:
     """English for users whose Telegram is set to English, else Indonesian."""
     code = (user.language_code or "") if user else ""
     return "en" if code.lower().startswith("en") else "id"
+
+
+@dataclass(frozen=True, slots=True)
+class Incoming:
+    """What a command handler reads first: the chat, the message, who sent it, their language."""
+
+    chat: Chat
+    message: Message
+    user: User | None
+    lang: Lang
+
+    @property
+    def in_group(self) -> bool:
+        return self.chat.type != Chat.PRIVATE
+
+
+def incoming(update: Update) -> Incoming | None:
+    """None for an update with no chat or message (nothing to answer)."""
+    chat, message = update.effective_chat, update.effective_message
+    if chat is None or message is None:
+        return None
+    return Incoming(chat, message, update.effective_user, language_of(update.effective_user))
 
 
 # -- buttons ------------------------------------------------------------------------------

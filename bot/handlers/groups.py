@@ -9,7 +9,7 @@ from telegram import Message, MessageEntity, Update
 from telegram.ext import filters
 
 from bot.context import BotContext
-from bot.handlers.common import language_of, send
+from bot.handlers.common import incoming, send
 from bot.handlers.permissions import is_group_admin
 from bot.rendering import Reply
 
@@ -20,14 +20,10 @@ SWITCH_OFF = frozenset({"off", "mati", "nonaktif"})
 
 async def set_automatic(update: Update, context: BotContext) -> None:
     """/otomatis on|off: group administrators only (checked with Telegram)."""
-    chat, user, lang = (
-        update.effective_chat,
-        update.effective_user,
-        language_of(update.effective_user),
-    )
-    message = update.effective_message
-    if chat is None or message is None:
+    got = incoming(update)
+    if got is None:
         return
+    chat, user, message, lang = got.chat, got.user, got.message, got.lang
     renderer = context.services.assistant.renderer
     if chat.type == chat.PRIVATE:
         await send(context, chat.id, Reply(renderer.render("otomatis_private", lang)), lang)

@@ -7,25 +7,20 @@ from telegram import ChatMember, ChatMemberUpdated, Update
 from bot.answering import Lang
 from bot.broadcast import ANNOUNCEMENT_TOPICS
 from bot.context import BotContext
-from bot.handlers.common import acknowledge, decode, edit, language_of, send
+from bot.handlers.common import acknowledge, decode, edit, incoming, send
 from bot.handlers.permissions import group_admin_or_alert, group_admin_or_refuse
 from bot.rendering import Button, Reply
 
 
 async def subscribe(update: Update, context: BotContext) -> None:
     """/langganan (/subscribe) or the button under /start: opt in at once, to every topic."""
-    chat, user, lang = (
-        update.effective_chat,
-        update.effective_user,
-        language_of(update.effective_user),
-    )
-    message = update.effective_message
-    if chat is None or message is None:
+    got = incoming(update)
+    if got is None:
         return
+    chat, user, lang, group = got.chat, got.user, got.lang, got.in_group
     if update.callback_query is not None:
         await acknowledge(update.callback_query)
-    group = chat.type != chat.PRIVATE
-    sender_chat = message.sender_chat if update.callback_query is None else None
+    sender_chat = got.message.sender_chat if update.callback_query is None else None
     if group and not await group_admin_or_refuse(context, chat.id, user, sender_chat, lang):
         return
     name = chat.title if group else (user.full_name if user else "")
@@ -42,17 +37,12 @@ async def subscribe(update: Update, context: BotContext) -> None:
 
 async def unsubscribe(update: Update, context: BotContext) -> None:
     """/berhenti (/unsubscribe): stops at once."""
-    chat, user, lang = (
-        update.effective_chat,
-        update.effective_user,
-        language_of(update.effective_user),
-    )
-    message = update.effective_message
-    if chat is None or message is None:
+    got = incoming(update)
+    if got is None:
         return
-    group = chat.type != chat.PRIVATE
+    chat, lang, group = got.chat, got.lang, got.in_group
     if group and not await group_admin_or_refuse(
-        context, chat.id, user, message.sender_chat, lang
+        context, chat.id, got.user, got.message.sender_chat, lang
     ):
         return
     was_active = context.services.storage.deactivate(chat.id, "unsubscribed")
