@@ -223,7 +223,7 @@ def register_handlers(app: BotApplication) -> None:
     app.add_error_handler(errors.report_error)
 
 
-LOG_FLUSH_EVERY = 1.0  # seconds: the question log is written in batches (see storage.py)
+LOG_FLUSH_EVERY = 1.0  # seconds: the question log is written in batches (see storage/questions.py)
 RETENTION_CHECK_EVERY = 6 * 3600
 SCHEDULE_CHECK_EVERY = 10  # seconds between looks at scheduled announcements
 
