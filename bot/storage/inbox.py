@@ -3,9 +3,9 @@ card was posted."""
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from dataclasses import dataclass
-from typing import Any
 
 from bot.storage.area import Area
 
@@ -67,11 +67,11 @@ class Inbox(Area):
         return card_id, new
 
     def card(self, card_id: int) -> Card | None:
-        row = next(self.db.query("SELECT * FROM inbox WHERE id = ?", [card_id]), None)
+        row = self.row("SELECT * FROM inbox WHERE id = ?", [card_id])
         return Card.from_row(row) if row is not None else None
 
     def open_cards(self, limit: int = 10) -> list[Card]:
-        rows = self.db.query(
+        rows = self.rows(
             "SELECT * FROM inbox WHERE status = 'open' ORDER BY count DESC, last_asked_at DESC"
             " LIMIT ?",
             [limit],
@@ -152,7 +152,7 @@ class Card:
     handled_by: str | None
 
     @classmethod
-    def from_row(cls, row: dict[str, Any]) -> Card:
+    def from_row(cls, row: sqlite3.Row) -> Card:
         return cls(
             id=int(row["id"]),
             key=str(row["key"]),

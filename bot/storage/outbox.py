@@ -5,9 +5,9 @@ The states each row goes through, and the crash window, are described in broadca
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from dataclasses import dataclass
-from typing import Any
 
 from bot.storage.chats import Chats
 from bot.storage.subscribers import recipient_filter
@@ -42,7 +42,7 @@ class Outbox(Chats):
         return cursor.lastrowid
 
     def broadcast(self, broadcast_id: int) -> Broadcast | None:
-        row = next(self.db.query("SELECT * FROM broadcasts WHERE id = ?", [broadcast_id]), None)
+        row = self.row("SELECT * FROM broadcasts WHERE id = ?", [broadcast_id])
         return Broadcast.from_row(row) if row is not None else None
 
     def set_control_message(self, broadcast_id: int, chat_id: int, message_id: int) -> None:
@@ -179,7 +179,7 @@ class Outbox(Chats):
             )
 
     def recent_broadcasts(self, limit: int = 10) -> list[Broadcast]:
-        rows = self.db.query(
+        rows = self.rows(
             "SELECT * FROM broadcasts WHERE status != 'superseded' ORDER BY id DESC LIMIT ?",
             [limit],
         )
@@ -219,7 +219,7 @@ class Broadcast:
     control_message_id: int | None
 
     @classmethod
-    def from_row(cls, row: dict[str, Any]) -> Broadcast:
+    def from_row(cls, row: sqlite3.Row) -> Broadcast:
         def num(key: str) -> float | None:
             value = row[key]
             return float(value) if value is not None else None

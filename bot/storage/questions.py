@@ -71,12 +71,11 @@ class QuestionLog(Area):
 
     def question(self, question_id: int) -> LoggedQuestion | None:
         self.flush_log()
-        rows = self.db.query(
+        row = self.row(
             "SELECT id, chat_id, chat_type, user_id, text FROM questions WHERE id = ?",
             [question_id],
         )
-        row = next(rows, None)
-        return LoggedQuestion(**row) if row is not None else None
+        return LoggedQuestion(*row) if row is not None else None
 
     def set_helpful(self, question_id: int, helpful: bool) -> bool:
         self.flush_log()

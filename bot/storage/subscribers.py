@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import time
 from dataclasses import dataclass
-from typing import Any
 
 from bot.storage.area import Area
 
@@ -14,8 +14,7 @@ class Subscribers(Area):
     """Table subscribers: one row per chat that ever opted in; `active` says if it still is."""
 
     def subscriber(self, chat_id: int) -> Subscriber | None:
-        rows = self.db.query("SELECT * FROM subscribers WHERE chat_id = ?", [chat_id])
-        row = next(rows, None)
+        row = self.row("SELECT * FROM subscribers WHERE chat_id = ?", [chat_id])
         return Subscriber.from_row(row) if row is not None else None
 
     def subscribe(
@@ -113,7 +112,7 @@ class Subscriber:
     inactive_reason: str | None
 
     @classmethod
-    def from_row(cls, row: dict[str, Any]) -> Subscriber:
+    def from_row(cls, row: sqlite3.Row) -> Subscriber:
         return cls(
             chat_id=int(row["chat_id"]),
             chat_type=str(row["chat_type"]),
