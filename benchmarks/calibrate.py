@@ -28,7 +28,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.answering import Answerer, Lang, Match, Query, Scoring, Thresholds, decide  # noqa: E402
-from bot.evaluation import EvalItem, grade, load_fact_patterns, load_items  # noqa: E402
+from bot.evaluation import (  # noqa: E402
+    BUNDLED_FACTS,
+    EvalItem,
+    grade,
+    load_fact_patterns,
+    load_items,
+)
 from bot.knowledge import default_knowledge_dir, load_knowledge  # noqa: E402
 from bot.rendering import Renderer  # noqa: E402
 
@@ -77,7 +83,7 @@ def main() -> None:
     args = parser.parse_args()
 
     kb = load_knowledge(default_knowledge_dir())
-    patterns = load_fact_patterns(DATA / "facts.json")
+    patterns = load_fact_patterns(BUNDLED_FACTS)
     selection = [
         item
         for name in (

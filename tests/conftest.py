@@ -17,6 +17,7 @@ os.environ["PTB_TIMEDELTA"] = "1"
 
 from bot.answering import KnowledgeBase
 from bot.assistant import Assistant
+from bot.config import SETTING_NAMES
 from bot.knowledge import default_knowledge_dir, load_knowledge
 from tests.fake_bot_api import FakeBotAPI, running_fake
 
@@ -39,21 +40,8 @@ def assistant(kb: KnowledgeBase) -> Assistant:
 @pytest.fixture
 def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     """No bot settings from the developer's shell or .env leak into a test."""
-    for name in list(os.environ):
-        if name.startswith(("TELEGRAM_", "WEBHOOK_")) or name in {
-            "DATABASE_PATH",
-            "ADMIN_IDS",
-            "STAFF_CHAT_ID",
-            "SEND_RATE_LIMIT",
-            "BROADCAST_RATE",
-            "LISTEN",
-            "PORT",
-            "LOG_LEVEL",
-            "KNOWLEDGE_DIR",
-            "OFFICE_CONTACT",
-            "QUESTION_LOG_DAYS",
-        }:
-            monkeypatch.delenv(name)
+    for name in SETTING_NAMES:
+        monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("DATABASE_PATH", str(tmp_path / "bot.db"))
     return tmp_path

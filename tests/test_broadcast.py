@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from itertools import pairwise
 
 import pytest
 
@@ -461,3 +462,27 @@ async def test_an_announcement_follows_a_group_that_became_a_supergroup(
     assert "Diterima 1 dari 1" in await report_of(fake, 2)
     assert "pameran Selasa" in fake.sent(-1009)[-1]["text"]
     assert [c.params["chat_id"] for c in fake.calls_to("sendMessage")].count(-9) == 1
+
+
+async def test_flood_control_pauses_and_resends_then_records_a_fourth_refusal(
+    fake: FakeBotAPI, start_bot: BotStarter
+) -> None:
+    app = await start_bot()
+    storage = app.bot_data.services.storage
+    staff_chat(fake)
+    subscribers(app, fake, range(1, 4))
+    # Resident 1 is refused once, resident 2 four times in a row ("retry after 1" each).
+    fake.fail("sendMessage", 429, retry_after=1, times=1, when=lambda p: p.get("chat_id") == 1)
+    fake.fail("sendMessage", 429, retry_after=1, times=4, when=lambda p: p.get("chat_id") == 2)
+    control = await preview(fake, "/umumkan banjir permintaan")
+    press(fake, control, "✅ Kirim")
+    await fake.wait_for(
+        lambda c: "Laporan pengumuman" in str(c.params.get("text", "")), timeout=30
+    )
+    assert [len(fake.sent(i)) for i in (1, 2, 3)] == [1, 0, 1]  # resent once, never twice
+    tries = [c.time for c in fake.calls_to("sendMessage") if c.params.get("chat_id") == 2]
+    assert len(tries) == 4  # the first send and three resends, each after the asked wait
+    assert all(later - earlier >= 1 for earlier, later in pairwise(tries))
+    [broadcast] = storage.recent_broadcasts(1)
+    [(chat_id, _, status, error)] = storage.undelivered(broadcast.id)
+    assert (chat_id, status) == (2, "failed") and "RetryAfter" in error

@@ -9,7 +9,10 @@ import socket
 import time
 
 import pytest
+from telegram.ext import ApplicationBuilder
+from telegram.warnings import PTBUserWarning
 
+from bot.app import SetupError, require_job_queue
 from bot.logs import configure_logging
 from tests.conftest import TOKEN, BotStarter
 from tests.fake_bot_api import FakeBotAPI
@@ -238,3 +241,11 @@ async def test_when_even_the_apology_cannot_be_sent_the_log_says_so(
     assert "chat 1 (private)" in error.getMessage()
     [warning] = [r for r in caplog.records if "Could not tell" in r.getMessage()]
     assert "chat 1" in warning.getMessage() and "Bad Gateway" in warning.getMessage()
+
+
+def test_without_the_job_queue_the_bot_refuses_to_start() -> None:
+    """Scheduled announcements, the log flush and retention need it: no silent skipping."""
+    bare = ApplicationBuilder().token(TOKEN).job_queue(None).build()
+    # PTB itself only warns; the bot stops.
+    with pytest.warns(PTBUserWarning), pytest.raises(SetupError, match="job queue is missing"):
+        require_job_queue(bare)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.app import COMMANDS
+from bot.commands import menu
 from tests.conftest import BotStarter, knowledge_with_entries
 from tests.fake_bot_api import FakeBotAPI, JSONDict
 
@@ -35,7 +35,7 @@ async def test_command_menus_are_set_per_scope_and_language(
     private_id = [c["command"] for c in fake.commands("all_private_chats", "")]
     private_en = [c["command"] for c in fake.commands("all_private_chats", "en")]
     group_id = [c["command"] for c in fake.commands("all_group_chats", "")]
-    assert private_id == [c for c, _ in COMMANDS["private"]["id"]]
+    assert private_id == [c for c, _ in menu("private", "id")]
     assert "help" in private_en and "subscribe" in private_en
     assert "tanya" in group_id and "otomatis" in group_id
 
