@@ -123,7 +123,8 @@ def run_once(recipients: int, blocked: float) -> dict[str, float]:
                 if status == "done":
                     break
                 if bot.poll() is not None:
-                    raise SystemExit(f"the bot stopped:\n{bot.stderr.read().decode()[-3000:]}")  # type: ignore[union-attr]
+                    assert bot.stderr is not None  # stderr=PIPE above
+                    raise SystemExit(f"the bot stopped:\n{bot.stderr.read().decode()[-3000:]}")
                 if time.monotonic() - started > recipients / RATE * 3 + 60:
                     raise SystemExit("the broadcast did not finish in time")
                 time.sleep(0.2)

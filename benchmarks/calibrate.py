@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import re
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -26,18 +27,26 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.answering import Answerer, Scoring, Thresholds, decide  # noqa: E402
-from bot.evaluation import EvalItem, grade, load_fact_patterns, load_items  # noqa: E402
+from bot.answering import Answerer, Lang, Match, Query, Scoring, Thresholds, decide  # noqa: E402
+from bot.evaluation import (  # noqa: E402
+    BUNDLED_FACTS,
+    EvalItem,
+    grade,
+    load_fact_patterns,
+    load_items,
+)
 from bot.knowledge import default_knowledge_dir, load_knowledge  # noqa: E402
 from bot.rendering import Renderer  # noqa: E402
 
 DATA = ROOT / "tests" / "data"
 
 
-def prepare(answerer: Answerer, items: list[EvalItem]) -> list[tuple[object, list[object]]]:
-    """Each question as one question (the thresholds judge one question's ranking; the
-    parts of a long message and follow-ups are decided with the same thresholds)."""
-    prepared = []
+# A question normalised once, with its ranking: only the thresholds vary across the grid.
+Prepared = list[tuple[Query, list[Match]]]
+
+
+def prepare(answerer: Answerer, items: list[EvalItem]) -> Prepared:
+    prepared: Prepared = []
     for item in items:
         query = answerer.normalizer.normalize(item.q)
         prepared.append((query, answerer.index.rank(query, limit=8)))
@@ -48,10 +57,10 @@ def score(
     answerer: Answerer,
     renderer: Renderer,
     items: list[EvalItem],
-    prepared: list,
+    prepared: Prepared,
     thresholds: Thresholds,
-    patterns: dict,
-    cache: dict,
+    patterns: dict[str, list[re.Pattern[str]]],
+    cache: dict[tuple[str, Lang], str],
 ) -> dict[str, float]:
     results = []
     for query, ranked in prepared:
@@ -76,7 +85,7 @@ def main() -> None:
     args = parser.parse_args()
 
     kb = load_knowledge(default_knowledge_dir())
-    patterns = load_fact_patterns(DATA / "facts.json")
+    patterns = load_fact_patterns(BUNDLED_FACTS)
     selection = [
         item
         for name in (
@@ -127,7 +136,7 @@ def main() -> None:
         answerer = Answerer(kb, scoring=scoring)
         sel = prepare(answerer, selection)
         val = prepare(answerer, validation)
-        cache: dict = {}
+        cache: dict[tuple[str, Lang], str] = {}
         for cut, margin, gm in itertools.product(answer_cuts, margins, gap_margins):
             t = replace(Thresholds(), answer=cut, margin=margin, gap_margin=gm)
             s = score(answerer, renderer, selection, sel, t, patterns, cache)

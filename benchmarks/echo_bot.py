@@ -13,9 +13,17 @@ from __future__ import annotations
 
 import argparse
 import logging
+from typing import Any
 
 from telegram import Update
-from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes, MessageHandler, filters
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
 
 
 async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -48,11 +56,14 @@ def main() -> None:
     )
     if args.pool:
         builder = builder.connection_pool_size(args.pool)
+    application: Application[Any, Any, Any, Any, Any, Any]
     if args.rate_limit > 0:
-        builder = builder.rate_limiter(
-            AIORateLimiter(overall_max_rate=args.rate_limit, overall_time_period=1, max_retries=3)
+        limiter = AIORateLimiter(
+            overall_max_rate=args.rate_limit, overall_time_period=1, max_retries=3
         )
-    application = builder.build()
+        application = builder.rate_limiter(limiter).build()
+    else:
+        application = builder.build()
     application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, echo))
     application.run_polling(allowed_updates=Update.ALL_TYPES)
 

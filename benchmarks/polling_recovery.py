@@ -34,7 +34,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from telegram_harness import (
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # run as a script: make `benchmarks` importable
+
+from benchmarks.telegram_harness import (  # noqa: E402
     DEFAULT_TOKEN,
     BenchmarkError,
     ChildProcess,

@@ -1,7 +1,7 @@
 """Shared plumbing for the end-to-end Telegram benchmarks (not a benchmark itself).
 
 Starts `ukm-bot run` (or benchmarks/echo_bot.py) as a child process against a standalone
-fake Bot API (tests/fake_bot_api.py), waits for it to poll, samples its memory, watches the
+fake Bot API (tests/fake_bot_api/), waits for it to poll, samples its memory, watches the
 fake's /_fake/stats, and collects what the bot wrote to stderr.
 """
 

@@ -2,7 +2,7 @@
 
     python benchmarks/telegram_throughput.py [--messages 2000] [--limited-messages 300]
 
-The fake Telegram Bot API (tests/fake_bot_api.py) runs as one process and the bot under
+The fake Telegram Bot API (tests/fake_bot_api/) runs as one process and the bot under
 test as another: `ukm-bot run` with a fresh temporary DATABASE_PATH and LOG_LEVEL=WARNING,
 then, against a fresh fake, benchmarks/echo_bot.py (a bare PTB Application with the same
 base_url, `concurrent_updates(256)` and one sendMessage per text message), twice: with
@@ -43,7 +43,11 @@ from pathlib import Path
 from typing import Any
 
 import psutil
-from telegram_harness import (
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # run as a script: make `benchmarks` importable
+
+from benchmarks.telegram_harness import (  # noqa: E402
     DEFAULT_TOKEN,
     BenchmarkError,
     ChildProcess,

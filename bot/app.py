@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Any
 
 from telegram import (
     BotCommand,
+    BotCommandScope,
     BotCommandScopeAllGroupChats,
     BotCommandScopeAllPrivateChats,
     BotCommandScopeChat,
@@ -17,20 +19,30 @@ from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import (
     AIORateLimiter,
+    Application,
     ApplicationBuilder,
     CallbackQueryHandler,
     ChatMemberHandler,
     CommandHandler,
     ContextTypes,
     Defaults,
+    JobQueue,
     MessageHandler,
     filters,
 )
 
-from bot.assistant import Assistant
 from bot.broadcast import Broadcaster
+from bot.commands import COMMANDS, Menu, menu
 from bot.config import Settings
-from bot.context import BotApplication, BotContext, BotData, ChatData, Services, UserData
+from bot.context import (
+    BotApplication,
+    BotContext,
+    BotData,
+    ChatData,
+    Services,
+    UserData,
+    build_assistant,
+)
 from bot.handlers import (
     broadcasting,
     errors,
@@ -38,11 +50,9 @@ from bot.handlers import (
     inbox,
     privacy,
     questions,
-    staff,
-    start,
     subscriptions,
 )
-from bot.knowledge import KnowledgeInvalid, default_knowledge_dir, ensure_knowledge, with_learned
+from bot.knowledge import KnowledgeInvalid, default_knowledge_dir, ensure_knowledge
 from bot.logs import configure_logging
 from bot.ordering import PerChatUpdateProcessor
 from bot.storage import Storage
@@ -67,9 +77,7 @@ def build_application(settings: Settings, storage: Storage | None = None) -> Bot
     services = Services(
         settings=settings,
         storage=storage,
-        assistant=Assistant(
-            with_learned(status.kb, storage.learned_variants()), contact=settings.office_contact
-        ),
+        assistant=build_assistant(status.kb, storage, settings),
         knowledge_problems=[str(p) for p in status.problems if p.severity == "error"],
     )
     base_url = settings.telegram_base_url.rstrip("/")
@@ -118,8 +126,26 @@ def build_application(settings: Settings, storage: Storage | None = None) -> Bot
         settings.broadcast_rate,
         on_progress=broadcasting.progress_reporter(application),
     )
+    require_job_queue(application)  # before any network: a missing extra fails at once
     register_handlers(application)
     return application
+
+
+class SetupError(Exception):
+    """The installation lacks something the bot needs; the message says how to fix it."""
+
+
+def require_job_queue(application: Application[Any, Any, Any, Any, Any, Any]) -> JobQueue[Any]:
+    """Scheduled announcements, the question log's flush and retention run on PTB's job
+    queue. PTB installed without its job-queue extra has none, and they would silently never
+    run: the bot refuses to start instead."""
+    if application.job_queue is None:
+        raise SetupError(
+            "python-telegram-bot's job queue is missing (it comes with the job-queue extra), so "
+            "scheduled announcements, the question log and its retention could not run. "
+            "Install the bot with its dependencies: pip install -e ."
+        )
+    return application.job_queue
 
 
 def register_handlers(app: BotApplication) -> None:
@@ -145,21 +171,14 @@ def register_handlers(app: BotApplication) -> None:
         ChatMemberHandler(subscriptions.track_membership, ChatMemberHandler.MY_CHAT_MEMBER)
     )
 
-    # 2. Commands. CommandHandler ignores /cmd@otherbot on its own.
-    app.add_handler(CommandHandler("start", start.welcome))
-    app.add_handler(CommandHandler(["bantuan", "help"], start.show_help))
-    app.add_handler(CommandHandler(["topik", "topics"], start.show_topics))
-    app.add_handler(CommandHandler("tanya", questions_in_any_chat, filters=new))
-    app.add_handler(CommandHandler("otomatis", groups.set_automatic))
-    app.add_handler(CommandHandler(["langganan", "subscribe"], subscriptions.subscribe))
-    app.add_handler(CommandHandler(["berhenti", "unsubscribe"], subscriptions.unsubscribe))
-    # Staff only (each checks ADMIN_IDS and refuses anyone else).
-    app.add_handler(CommandHandler(["umumkan", "broadcast"], broadcasting.announce))
-    app.add_handler(CommandHandler("laporan", broadcasting.show_reports))
-    app.add_handler(CommandHandler(["belumterjawab", "unanswered"], staff.show_unanswered))
-    app.add_handler(CommandHandler(["statistik", "stats"], staff.show_stats))
-    app.add_handler(CommandHandler(["muatulang", "reload"], staff.reload_knowledge))
-    app.add_handler(CommandHandler("hapusdata", privacy.show_my_data))
+    # 2. Commands, as declared in commands.py (names, who, menus). CommandHandler ignores
+    #    /cmd@otherbot on its own.
+    for command in COMMANDS:
+        app.add_handler(
+            CommandHandler(
+                command.names, command.handler, filters=None if command.edits_too else new
+            )
+        )
 
     # 3. Button taps: the feature ones by their prefix, then answers, topics, menus.
     app.add_handler(CallbackQueryHandler(subscriptions.subscribe, pattern=r"^subscribe\|"))
@@ -190,12 +209,13 @@ def register_handlers(app: BotApplication) -> None:
     app.add_handler(MessageHandler(groups_ & edited & filters.TEXT, questions.answer_edited))
     app.add_handler(
         MessageHandler(
-            groups_ & new & filters.TEXT & ~filters.COMMAND & addressed, groups.answer_addressed
+            groups_ & new & filters.TEXT & ~filters.COMMAND & addressed,
+            questions.answer_addressed,
         )
     )
     app.add_handler(
         MessageHandler(
-            groups_ & new & filters.TEXT & ~filters.COMMAND, groups.answer_automatically
+            groups_ & new & filters.TEXT & ~filters.COMMAND, questions.answer_automatically
         )
     )
 
@@ -203,56 +223,7 @@ def register_handlers(app: BotApplication) -> None:
     app.add_error_handler(errors.report_error)
 
 
-async def questions_in_any_chat(update: Update, context: BotContext) -> None:
-    await groups.ask_in_group(update, context)
-
-
-COMMANDS = {
-    "private": {
-        "id": [
-            ("start", "Mulai dan lihat topik"),
-            ("bantuan", "Cara bertanya"),
-            ("topik", "Daftar topik"),
-            ("langganan", "Terima pengumuman"),
-            ("berhenti", "Berhenti berlangganan"),
-            ("hapusdata", "Hapus data saya"),
-        ],
-        "en": [
-            ("start", "Start and see the topics"),
-            ("help", "How to ask"),
-            ("topics", "Topics"),
-            ("subscribe", "Get announcements"),
-            ("unsubscribe", "Stop announcements"),
-            ("hapusdata", "Erase my data"),
-        ],
-    },
-    "group": {
-        "id": [
-            ("tanya", "Tanya bot: /tanya pertanyaan"),
-            ("topik", "Daftar topik"),
-            ("bantuan", "Cara bertanya"),
-            ("otomatis", "Jawaban otomatis (admin)"),
-            ("langganan", "Grup menerima pengumuman (admin)"),
-            ("berhenti", "Grup berhenti berlangganan (admin)"),
-        ],
-        "en": [
-            ("tanya", "Ask the bot: /tanya question"),
-            ("topics", "Topics"),
-            ("help", "How to ask"),
-            ("otomatis", "Automatic answers (admins)"),
-            ("subscribe", "Group gets announcements (admins)"),
-            ("unsubscribe", "Group stops announcements (admins)"),
-        ],
-    },
-}
-STAFF_COMMANDS = [
-    ("umumkan", "Buat pengumuman (petugas)"),
-    ("laporan", "Laporan pengumuman"),
-    ("belumterjawab", "Pertanyaan belum terjawab"),
-    ("statistik", "Statistik pemakaian"),
-    ("muatulang", "Muat ulang basis pengetahuan"),
-]
-LOG_FLUSH_EVERY = 1.0  # seconds: the question log is written in batches (see storage.py)
+LOG_FLUSH_EVERY = 1.0  # seconds: the question log is written in batches (see storage/questions.py)
 RETENTION_CHECK_EVERY = 6 * 3600
 SCHEDULE_CHECK_EVERY = 10  # seconds between looks at scheduled announcements
 
@@ -261,35 +232,31 @@ async def on_startup(app: BotApplication) -> None:
     services = app.bot_data.services
     me = await app.bot.get_me()
     services.bot_username = me.username or ""
-    services.bot_id = me.id
-    for scope, key in (
+    scopes: tuple[tuple[BotCommandScope, Menu], ...] = (
         (BotCommandScopeAllPrivateChats(), "private"),
         (BotCommandScopeAllGroupChats(), "group"),
-    ):
-        for lang, commands in COMMANDS[key].items():
+    )
+    for scope, which in scopes:
+        for lang in ("id", "en"):
             await app.bot.set_my_commands(
-                [BotCommand(c, d) for c, d in commands],
+                [BotCommand(c, d) for c, d in menu(which, lang)],
                 scope=scope,
                 language_code=None if lang == "id" else lang,  # Indonesian is the default
             )
     await set_staff_commands(app)
     assert services.broadcaster is not None
     services.broadcaster.resume()  # broadcasts a restart or a crash interrupted
-    if app.job_queue is not None:
-        app.job_queue.run_repeating(
-            broadcasting.start_due_broadcasts,
-            SCHEDULE_CHECK_EVERY,
-            first=1,
-            name="scheduled broadcasts",
-        )
-        # A busy moment may delay a job; it then runs once, late, instead of warning.
-        late = {"misfire_grace_time": 30, "coalesce": True}
-        app.job_queue.run_repeating(
-            flush_question_log, LOG_FLUSH_EVERY, name="question log", job_kwargs=late
-        )
-        app.job_queue.run_repeating(
-            apply_retention, RETENTION_CHECK_EVERY, first=60, name="retention"
-        )
+    jobs = require_job_queue(app)
+    jobs.run_repeating(
+        broadcasting.start_due_broadcasts,
+        SCHEDULE_CHECK_EVERY,
+        first=1,
+        name="scheduled broadcasts",
+    )
+    # A busy moment may delay a job; it then runs once, late, instead of warning.
+    late = {"misfire_grace_time": 30, "coalesce": True}
+    jobs.run_repeating(flush_question_log, LOG_FLUSH_EVERY, name="question log", job_kwargs=late)
+    jobs.run_repeating(apply_retention, RETENTION_CHECK_EVERY, first=60, name="retention")
     for problem in services.knowledge_problems:
         log.error("Knowledge files not used (serving the last good build): %s", problem)
     log.info(
@@ -319,11 +286,11 @@ async def apply_retention(context: BotContext) -> None:
 async def set_staff_commands(app: BotApplication) -> None:
     """Staff commands show up only in staff chats: each admin's private chat, the staff group."""
     settings = app.bot_data.services.settings
-    chats = [(admin, "private") for admin in sorted(settings.admin_ids)]
+    chats: list[tuple[int, Menu]] = [(admin, "private") for admin in sorted(settings.admin_ids)]
     if settings.staff_chat_id is not None:
         chats.append((settings.staff_chat_id, "group"))
     for chat_id, kind in chats:
-        commands = [BotCommand(c, d) for c, d in COMMANDS[kind]["id"] + STAFF_COMMANDS]
+        commands = [BotCommand(c, d) for c, d in menu(kind, "id") + menu("staff", "id")]
         try:
             await app.bot.set_my_commands(commands, scope=BotCommandScopeChat(chat_id))
         except TelegramError as err:  # an admin who never opened the bot: not an error
@@ -344,7 +311,7 @@ def run_bot(settings: Settings, webhook: bool = False) -> None:
     )
     try:
         application = build_application(settings)
-    except KnowledgeInvalid as err:
+    except (KnowledgeInvalid, SetupError) as err:
         raise SystemExit(f"Error: {err}") from err
     if webhook:
         url, secret = settings.require_webhook()

@@ -26,7 +26,6 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TimedOut
@@ -68,12 +67,6 @@ class Progress:
 ProgressCallback = Callable[[Progress], Awaitable[None]]
 
 
-def retry_seconds(error: RetryAfter) -> float:
-    """RetryAfter.retry_after is a timedelta under PTB_TIMEDELTA (see context.py)."""
-    value = error.retry_after
-    return value.total_seconds() if isinstance(value, timedelta) else float(value)
-
-
 class Broadcaster:
     """Sends announcements at `rate` messages per second, one task per broadcast."""
 
@@ -92,7 +85,6 @@ class Broadcaster:
         self.report_every = report_every
         self.tasks: dict[int, asyncio.Task[None]] = {}
         self.cancelling: set[int] = set()
-        self._paused_until = 0.0
 
     # -- control ------------------------------------------------------------------------
 
@@ -159,7 +151,7 @@ class Broadcaster:
                     now = time.monotonic()
                     if now - next_send > CATCH_UP * interval:
                         next_send = now - CATCH_UP * interval
-                    wait = max(next_send, self._paused_until) - now
+                    wait = next_send - now
                     if wait > 0:
                         await asyncio.sleep(wait)
                     next_send += interval
@@ -210,18 +202,14 @@ class Broadcaster:
         network_failures = 0
         target = chat_id
         while True:
-            wait = self._paused_until - time.monotonic()
-            if wait > 0:
-                await asyncio.sleep(wait)
             try:
                 await self._send(broadcast, target)
                 return "sent", None, target
             except RetryAfter as err:
-                # Flood control: the whole bot must pause, then this same recipient is
-                # sent again (never skipped).
-                pause = retry_seconds(err) + 0.1
-                self._paused_until = max(self._paused_until, time.monotonic() + pause)
-                log.warning("Broadcast #%s: Telegram asked to wait %.1f s", broadcast.id, pause)
+                # Flood control is the rate limiter's (app.py): it has already paused every
+                # request for the time Telegram asked and sent this one again, MAX_RETRIES
+                # times. Refused even then, the recipient is recorded as failed, with why.
+                return "failed", f"{type(err).__name__}: {err}", target
             except ChatMigrated as err:
                 new_id = int(err.new_chat_id)
                 self.storage.move_delivery(broadcast.id, target, new_id)

@@ -125,7 +125,7 @@ def stacked_bars(
     for tick in range(0, ceiling + 1, step):  # horizontal grid with labels
         y = top + plot_h - round(plot_h * tick / ceiling)
         canvas.rect(left, y, left + plot_w, y + 1, GRID)
-        label = f"{tick:,}".replace(",", ".")
+        label = tick_label(tick)
         canvas.text(left - 8 - 12 * len(label), y - 7, label)
     bar = plot_w / max(1, len(days))
     for i, day in enumerate(days):
@@ -144,6 +144,16 @@ def stacked_bars(
         canvas.rect(x, 16, x + 16, 32, colour)
         x = canvas.text(x + 22, 17, legend) + 24
     return canvas.png()
+
+
+def tick_label(value: int) -> str:
+    """The count beside a grid line: 1.000 (the dot the staff's Indonesian uses)."""
+    return f"{value:,}".replace(",", ".")
+
+
+def unknown_characters(text: str) -> set[str]:
+    """The characters of `text` the 5x7 font has no glyph for: they would be drawn blank."""
+    return {ch for ch in text.upper() if ch not in _FONT}
 
 
 def _nice_step(peak: int) -> int:

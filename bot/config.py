@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from dotenv import dotenv_values
@@ -68,6 +68,8 @@ class Settings:
     @classmethod
     def parse(cls, env: Mapping[str, str]) -> Settings:
         def get(name: str) -> str | None:
+            if name not in SETTING_NAMES:  # a new setting is a new field of Settings first
+                raise KeyError(f"{name} is not a field of Settings")
             value = env.get(name, "").strip()
             return value or None
 
@@ -163,6 +165,12 @@ class Settings:
 
     def is_staff(self, user_id: int | None) -> bool:
         return user_id is not None and user_id in self.admin_ids
+
+
+# Every variable the bot reads: the fields of Settings, upper-cased. The one list of
+# settings; .env.example, the README's table and the tests' clean environment are checked
+# against it (tests/test_docs.py).
+SETTING_NAMES = tuple(f.name.upper() for f in fields(Settings))
 
 
 def _number(raw: str | None, name: str, default: float, minimum: float) -> float:

@@ -1,4 +1,5 @@
-"""Typed services for handlers: the knowledge, the storage and the settings, no dict-fishing."""
+"""Typed services for handlers: the knowledge, the storage and the settings, no dict-fishing;
+and the one place the running bot builds its Assistant."""
 
 from __future__ import annotations
 
@@ -6,14 +7,16 @@ import os
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-# PTB 22 warns whenever a RetryAfter is built unless this is set; the bot reads the
-# timedelta form on purpose (see retry_seconds), so opt in before any request is made.
+# PTB 22 warns whenever a RetryAfter is built unless this is set (its rate limiter reads
+# the timedelta form already), so opt in before any request is made.
 os.environ.setdefault("PTB_TIMEDELTA", "1")
 
 from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
 
+from bot.answering import KnowledgeBase
 from bot.assistant import Assistant
 from bot.config import Settings
+from bot.knowledge import with_learned
 from bot.storage import Storage
 
 if TYPE_CHECKING:
@@ -28,9 +31,23 @@ class Services:
     storage: Storage
     assistant: Assistant  # replaced as a whole by /muatulang, never edited in place
     bot_username: str = ""
-    bot_id: int = 0
     broadcaster: Broadcaster | None = None
     knowledge_problems: list[str] = field(default_factory=list)
+
+    def use_knowledge(self, kb: KnowledgeBase | None = None) -> None:
+        """Serve `kb` (by default the current one again), with the phrasings staff taught.
+
+        A new Assistant is swapped in whole, never edited in place, so a question being
+        answered meanwhile sees the old one or the new one, never half of each.
+        """
+        base = kb if kb is not None else self.assistant.kb
+        self.assistant = build_assistant(base, self.storage, self.settings)
+
+
+def build_assistant(kb: KnowledgeBase, storage: Storage, settings: Settings) -> Assistant:
+    """The one place the running bot's Assistant is made: the knowledge base plus the
+    phrasings staff added from the inbox, and the office contact from the settings."""
+    return Assistant(with_learned(kb, storage.learned_variants()), contact=settings.office_contact)
 
 
 class BotData:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import jinja2
@@ -26,7 +26,7 @@ class Button:
     """A choice under a reply; the Telegram layer turns it into an inline button."""
 
     label: str
-    action: str  # entry | topic | topics | ... (see handlers/callbacks.py)
+    action: str  # entry | topic | topics | fb | inbox | bc | ... (the handlers/ that reads it)
     value: str = ""
 
 
@@ -34,7 +34,6 @@ class Button:
 class Reply:
     html: str
     buttons: tuple[tuple[Button, ...], ...] = ()  # rows of buttons
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def text(self) -> str:
@@ -88,7 +87,7 @@ def _safe_space(window: str) -> int:
 
 
 class Renderer:
-    """Every user-facing sentence comes from bot/templates/<lang>/*.j2 through here."""
+    """Every user-facing sentence comes from bot/templates/ (<lang>/ or shared/) through here."""
 
     def __init__(self, kb: KnowledgeBase, contact: str | None = None) -> None:
         self.kb = kb
@@ -105,6 +104,7 @@ class Renderer:
         )
         self.env.filters["number"] = number_filter
         self._labels: dict[tuple[str, Lang], str] = {}
+        self._own = set(self.env.list_templates(extensions=["j2"]))
 
     def label(self, template_name: str, lang: Lang) -> str:
         """A fixed text (a button label): rendered once, then remembered."""
@@ -113,8 +113,20 @@ class Renderer:
             self._labels[key] = self.render(template_name, lang)
         return self._labels[key]
 
+    def template_path(self, template_name: str, lang: Lang) -> str:
+        """templates/<lang>/NAME.j2, or templates/shared/NAME.j2 for a text that is the same
+        in both languages (staff texts, always Indonesian; layouts with no words). A name in
+        neither folder fails at once, so a missing translation is never silently shared."""
+        own = f"{lang}/{template_name}.j2"
+        return own if own in self._own else f"shared/{template_name}.j2"
+
+    def button_label(self, template_name: str, lang: Lang, **context: Any) -> str:
+        """A label that varies (a button naming an entry): plain text, as Telegram shows
+        button labels, so an apostrophe in it is not turned into an HTML entity."""
+        return to_plain(self.render(template_name, lang, **context))
+
     def render(self, template_name: str, lang: Lang, **context: Any) -> str:
-        template = self.env.get_template(f"{lang}/{template_name}.j2")
+        template = self.env.get_template(self.template_path(template_name, lang))
         base = {
             "lang": lang,
             "source": self.kb.source,

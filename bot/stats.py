@@ -11,7 +11,6 @@ from bot.chart import stacked_bars
 from bot.storage import Storage
 
 DAY = 86400
-DECISIONS = ("answer", "clarify", "fallback", "smalltalk")
 CHART_COLOURS = {  # decision -> bar colour; the legend's words come from a template
     "answer": (46, 160, 67),
     "clarify": (240, 180, 0),
@@ -43,12 +42,17 @@ class Stats:
 
     def chart(self, legends: dict[str, str]) -> bytes:
         """`legends`: decision -> its name on the chart (from the chart_legend template)."""
-        days = [datetime.strptime(d, "%Y-%m-%d").strftime("%d/%m") for d, _ in self.daily]
+        days = [day_label(d) for d, _ in self.daily]
         series = [
             (legends[decision], colour, [counts.get(decision, 0) for _, counts in self.daily])
             for decision, colour in CHART_COLOURS.items()
         ]
         return stacked_bars(days, series)
+
+
+def day_label(day: str) -> str:
+    """A bar's label on the chart: "2026-11-28" -> "28/11"."""
+    return datetime.strptime(day, "%Y-%m-%d").strftime("%d/%m")
 
 
 def collect_stats(storage: Storage, now: float | None = None) -> Stats:

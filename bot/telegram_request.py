@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Any
 
 import httpx
-from telegram._utils.types import ODVInput
-from telegram.request import HTTPXRequest, RequestData
+from telegram.error import NetworkError, TimedOut
+from telegram.request import HTTPXRequest
 
 log = logging.getLogger(__name__)
 
@@ -26,28 +27,13 @@ class ResilientPollingRequest(HTTPXRequest):
     RETRY_EVERY = 1.0
     LOG_EVERY = 30  # one warning per half minute of outage, not one per second
 
-    async def do_request(
-        self,
-        url: str,
-        method: str,
-        request_data: RequestData | None = None,
-        read_timeout: ODVInput[float] = HTTPXRequest.DEFAULT_NONE,
-        write_timeout: ODVInput[float] = HTTPXRequest.DEFAULT_NONE,
-        connect_timeout: ODVInput[float] = HTTPXRequest.DEFAULT_NONE,
-        pool_timeout: ODVInput[float] = HTTPXRequest.DEFAULT_NONE,
-    ) -> tuple[int, bytes]:
+    async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
+        # The arguments (URL, method, data, timeouts) go through untouched: only whether
+        # and when to try again is decided here.
         attempt = 0
         while True:
             try:
-                code, payload = await super().do_request(
-                    url,
-                    method,
-                    request_data,
-                    read_timeout,
-                    write_timeout,
-                    connect_timeout,
-                    pool_timeout,
-                )
+                code, payload = await super().do_request(*args, **kwargs)
             except Exception as err:  # only network failures are retried, see below
                 if not _is_network_failure(err):
                     raise
@@ -65,8 +51,6 @@ class ResilientPollingRequest(HTTPXRequest):
 
 
 def _is_network_failure(err: BaseException) -> bool:
-    from telegram.error import NetworkError, TimedOut
-
     if isinstance(err, TimedOut):
         return False  # a long poll that timed out is normal: PTB retries at once
     return isinstance(err, NetworkError | httpx.TransportError)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -14,8 +15,10 @@ import pytest
 # are errors in this suite).
 os.environ["PTB_TIMEDELTA"] = "1"
 
+from bot.answering import KnowledgeBase
 from bot.assistant import Assistant
-from bot.knowledge import KnowledgeBase, default_knowledge_dir, load_knowledge
+from bot.config import SETTING_NAMES
+from bot.knowledge import default_knowledge_dir, load_knowledge
 from tests.fake_bot_api import FakeBotAPI, running_fake
 
 if TYPE_CHECKING:
@@ -37,21 +40,8 @@ def assistant(kb: KnowledgeBase) -> Assistant:
 @pytest.fixture
 def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     """No bot settings from the developer's shell or .env leak into a test."""
-    for name in list(os.environ):
-        if name.startswith(("TELEGRAM_", "WEBHOOK_")) or name in {
-            "DATABASE_PATH",
-            "ADMIN_IDS",
-            "STAFF_CHAT_ID",
-            "SEND_RATE_LIMIT",
-            "BROADCAST_RATE",
-            "LISTEN",
-            "PORT",
-            "LOG_LEVEL",
-            "KNOWLEDGE_DIR",
-            "OFFICE_CONTACT",
-            "QUESTION_LOG_DAYS",
-        }:
-            monkeypatch.delenv(name)
+    for name in SETTING_NAMES:
+        monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("DATABASE_PATH", str(tmp_path / "bot.db"))
     return tmp_path
@@ -72,8 +62,29 @@ async def fake() -> AsyncIterator[FakeBotAPI]:
 BotStarter = Callable[..., Awaitable["BotApplication"]]
 
 
+@pytest.fixture(scope="session")
+def built_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A database the bot has already built the shipped knowledge into, as on a second run.
+
+    Each end-to-end test starts from a copy: compiling the knowledge base again for every
+    test would cost about a tenth of a second each, and the first build is tested on its own
+    (test_knowledge.py, test_cli.py).
+    """
+    from bot.app import build_application
+    from bot.config import Settings
+
+    path = tmp_path_factory.mktemp("built") / "bot.db"
+    app = build_application(
+        Settings.parse({"TELEGRAM_BOT_TOKEN": TOKEN, "DATABASE_PATH": str(path)})
+    )
+    app.bot_data.services.storage.close()
+    return path
+
+
 @pytest.fixture
-async def start_bot(fake: FakeBotAPI, tmp_path: Path) -> AsyncIterator[BotStarter]:
+async def start_bot(
+    fake: FakeBotAPI, tmp_path: Path, built_database: Path
+) -> AsyncIterator[BotStarter]:
     """Start the bot exactly as `ukm-bot run` does, pointed at the fake; extra env allowed."""
     from bot.app import build_application
     from bot.config import Settings
@@ -89,6 +100,7 @@ async def start_bot(fake: FakeBotAPI, tmp_path: Path) -> AsyncIterator[BotStarte
             "SEND_RATE_LIMIT": "0",
         }
         values.update(env)
+        copy_unless_present(built_database, Path(values["DATABASE_PATH"]))
         app = build_application(Settings.parse(values))
         await app.initialize()
         if app.post_init:
@@ -104,6 +116,12 @@ async def start_bot(fake: FakeBotAPI, tmp_path: Path) -> AsyncIterator[BotStarte
         await stop_bot(app)
 
 
+def copy_unless_present(built: Path, database: Path) -> None:
+    """A restart keeps the database the test already has."""
+    if not database.exists():
+        shutil.copyfile(built, database)
+
+
 async def stop_bot(app: BotApplication) -> None:
     if app.updater is not None and app.updater.running:
         await app.updater.stop()
@@ -112,3 +130,14 @@ async def stop_bot(app: BotApplication) -> None:
     if app.post_shutdown:
         await app.post_shutdown(app)
     await app.shutdown()
+
+
+def knowledge_with_entries(folder: Path, entries_toml: str) -> Path:
+    """A knowledge folder made for one test: the shipped facts, topics and lexicon, and
+    `entries_toml` as its only entry file (point KNOWLEDGE_DIR at the returned path)."""
+    knowledge = folder / "knowledge"
+    (knowledge / "entries").mkdir(parents=True)
+    for name in ("facts.toml", "topics.toml", "lexicon.toml"):
+        shutil.copyfile(default_knowledge_dir() / name, knowledge / name)
+    (knowledge / "entries" / "test.toml").write_text(entries_toml, encoding="utf-8")
+    return knowledge

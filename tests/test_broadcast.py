@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from itertools import pairwise
 
 import pytest
 
 from bot.context import BotApplication
+from bot.storage import Subscriber
 from tests.conftest import ADMIN_ID, BotStarter
-from tests.fake_bot_api import FakeBotAPI
+from tests.fake_bot_api import FakeBotAPI, JSONDict
 
 GROUP = -1007
 MEMBER, GROUP_ADMIN = 31, 32
@@ -32,7 +34,7 @@ def subscribers(
             storage.set_topics(i, topics)
 
 
-async def preview(fake: FakeBotAPI, command: str, reply_to: dict | None = None) -> dict:
+async def preview(fake: FakeBotAPI, command: str, reply_to: JSONDict | None = None) -> JSONDict:
     """Send /umumkan as staff; return the control message (the one with Kirim/Batal)."""
     before = len(fake.sent(ADMIN_ID))
     fake.send_text(ADMIN_ID, None, command, reply_to=reply_to)
@@ -40,7 +42,14 @@ async def preview(fake: FakeBotAPI, command: str, reply_to: dict | None = None) 
     return sent[-1]
 
 
-def press(fake: FakeBotAPI, control: dict, label_start: str) -> None:
+def subscription(app: BotApplication, chat_id: int) -> Subscriber:
+    """The chat's subscription, active or not (it must have subscribed once)."""
+    found = app.bot_data.services.storage.subscriber(chat_id)
+    assert found is not None, f"chat {chat_id} never subscribed"
+    return found
+
+
+def press(fake: FakeBotAPI, control: JSONDict, label_start: str) -> None:
     data = next(d for label, d in fake.buttons(control) if label.startswith(label_start))
     assert data is not None
     fake.press(ADMIN_ID, control, data)
@@ -48,7 +57,6 @@ def press(fake: FakeBotAPI, control: dict, label_start: str) -> None:
 
 async def test_subscribe_choose_topics_and_stop(fake: FakeBotAPI, start_bot: BotStarter) -> None:
     app = await start_bot()
-    storage = app.bot_data.services.storage
     fake.user(1, "Ana")
     fake.private_chat(1)
     fake.send_text(1, None, "/langganan")
@@ -58,12 +66,12 @@ async def test_subscribe_choose_topics_and_stop(fake: FakeBotAPI, start_bot: Bot
     assert labels[:3] == ["🎓 Pelatihan", "🌏 Ekspor", "🤝 Koperasi/Kelompok UKM"]
     fake.press(1, confirmation, dict(fake.buttons(confirmation))["🌏 Ekspor"] or "")
     await fake.wait_for_call("editMessageText")
-    assert storage.subscriber(1).topics == ["ekspor"]  # type: ignore[union-attr]
+    assert subscription(app, 1).topics == ["ekspor"]
     assert "✅ 🌏 Ekspor" in [label for label, _ in fake.buttons(fake.messages_in(1)[0])]
     fake.send_text(1, None, "/berhenti")
     [_, stopped] = await fake.wait_for_sent(1, count=2)
     assert "tidak akan menerima" in stopped["text"]
-    assert not storage.subscriber(1).active  # type: ignore[union-attr]
+    assert not subscription(app, 1).active
 
 
 async def test_the_start_button_subscribes(fake: FakeBotAPI, start_bot: BotStarter) -> None:
@@ -75,7 +83,7 @@ async def test_the_start_button_subscribes(fake: FakeBotAPI, start_bot: BotStart
     fake.press(1, welcome, dict(fake.buttons(welcome))["🔔 Terima pengumuman"] or "")
     [_, confirmation] = await fake.wait_for_sent(1, count=2)
     assert "Anda sekarang menerima pengumuman" in confirmation["text"]
-    assert app.bot_data.services.storage.subscriber(1).active  # type: ignore[union-attr]
+    assert subscription(app, 1).active
 
 
 async def test_a_group_subscribes_only_through_an_admin(
@@ -93,10 +101,10 @@ async def test_a_group_subscribes_only_through_an_admin(
     fake.send_text(GROUP_ADMIN, GROUP, "/langganan")
     [_, confirmation] = await fake.wait_for_sent(GROUP, count=2)
     assert "Grup ini sekarang menerima" in confirmation["text"]
-    assert storage.subscriber(GROUP).active  # type: ignore[union-attr]
+    assert subscription(app, GROUP).active
     fake.send_text(MEMBER, GROUP, "/berhenti")
     await fake.wait_for_sent(GROUP, count=3)
-    assert storage.subscriber(GROUP).active  # type: ignore[union-attr]
+    assert subscription(app, GROUP).active
 
 
 async def test_non_staff_cannot_announce_or_see_reports(
@@ -141,7 +149,7 @@ async def test_preview_then_kirim_reaches_everyone_once_with_progress_and_report
     assert "Diterima 40 dari 40" in str(report.params["text"])
     assert all(len(fake.sent(i)) == 1 for i in range(1, 41))
     assert fake.sent(1)[0]["text"] == announcement["text"]
-    assert "selesai" in fake.message(ADMIN_ID, control["message_id"])["text"]
+    assert "selesai" in fake.current(control)["text"]
 
 
 async def test_batal_sends_nothing(fake: FakeBotAPI, start_bot: BotStarter) -> None:
@@ -151,7 +159,7 @@ async def test_batal_sends_nothing(fake: FakeBotAPI, start_bot: BotStarter) -> N
     control = await preview(fake, "/umumkan jangan dikirim")
     press(fake, control, "✖️ Batal")
     await fake.wait_for_call("editMessageText")
-    cancelled = fake.message(ADMIN_ID, control["message_id"])
+    cancelled = fake.current(control)
     assert "dibatalkan" in cancelled["text"]
     assert fake.buttons(cancelled) == []  # no Kirim left to press
     assert not any(fake.sent(i) for i in range(1, 6))
@@ -219,7 +227,6 @@ async def test_faults_every_active_recipient_gets_exactly_one_copy(
     fake: FakeBotAPI, start_bot: BotStarter
 ) -> None:
     app = await start_bot(BROADCAST_RATE="100")
-    storage = app.bot_data.services.storage
     staff_chat(fake)
     recipients = range(1, 201)
     subscribers(app, fake, recipients)
@@ -242,7 +249,7 @@ async def test_faults_every_active_recipient_gets_exactly_one_copy(
     counts = Counter({i: len(fake.sent(i)) for i in recipients})
     assert {i for i in recipients if counts[i] != 1} == blocked
     assert all(counts[i] == 0 for i in blocked)
-    assert all(not storage.subscriber(i).active for i in blocked)  # type: ignore[union-attr]
+    assert all(not subscription(app, i).active for i in blocked)
     # The next broadcast skips the blocked ones without asking Telegram.
     tried_before = Counter(c.params.get("chat_id") for c in fake.calls_to("sendMessage"))
     control = await preview(fake, "/umumkan kedua kalinya")
@@ -281,7 +288,7 @@ async def test_a_running_broadcast_can_be_stopped(fake: FakeBotAPI, start_bot: B
         timeout=10,
     )
     assert stop
-    current = fake.message(ADMIN_ID, control["message_id"])
+    current = fake.current(control)
     press(fake, current, "⛔ Hentikan")
     report = await fake.wait_for(
         lambda c: "Laporan pengumuman" in str(c.params.get("text", "")), timeout=10
@@ -326,21 +333,20 @@ async def test_blocking_makes_inactive_and_start_brings_back(
     fake: FakeBotAPI, start_bot: BotStarter
 ) -> None:
     app = await start_bot()
-    storage = app.bot_data.services.storage
     subscribers(app, fake, range(1, 2))
     fake.my_chat_member(1, 1, "member", "kicked")
     await fake.wait_until(
-        lambda: not storage.subscriber(1).active,
-        timeout=5,  # type: ignore[union-attr]
+        lambda: not subscription(app, 1).active,
+        timeout=5,
         what="inactive after the block",
     )
     fake.my_chat_member(1, 1, "kicked", "member")  # unblocked: not yet a subscriber again
     await fake.wait_until(lambda: not fake.pending_updates, timeout=5, what="update fetched")
-    assert not storage.subscriber(1).active  # type: ignore[union-attr]
+    assert not subscription(app, 1).active
     fake.send_text(1, None, "/start")
     [back, _welcome] = await fake.wait_for_sent(1, count=2)
     assert "kembali menerima" in back["text"]
-    assert storage.subscriber(1).active  # type: ignore[union-attr]
+    assert subscription(app, 1).active
 
 
 async def test_migration_moves_the_subscription(fake: FakeBotAPI, start_bot: BotStarter) -> None:
@@ -353,4 +359,130 @@ async def test_migration_moves_the_subscription(fake: FakeBotAPI, start_bot: Bot
     fake.migrate(-9, -1009)
     await fake.wait_until(lambda: storage.subscriber(-1009) is not None, timeout=5, what="moved")
     assert storage.subscriber(-9) is None
-    assert storage.subscriber(-1009).active  # type: ignore[union-attr]
+    assert subscription(app, -1009).active
+
+
+async def laporan(fake: FakeBotAPI) -> JSONDict:
+    before = len(fake.sent(ADMIN_ID))
+    fake.send_text(ADMIN_ID, None, "/laporan")
+    *_, listing = await fake.wait_for_sent(ADMIN_ID, count=before + 1)
+    return listing
+
+
+async def report_of(fake: FakeBotAPI, number: int = 1) -> str:
+    """The text of the `number`-th "Laporan pengumuman" staff got when a delivery ended."""
+    await fake.wait_until(
+        lambda: len(reports(fake)) >= number, timeout=30, what=f"report {number}"
+    )
+    return reports(fake)[number - 1]
+
+
+def reports(fake: FakeBotAPI) -> list[str]:
+    return [t for t in fake.sent_texts(ADMIN_ID) if "Laporan pengumuman" in t]
+
+
+async def test_laporan_and_rincian_show_who_missed_an_announcement_and_why(
+    fake: FakeBotAPI, start_bot: BotStarter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import bot.broadcast
+
+    # The same retries, without seconds between them (should the constant move, the test
+    # only gets slower).
+    monkeypatch.setattr(bot.broadcast, "BACKOFF", (0.01, 0.01, 0.01), raising=False)
+    app = await start_bot(BROADCAST_RATE="50")
+    staff_chat(fake)
+    assert "Belum ada pengumuman" in (await laporan(fake))["text"]
+    subscribers(app, fake, range(1, 5))
+    fake.block(2)
+    # Telegram keeps failing for one resident: the retries run out.
+    fake.fail("sendMessage", 502, "Bad Gateway", times=None, when=lambda p: p["chat_id"] == 3)
+    control = await preview(fake, "/umumkan Pameran batik hari Sabtu di Pamulang")
+    press(fake, control, "✅ Kirim")
+    report = await report_of(fake)
+    assert "Diterima 2 dari 4" in report and "1 memblokir" in report and "1 gagal" in report
+    assert [bool(fake.sent(i)) for i in range(1, 5)] == [True, False, False, True]
+    assert len([c for c in fake.calls_to("sendMessage") if c.params["chat_id"] == 3]) > 1
+
+    listing = await laporan(fake)
+    assert "#1" in listing["text"] and "selesai" in listing["text"]
+    assert "terkirim 2/4 · diblokir 1 · gagal 1" in listing["text"]
+    assert "Pameran batik hari Sabtu" in listing["text"]
+    assert "Pelanggan aktif: 3" in listing["text"] and "nonaktif: 1" in listing["text"]
+    fake.press(ADMIN_ID, listing, dict(fake.buttons(listing))["🔎 Rincian #1"] or "")
+    *_, detail = await fake.wait_for_sent(ADMIN_ID, count=len(fake.sent(ADMIN_ID)) + 1)
+    assert "Yang tidak menerima pengumuman #1" in detail["text"]
+    assert "Warga 2 (2): blocked, Forbidden: bot was blocked by the user" in detail["text"]
+    assert "Warga 3 (3): failed, NetworkError: Bad Gateway" in detail["text"]
+    assert "Warga 1 " not in detail["text"] and "Warga 4 " not in detail["text"]
+
+
+async def test_a_chat_that_no_longer_exists_is_marked_inactive_and_reported(
+    fake: FakeBotAPI, start_bot: BotStarter
+) -> None:
+    app = await start_bot(BROADCAST_RATE="50")
+    staff_chat(fake)
+    subscribers(app, fake, range(1, 3))
+    # A group that subscribed once and is gone: Telegram answers "chat not found".
+    app.bot_data.services.storage.subscribe(-4404, "group", "UKM Bubar", "id", "test", 1)
+    control = await preview(fake, "/umumkan pengumuman pertama")
+    assert "Penerima: 3" in control["text"]
+    press(fake, control, "✅ Kirim")
+    report = await report_of(fake)
+    assert "Diterima 2 dari 3" in report and "chat sudah tidak ada (dinonaktifkan)" in report
+    listing = await laporan(fake)
+    assert "nonaktif: 1" in listing["text"]
+    fake.press(ADMIN_ID, listing, dict(fake.buttons(listing))["🔎 Rincian #1"] or "")
+    *_, detail = await fake.wait_for_sent(ADMIN_ID, count=len(fake.sent(ADMIN_ID)) + 1)
+    assert "UKM Bubar (-4404): blocked, Chat not found" in detail["text"]
+    # The next announcement leaves it out, without asking Telegram again.
+    control = await preview(fake, "/umumkan pengumuman kedua")
+    assert "Penerima: 2" in control["text"]
+    press(fake, control, "✅ Kirim")
+    await report_of(fake, 2)
+    assert [c.params["chat_id"] for c in fake.calls_to("sendMessage")].count(-4404) == 1
+
+
+async def test_an_announcement_follows_a_group_that_became_a_supergroup(
+    fake: FakeBotAPI, start_bot: BotStarter
+) -> None:
+    app = await start_bot(BROADCAST_RATE="50")
+    staff_chat(fake)
+    fake.user(GROUP_ADMIN, "Sari")
+    fake.group(-9, "UKM Setu", "group", admins=[GROUP_ADMIN])
+    app.bot_data.services.storage.subscribe(-9, "group", "UKM Setu", "id", "test", GROUP_ADMIN)
+    fake.migrate(-9, -1009, notify=False)  # while the bot was offline: it never heard
+    control = await preview(fake, "/umumkan pelatihan ekspor Senin")
+    press(fake, control, "✅ Kirim")
+    assert "Diterima 1 dari 1" in await report_of(fake)
+    [received] = fake.sent(-1009)
+    assert "pelatihan ekspor Senin" in received["text"]
+    # The next one goes straight to the supergroup.
+    control = await preview(fake, "/umumkan pameran Selasa")
+    press(fake, control, "✅ Kirim")
+    assert "Diterima 1 dari 1" in await report_of(fake, 2)
+    assert "pameran Selasa" in fake.sent(-1009)[-1]["text"]
+    assert [c.params["chat_id"] for c in fake.calls_to("sendMessage")].count(-9) == 1
+
+
+async def test_flood_control_pauses_and_resends_then_records_a_fourth_refusal(
+    fake: FakeBotAPI, start_bot: BotStarter
+) -> None:
+    app = await start_bot()
+    storage = app.bot_data.services.storage
+    staff_chat(fake)
+    subscribers(app, fake, range(1, 4))
+    # Resident 1 is refused once, resident 2 four times in a row ("retry after 1" each).
+    fake.fail("sendMessage", 429, retry_after=1, times=1, when=lambda p: p.get("chat_id") == 1)
+    fake.fail("sendMessage", 429, retry_after=1, times=4, when=lambda p: p.get("chat_id") == 2)
+    control = await preview(fake, "/umumkan banjir permintaan")
+    press(fake, control, "✅ Kirim")
+    await fake.wait_for(
+        lambda c: "Laporan pengumuman" in str(c.params.get("text", "")), timeout=30
+    )
+    assert [len(fake.sent(i)) for i in (1, 2, 3)] == [1, 0, 1]  # resent once, never twice
+    tries = [c.time for c in fake.calls_to("sendMessage") if c.params.get("chat_id") == 2]
+    assert len(tries) == 4  # the first send and three resends, each after the asked wait
+    assert all(later - earlier >= 1 for earlier, later in pairwise(tries))
+    [broadcast] = storage.recent_broadcasts(1)
+    [(chat_id, _, status, error)] = storage.undelivered(broadcast.id)
+    assert (chat_id, status) == (2, "failed") and "RetryAfter" in error

@@ -8,6 +8,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from bot.broadcast import MAX_IN_FLIGHT
@@ -38,7 +39,7 @@ def start_bot(db: Path, base_url: str, log: Path) -> subprocess.Popen[bytes]:
         )
 
 
-def wait(condition, timeout: float, what: str) -> None:  # type: ignore[no-untyped-def]
+def wait(condition: Callable[[], bool], timeout: float, what: str) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if condition():

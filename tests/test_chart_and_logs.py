@@ -6,8 +6,10 @@ import logging
 import struct
 import zlib
 
-from bot.chart import stacked_bars
+from bot.assistant import Assistant
+from bot.chart import stacked_bars, tick_label, unknown_characters
 from bot.logs import REDACTED, RedactingFormatter
+from bot.stats import CHART_COLOURS, day_label
 
 
 def test_chart_is_a_valid_png_of_the_asked_size() -> None:
@@ -25,6 +27,21 @@ def test_chart_is_a_valid_png_of_the_asked_size() -> None:
 
 def test_empty_days_still_draw() -> None:
     assert stacked_bars(["01/11"], [("Dijawab", (0, 128, 0), [0])]).startswith(b"\x89PNG")
+
+
+def test_every_character_the_chart_can_draw_is_in_its_font(assistant: Assistant) -> None:
+    """Legends (from the templates, in both languages), counts and dates: none drawn blank."""
+    legends = [
+        text
+        for lang in ("id", "en")
+        for decision, text in assistant.renderer.chart_legends(lang).items()
+        if decision in CHART_COLOURS
+    ]
+    counts = [tick_label(n) for n in (0, 7, 25, 1_000, 1_234_567_890)]
+    days = [day_label(f"2026-{m:02d}-{d:02d}") for m in range(1, 13) for d in range(1, 29)]
+    drawn = [*legends, *counts, *days]
+    assert {ch for text in drawn for ch in unknown_characters(text)} == set()
+    assert unknown_characters("Ditolak ✓") == {"✓"}  # the check itself can fail
 
 
 def test_formatter_redacts_messages_arguments_and_tracebacks() -> None:

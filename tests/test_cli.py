@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Protocol
 
 import pytest
 from click.testing import CliRunner
@@ -18,8 +19,14 @@ DATA = Path(__file__).parent / "data"
 JSON_KEYS = {"question", "status", "entry_id", "score", "lang", "answer", "suggestions"}
 
 
+class Run(Protocol):
+    """`ukm-bot ARGS...` in-process: (exit code, stdout, stderr)."""
+
+    def __call__(self, *args: str, input: str | None = None) -> tuple[int, str, str]: ...
+
+
 @pytest.fixture
-def run(clean_env: Path):  # type: ignore[no-untyped-def]
+def run(clean_env: Path) -> Run:
     runner = CliRunner()
 
     def invoke(*args: str, input: str | None = None) -> tuple[int, str, str]:
@@ -29,13 +36,13 @@ def run(clean_env: Path):  # type: ignore[no-untyped-def]
     return invoke
 
 
-def test_ask_prints_the_reply_a_resident_reads(run) -> None:  # type: ignore[no-untyped-def]
+def test_ask_prints_the_reply_a_resident_reads(run: Run) -> None:
     code, out, _ = run("ask", "brp jumlah ukm di tangsel?")
     assert code == 0
     assert "15.000" in out and "ANTARA" in out
 
 
-def test_ask_json_contract(run) -> None:  # type: ignore[no-untyped-def]
+def test_ask_json_contract(run: Run) -> None:
     code, out, _ = run("ask", "--json", "kerupuk serpong diekspor ke mana?")
     assert code == 0
     result = json.loads(out)
@@ -47,7 +54,7 @@ def test_ask_json_contract(run) -> None:  # type: ignore[no-untyped-def]
     assert result["suggestions"] == []
 
 
-def test_ask_json_clarify_and_fallback_shapes(run) -> None:  # type: ignore[no-untyped-def]
+def test_ask_json_clarify_and_fallback_shapes(run: Run) -> None:
     code, out, _ = run("ask", "--json", "harga batik berapa")
     assert code == 0
     fallback = json.loads(out)
@@ -55,7 +62,7 @@ def test_ask_json_clarify_and_fallback_shapes(run) -> None:  # type: ignore[no-u
     assert all(set(s) == {"entry_id", "question"} for s in fallback["suggestions"])
 
 
-def test_ask_json_reads_json_lines_from_stdin_in_order(run) -> None:  # type: ignore[no-untyped-def]
+def test_ask_json_reads_json_lines_from_stdin_in_order(run: Run) -> None:
     questions = ["halo", "ekspor", "", "How many SMEs are in South Tangerang?", "cuaca besok?"]
     code, out, _ = run("ask", "--json", input="\n".join(questions) + "\n")
     assert code == 0
@@ -71,7 +78,7 @@ def test_ask_json_reads_json_lines_from_stdin_in_order(run) -> None:  # type: ig
     assert lines[3]["lang"] == "en"
 
 
-def test_ask_json_takes_evaluation_set_lines_as_they_are(run) -> None:  # type: ignore[no-untyped-def]
+def test_ask_json_takes_evaluation_set_lines_as_they_are(run: Run) -> None:
     """Piping an evaluation set in answers its questions, not the JSON text around them."""
     items = [json.loads(line) for line in (DATA / "dev.jsonl").read_text().splitlines()[:5]]
     code, out, _ = run("ask", "--json", input="".join(json.dumps(i) + "\n" for i in items))
@@ -88,7 +95,7 @@ def test_ask_json_takes_evaluation_set_lines_as_they_are(run) -> None:  # type: 
     assert json.loads(out)["question"] == "{ ekspor"
 
 
-def test_ask_json_lists_each_question_of_a_message(run) -> None:  # type: ignore[no-untyped-def]
+def test_ask_json_lists_each_question_of_a_message(run: Run) -> None:
     code, out, _ = run(
         "ask", "--json", "Kerupuk serpong diekspor ke mana? Terus harga batiknya berapa?"
     )
@@ -104,7 +111,7 @@ def test_ask_json_lists_each_question_of_a_message(run) -> None:  # type: ignore
     assert all(set(p) == {"text", "status", "entry_id", "score"} for p in result["parts"])
 
 
-def test_ask_json_answers_a_conversation_in_order(run) -> None:  # type: ignore[no-untyped-def]
+def test_ask_json_answers_a_conversation_in_order(run: Run) -> None:
     lines = [
         {"id": 1, "conversation": "a", "q": "UKM batik ibu-ibu di Tangsel namanya apa?"},
         {"id": 2, "conversation": "b", "q": "Kerupuk Tangsel diekspor ke mana?"},
@@ -120,7 +127,7 @@ def test_ask_json_answers_a_conversation_in_order(run) -> None:  # type: ignore[
     assert "Ismunandar" in replies[5]["answer"] and "Zeda" not in replies[5]["answer"]
 
 
-def test_eval_grades_a_conversation_set_per_turn(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_eval_grades_a_conversation_set_per_turn(run: Run, tmp_path: Path) -> None:
     chats = tmp_path / "chats.jsonl"
     chats.write_text(
         json.dumps(
@@ -136,13 +143,13 @@ def test_eval_grades_a_conversation_set_per_turn(run, tmp_path: Path) -> None:  
         )
         + "\n"
     )
-    code, out, _ = run("eval", str(chats), "--facts", str(DATA / "facts.json"))
+    code, out, _ = run("eval", str(chats))
     assert code == 0
     assert "turn 1 1/1" in out and "turn 2 1/1" in out and "turn 3 1/1" in out
     assert "accuracy: 1.000" in out
 
 
-def test_eval_prints_the_figures_and_enforces_a_floor(run) -> None:  # type: ignore[no-untyped-def]
+def test_eval_prints_the_figures_and_enforces_a_floor(run: Run) -> None:
     code, out, _ = run("eval", str(DATA / "dev.jsonl"), "--no-failures")
     assert code == 0
     for label in ("accuracy", "in-scope accuracy", "out-of-scope rejection", "confident-wrong"):
@@ -152,20 +159,22 @@ def test_eval_prints_the_figures_and_enforces_a_floor(run) -> None:  # type: ign
     assert code == 1 and "below --min-accuracy" in err
 
 
-def test_eval_names_a_broken_line(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_eval_names_a_broken_line(run: Run, tmp_path: Path) -> None:
     broken = tmp_path / "broken.jsonl"
     broken.write_text('{"id": "x", "q": "halo", "expect": []}\n{not json\n', encoding="utf-8")
     code, _, err = run("eval", str(broken))
     assert code == 1 and "line 2" in err
 
 
-def test_kb_check_passes_on_the_shipped_files(run) -> None:  # type: ignore[no-untyped-def]
+def test_kb_check_passes_on_the_shipped_files(run: Run) -> None:
     code, out, _ = run("kb", "check")
     assert code == 0
     assert "entries in" in out and "0 error(s)" in out
 
 
-def test_kb_check_and_build_refuse_broken_files(run, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_kb_check_and_build_refuse_broken_files(
+    run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     knowledge = tmp_path / "knowledge"
     shutil.copytree(default_knowledge_dir(), knowledge)
     code, out, _ = run("kb", "build")
@@ -185,7 +194,7 @@ def test_kb_check_and_build_refuse_broken_files(run, tmp_path: Path, monkeypatch
     assert code == 0 and "411" in out and "last good build" in err
 
 
-def test_chat_answers_and_presses_buttons_by_number(run) -> None:  # type: ignore[no-untyped-def]
+def test_chat_answers_and_presses_buttons_by_number(run: Run) -> None:
     code, out, _ = run("chat", input="1\nberapa anggota cipta karya?\nterima kasih\nkeluar\n")
     assert code == 0
     assert "Pelatihan" in out  # the topic list, then topic 1 opened
@@ -193,7 +202,7 @@ def test_chat_answers_and_presses_buttons_by_number(run) -> None:  # type: ignor
     assert "Sama-sama" in out
 
 
-def test_chat_keeps_the_conversation_and_names_a_missing_button(run) -> None:  # type: ignore[no-untyped-def]
+def test_chat_keeps_the_conversation_and_names_a_missing_button(run: Run) -> None:
     code, out, _ = run(
         "chat", input="Apa manfaat ikut kelompok batik ibu-ibu?\ndi mana tuh?\n9\nkeluar\n"
     )
@@ -203,13 +212,13 @@ def test_chat_keeps_the_conversation_and_names_a_missing_button(run) -> None:  #
     assert "Tidak ada tombol 9" in button
 
 
-def test_bad_settings_name_the_variable(run, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_bad_settings_name_the_variable(run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SEND_RATE_LIMIT", "fast")
     code, _, err = run("ask", "halo")
     assert code == 2 and "SEND_RATE_LIMIT" in err and "number" in err
 
 
-def test_run_without_a_token_explains_botfather_and_chat(run) -> None:  # type: ignore[no-untyped-def]
+def test_run_without_a_token_explains_botfather_and_chat(run: Run) -> None:
     code, _, err = run("run")
     assert code == 2
     assert "TELEGRAM_BOT_TOKEN" in err and "@BotFather" in err and "ukm-bot chat" in err
@@ -226,7 +235,7 @@ def test_python_dash_m_bot(clean_env: Path) -> None:
     assert json.loads(result.stdout)["entry_id"] == "pelatihan-program"
 
 
-def test_stats_prints_the_figures_staff_see(run, clean_env: Path) -> None:  # type: ignore[no-untyped-def]
+def test_stats_prints_the_figures_staff_see(run: Run, clean_env: Path) -> None:
     from bot.storage import Storage
 
     storage = Storage(clean_env / "bot.db")

@@ -1,4 +1,7 @@
-"""Tests for the fake Telegram Bot API, driven through python-telegram-bot itself."""
+"""Tests for the fake Telegram Bot API server, driven through python-telegram-bot itself.
+
+The pure text helpers (Telegram HTML, automatic entities) are tested in test_fake_telegram_text.py.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +9,6 @@ import asyncio
 import contextlib
 import datetime as dtm
 import socket
-import time
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -48,11 +50,7 @@ from tests.fake_bot_api import (
     DEFAULT_TOKEN,
     FakeBotAPI,
     FakeBotAPIProcess,
-    TelegramHTMLError,
-    detect_entities,
-    parse_telegram_html,
     running_fake,
-    utf16_len,
 )
 
 ALICE = 111
@@ -120,87 +118,6 @@ async def _running(
         finally:
             await app.updater.stop()
             await app.stop()
-
-
-# ------------------------------------------------------------------ pure helpers
-
-
-@pytest.mark.parametrize(
-    ("html", "plain", "entities"),
-    [
-        ("<b>Halo</b> &lt;UKM&gt; &amp; co", "Halo <UKM> & co", [("bold", 0, 4)]),
-        ("🙂 <i>x</i>", "🙂 x", [("italic", 3, 1)]),
-        ("<B>upper</B>", "upper", [("bold", 0, 5)]),
-        ("<b><i>both</i></b>", "both", [("bold", 0, 4), ("italic", 0, 4)]),
-        (
-            "<tg-spoiler>s</tg-spoiler><span class='tg-spoiler'>t</span>",
-            "st",
-            [
-                ("spoiler", 0, 1),
-                ("spoiler", 1, 1),
-            ],
-        ),
-        ("<blockquote expandable>q</blockquote>", "q", [("expandable_blockquote", 0, 1)]),
-        ("AT&T &nbsp; &#128512;", "AT&T &nbsp; 😀", []),
-        ("<b>x</>", "x", [("bold", 0, 1)]),
-    ],
-)
-def test_parse_telegram_html(html: str, plain: str, entities: list[tuple[str, int, int]]) -> None:
-    text, parsed = parse_telegram_html(html)
-    assert text == plain
-    assert [(e["type"], e["offset"], e["length"]) for e in parsed] == entities
-
-
-def test_parse_telegram_html_links_and_pre() -> None:
-    text, entities = parse_telegram_html(
-        '<a href="example.com">web</a> <pre><code class="language-python">x=1</code></pre>'
-    )
-    assert text == "web x=1"
-    assert entities == [
-        {"type": "text_link", "offset": 0, "length": 3, "url": "http://example.com/"},
-        {"type": "pre", "offset": 4, "length": 3, "language": "python"},
-    ]
-
-
-@pytest.mark.parametrize(
-    ("html", "reason"),
-    [
-        ("<div>x</div>", 'Unsupported start tag "div" at byte offset 0'),
-        ("<b>bold", 'Can\'t find end tag corresponding to start tag "b"'),
-        ("plain</b>", "Unexpected end tag at byte offset 5"),
-        ("harga < 10rb", 'Unsupported start tag "" at byte offset 6'),
-        ("a<b", "Unclosed start tag at byte offset 1"),
-        (
-            "<b><i>x</b></i>",
-            'Unmatched end tag at byte offset 7, expected "</i>", found "</b>"',
-        ),
-        ("é<br>", 'Unsupported start tag "br" at byte offset 2'),
-        ('<span class="x">s</span>', 'Tag "span" must have class "tg-spoiler" at byte offset 0'),
-    ],
-)
-def test_parse_telegram_html_errors(html: str, reason: str) -> None:
-    with pytest.raises(TelegramHTMLError) as info:
-        parse_telegram_html(html)
-    assert info.value.reason == reason
-    assert info.value.description == f"Bad Request: can't parse entities: {reason}"
-
-
-def test_strict_html_rejects_bare_ampersand() -> None:
-    assert parse_telegram_html("Tom & Jerry")[0] == "Tom & Jerry"
-    with pytest.raises(TelegramHTMLError, match=r'escape sequence "&" at byte offset 4'):
-        parse_telegram_html("Tom & Jerry", strict=True)
-    assert parse_telegram_html("Tom &amp; Jerry", strict=True)[0] == "Tom & Jerry"
-
-
-def test_detect_entities_in_utf16() -> None:
-    text = "/start@ukm_test_bot 🙂 @alice_w #promo"
-    assert utf16_len(text) == len(text) + 1
-    assert detect_entities(text) == [
-        {"type": "bot_command", "offset": 0, "length": 19},
-        {"type": "mention", "offset": 23, "length": 8},
-        {"type": "hashtag", "offset": 32, "length": 6},
-    ]
-    assert detect_entities("a/b x@y.z") == []
 
 
 # ------------------------------------------------------------------ basic methods
@@ -373,6 +290,15 @@ async def test_group_migration(fake: FakeBotAPI, bot: Bot) -> None:
     assert sent.chat.type == "supergroup"
 
 
+async def test_a_migration_the_bot_missed(fake: FakeBotAPI, bot: Bot) -> None:
+    fake.group(GROUP, "UKM Ciputat", admins=[ALICE])
+    fake.migrate(GROUP, SUPERGROUP, notify=False)
+    assert await bot.get_updates() == ()
+    with pytest.raises(ChatMigrated) as info:
+        await bot.send_message(GROUP, "sesudah")
+    assert info.value.new_chat_id == SUPERGROUP
+
+
 async def test_delay_makes_the_client_time_out(fake: FakeBotAPI, bot: Bot) -> None:
     fake.delay("sendMessage", 0.4)
     with pytest.raises(TimedOut):
@@ -421,14 +347,13 @@ async def test_injected_entities_are_utf16(fake: FakeBotAPI, bot: Bot) -> None:
     assert list(parsed.values()) == ["/harga@ukm_test_bot", "@ukm_test_bot"]
 
 
-async def test_long_polling_returns_early(fake: FakeBotAPI, bot: Bot) -> None:
-    started = time.monotonic()
-    poll = asyncio.create_task(bot.get_updates(timeout=5))
-    await asyncio.sleep(0.2)
-    assert not poll.done()
+async def test_a_long_poll_returns_when_an_update_arrives(fake: FakeBotAPI, bot: Bot) -> None:
+    # The poll may wait an hour: the update can only come back this soon by waking it.
+    poll = asyncio.create_task(bot.get_updates(timeout=3600))
+    await fake.wait_until(lambda: fake.waiting_polls == 1, what="the long poll to wait")
     fake.send_text(ALICE, None, "halo")
-    updates = await poll
-    assert time.monotonic() - started < 2
+    await fake.wait_until(poll.done, what="the long poll to return the update")
+    updates = poll.result()
     assert len(updates) == 1
     assert updates[0].message is not None
     assert updates[0].message.text == "halo"

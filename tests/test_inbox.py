@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 import shutil
 import time
 from pathlib import Path
+
+import pytest
 
 from bot.context import BotApplication
 from bot.knowledge import default_knowledge_dir
 from bot.stats import collect_stats
 from tests.conftest import ADMIN_ID, BotStarter, stop_bot
-from tests.fake_bot_api import FakeBotAPI
+from tests.fake_bot_api import FakeBotAPI, JSONDict
 
 STAFF_GROUP = -100500
 RESIDENT, OTHER, NOSY = 41, 42, 43
@@ -38,7 +41,7 @@ async def start(start_bot: BotStarter, **env: str) -> BotApplication:
     return await start_bot(STAFF_CHAT_ID=str(STAFF_GROUP), **env)
 
 
-async def card_for(fake: FakeBotAPI, count: int = 1) -> dict:
+async def card_for(fake: FakeBotAPI, count: int = 1) -> JSONDict:
     cards = await fake.wait_for_sent(STAFF_GROUP, count=count)
     return cards[-1]
 
@@ -69,13 +72,11 @@ async def test_fallback_card_then_staff_reply_reaches_the_resident(
     assert "Jawaban petugas" in header["text"] and OFF_TOPIC in header["text"]
     assert "bank penyalur" in copy["text"]
     await fake.wait_until(
-        lambda: (
-            "Dijawab oleh Petugas Rina" in fake.message(STAFF_GROUP, card["message_id"])["text"]
-        ),
+        lambda: "Dijawab oleh Petugas Rina" in fake.current(card)["text"],
         timeout=5,
         what="card marked answered",
     )
-    assert fake.buttons(fake.message(STAFF_GROUP, card["message_id"])) == []
+    assert fake.buttons(fake.current(card)) == []
 
 
 async def test_a_staff_answer_still_arrives_after_a_restart(
@@ -102,7 +103,7 @@ async def test_repeated_questions_share_one_card_and_one_answer_reaches_all(
     fake.send_text(OTHER, None, "Bunga KUR untuk modal usaha berapa ya??")
     await fake.wait_for_sent(OTHER)
     await fake.wait_until(
-        lambda: "ditanyakan 2×" in fake.message(STAFF_GROUP, card["message_id"])["text"],
+        lambda: "ditanyakan 2×" in fake.current(card)["text"],
         timeout=5,
         what="the card to count 2",
     )
@@ -134,7 +135,7 @@ async def test_tambahkan_teaches_the_phrasing_at_once(
     card = await card_for(fake)
     fake.press(ADMIN_ID, card, dict(fake.buttons(card))["➕ Tambahkan ke entri…"] or "")
     await fake.wait_for_call("editMessageText")
-    choices = fake.buttons(fake.message(STAFF_GROUP, card["message_id"]))
+    choices = fake.buttons(fake.current(card))
     data = next(d for label, d in choices if "pelatihan" in label.lower())
     fake.press(ADMIN_ID, card, data or "")
     # The resident who asked gets the entry's answer...
@@ -162,9 +163,7 @@ async def test_thumbs_down_files_the_question(fake: FakeBotAPI, start_bot: BotSt
     assert "berapa jumlah ukm di tangsel?" in card["text"]
     [_, sorry] = await fake.wait_for_sent(RESIDENT, count=2)
     assert "teruskan ke petugas" in sorry["text"]
-    assert "👍 Membantu" not in [
-        label for label, _ in fake.buttons(fake.message(RESIDENT, answer["message_id"]))
-    ]
+    assert "👍 Membantu" not in [label for label, _ in fake.buttons(fake.current(answer))]
     storage = app.bot_data.services.storage
     assert storage.question_counts(0) == {"answer": 1}
     assert storage.helpful_votes(0) == (0, 1)
@@ -182,7 +181,8 @@ async def test_non_staff_can_use_none_of_it(fake: FakeBotAPI, start_bot: BotStar
     await fake.wait_for_sent(RESIDENT, count=4)
     assert all("khusus petugas" in m["text"] for m in fake.sent(RESIDENT)[1:])
     assert not any("6%" in m.get("text", "") for m in fake.sent(RESIDENT))
-    assert app.bot_data.services.storage.card(1).status == "open"  # type: ignore[union-attr]
+    card_now = app.bot_data.services.storage.card(1)
+    assert card_now is not None and card_now.status == "open"
 
 
 async def test_staff_answer_from_a_private_chat(fake: FakeBotAPI, start_bot: BotStarter) -> None:
@@ -294,3 +294,80 @@ async def test_muatulang_with_a_broken_file_keeps_answering(
     fake.send_text(RESIDENT, None, "berapa ukm binaan tahun 2011?")
     [_, still] = await fake.wait_for_sent(RESIDENT, count=2)
     assert "411" in still["text"]
+
+
+async def test_abaikan_closes_the_card_for_good(fake: FakeBotAPI, start_bot: BotStarter) -> None:
+    await start(start_bot)
+    setup(fake)
+    fake.send_text(RESIDENT, None, OFF_TOPIC)
+    card = await card_for(fake)
+    fake.press(ADMIN_ID, card, dict(fake.buttons(card))["🙈 Abaikan"] or "")
+    await fake.wait_until(
+        lambda: "Diabaikan oleh Petugas Rina" in fake.current(card)["text"],
+        what="the card marked ignored",
+    )
+    assert fake.buttons(fake.current(card)) == []  # nothing left to press
+    # It is no longer in the inbox, and a late reply to it reaches nobody.
+    fake.send_text(ADMIN_ID, None, "/belumterjawab")
+    [summary] = await fake.wait_for_sent(ADMIN_ID)
+    assert "Semua pertanyaan sudah ditangani" in summary["text"]
+    fake.send_text(ADMIN_ID, STAFF_GROUP, "Telat: infonya di bank.", reply_to=card)
+    *_, closed = await fake.wait_for_sent(STAFF_GROUP, count=2)
+    assert "sudah ditangani" in closed["text"]
+    assert len(fake.sent(RESIDENT)) == 1  # only the bot's own fallback, no answer, no copy
+
+
+async def test_kembali_brings_the_card_back_after_tambahkan(
+    fake: FakeBotAPI, start_bot: BotStarter
+) -> None:
+    app = await start(start_bot)
+    setup(fake)
+    fake.send_text(RESIDENT, None, OFF_TOPIC)
+    card = await card_for(fake)
+    as_posted = fake.buttons(card)
+    fake.press(ADMIN_ID, card, dict(as_posted)["➕ Tambahkan ke entri…"] or "")
+    await fake.wait_until(
+        lambda: "⬅️ Kembali" in dict(fake.buttons(fake.current(card))),
+        what="the list of entries",
+    )
+    picking = fake.current(card)
+    assert "sebagai cara bertanya baru" in picking["text"]
+    assert any(label.startswith("→ ") for label, _ in fake.buttons(picking))
+    fake.press(ADMIN_ID, picking, dict(fake.buttons(picking))["⬅️ Kembali"] or "")
+    await fake.wait_until(
+        lambda: "⬅️ Kembali" not in dict(fake.buttons(fake.current(card))),
+        what="the card back",
+    )
+    back = fake.current(card)
+    assert back["text"] == card["text"] and fake.buttons(back) == as_posted
+    # Nothing was learned and the card is still open: a reply still answers the resident.
+    assert not app.bot_data.services.storage.learned_variants()
+    fake.send_text(ADMIN_ID, STAFF_GROUP, "Tanyakan ke bank penyalur KUR.", reply_to=card)
+    await fake.wait_for_sent(RESIDENT, count=3)
+    assert "bank penyalur" in fake.sent(RESIDENT)[-1]["text"]
+
+
+async def test_a_staff_answer_to_a_resident_who_blocked_the_bot(
+    fake: FakeBotAPI, start_bot: BotStarter, caplog: pytest.LogCaptureFixture
+) -> None:
+    await start(start_bot)
+    setup(fake)
+    fake.send_text(RESIDENT, None, "berapa bunga kur untuk modal usaha?")
+    card = await card_for(fake)
+    fake.send_text(OTHER, None, "Bunga KUR untuk modal usaha berapa ya??")  # joins the card
+    await fake.wait_until(lambda: "2×" in fake.current(card)["text"], what="count 2")
+    fake.block(RESIDENT)
+    with caplog.at_level(logging.INFO):
+        fake.send_text(ADMIN_ID, STAFF_GROUP, "Silakan tanya ke bank penyalur KUR.", reply_to=card)
+        *_, receipt = await fake.wait_for_sent(STAFF_GROUP, count=2)
+        await fake.wait_until(
+            lambda: "Dijawab oleh Petugas Rina" in fake.current(card)["text"],
+            what="the card marked answered",
+        )
+    # Staff are told who could not be reached; the resident who can be reached is answered.
+    assert "dikirim ke 1 penanya (1 tidak bisa dihubungi)" in receipt["text"]
+    assert "bank penyalur" in fake.sent(OTHER)[-1]["text"]
+    assert len(fake.sent(RESIDENT)) == 1  # the fallback before the block, nothing since
+    # Nothing crashed: no error was logged, nobody got an apology for one.
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert not any("kesalahan" in m.get("text", "") for m in fake.sent())

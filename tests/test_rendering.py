@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
+import jinja2
 import pytest
 
+import bot
 from bot.answering import KnowledgeBase
 from bot.assistant import Assistant
 from bot.rendering import Renderer, split_message, to_plain
@@ -82,3 +85,27 @@ def test_the_greeting_keeps_proper_nouns(assistant: Assistant) -> None:
         reply = assistant.ask(text).reply.text
         assert "Cipta Karya Sejahtera" in reply and "cipta karya" not in reply, lang
         assert "tangsel" not in reply and "south tangerang" not in reply, lang
+
+
+TEMPLATES = Path(bot.__file__).parent / "templates"
+
+
+def names_in(folder: str) -> set[str]:
+    return {p.stem for p in (TEMPLATES / folder).glob("*.j2")}
+
+
+def test_each_text_is_translated_or_shared_never_both() -> None:
+    """A text is in id/ and en/ (translated), or once in shared/ (the same in both: staff
+    texts, always Indonesian, and layouts with no words). Nothing is in between."""
+    assert names_in("id") == names_in("en")
+    assert not names_in("shared") & names_in("id")
+
+
+def test_only_shared_texts_are_shown_alike_in_both_languages(assistant: Assistant) -> None:
+    renderer = assistant.renderer
+    assert renderer.template_path("welcome", "en") == "en/welcome.j2"
+    assert renderer.template_path("inbox_closed", "en") == "shared/inbox_closed.j2"
+    assert renderer.render("staff_only", "en") != renderer.render("staff_only", "id")
+    assert renderer.render("broadcast_gone", "en") == renderer.render("broadcast_gone", "id")
+    with pytest.raises(jinja2.TemplateNotFound):  # no silent stand-in for a missing text
+        renderer.render("no_such_text", "en")

@@ -8,6 +8,11 @@ import logging
 import socket
 import time
 
+import pytest
+from telegram.ext import ApplicationBuilder
+from telegram.warnings import PTBUserWarning
+
+from bot.app import SetupError, require_job_queue
 from bot.logs import configure_logging
 from tests.conftest import TOKEN, BotStarter
 from tests.fake_bot_api import FakeBotAPI
@@ -50,8 +55,8 @@ async def test_429_on_send_is_waited_out_and_the_reply_still_arrives(
 
 
 async def test_a_user_who_blocked_the_bot_causes_no_crash(
-    fake: FakeBotAPI, start_bot: BotStarter, caplog
-) -> None:  # type: ignore[no-untyped-def]
+    fake: FakeBotAPI, start_bot: BotStarter, caplog: pytest.LogCaptureFixture
+) -> None:
     await start_bot()
     ana, budi = fake.user(1, "Ana"), fake.user(2, "Budi")
     fake.private_chat(ana)
@@ -188,3 +193,59 @@ def fake_db(fake: FakeBotAPI) -> str:
     import tempfile
 
     return tempfile.mkdtemp() + "/webhook.db"
+
+
+async def test_an_answer_lost_to_a_network_error_is_not_lost_silently(
+    fake: FakeBotAPI, start_bot: BotStarter, caplog: pytest.LogCaptureFixture
+) -> None:
+    await start_bot()
+    ana = fake.user(1, "Ana")
+    fake.private_chat(ana)
+    fake.fail(
+        "sendMessage",
+        502,
+        "Bad Gateway",
+        times=None,
+        when=lambda p: "15.000" in str(p.get("text", "")),  # the answer, not the apology
+    )
+    with caplog.at_level(logging.INFO):
+        fake.send_text(ana, None, "berapa jumlah ukm di tangsel?")
+        [apology] = await fake.wait_for_sent(1)
+    # The resident is told something went wrong and to try again...
+    assert "terjadi kesalahan" in apology["text"] and "coba lagi" in apology["text"]
+    # ...and the log says which update, chat and user lost their answer, and why.
+    [error] = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert "chat 1 (private)" in error.getMessage() and "user 1" in error.getMessage()
+    assert error.exc_info is not None and "Bad Gateway" in str(error.exc_info[1])
+    fake.clear_faults()  # the network is back: asking again works
+    fake.send_text(ana, None, "berapa jumlah ukm di tangsel?")
+    [_, answer] = await fake.wait_for_sent(1, count=2)
+    assert "15.000" in answer["text"]
+
+
+async def test_when_even_the_apology_cannot_be_sent_the_log_says_so(
+    fake: FakeBotAPI, start_bot: BotStarter, caplog: pytest.LogCaptureFixture
+) -> None:
+    await start_bot()
+    ana = fake.user(1, "Ana")
+    fake.private_chat(ana)
+    fake.fail("sendMessage", 502, "Bad Gateway", times=None, when=lambda p: p["chat_id"] == 1)
+    with caplog.at_level(logging.INFO):
+        fake.send_text(ana, None, "berapa jumlah ukm di tangsel?")
+        await fake.wait_until(
+            lambda: any("Could not tell" in r.getMessage() for r in caplog.records),
+            what="the log to say the resident could not be told",
+        )
+    assert fake.sent(1) == []  # the resident saw nothing: the log is where it shows
+    [error] = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert "chat 1 (private)" in error.getMessage()
+    [warning] = [r for r in caplog.records if "Could not tell" in r.getMessage()]
+    assert "chat 1" in warning.getMessage() and "Bad Gateway" in warning.getMessage()
+
+
+def test_without_the_job_queue_the_bot_refuses_to_start() -> None:
+    """Scheduled announcements, the log flush and retention need it: no silent skipping."""
+    bare = ApplicationBuilder().token(TOKEN).job_queue(None).build()
+    # PTB itself only warns; the bot stops.
+    with pytest.warns(PTBUserWarning), pytest.raises(SetupError, match="job queue is missing"):
+        require_job_queue(bare)

@@ -162,4 +162,19 @@ async def test_an_edited_group_question_edits_the_answer(
     [reply] = await fake.wait_for_sent(GROUP)
     fake.edit_text(question, "@ukm_test_bot siapa kepala dinas koperasi?")
     await fake.wait_for_call("editMessageText", timeout=5)
-    assert "Ismunandar" in fake.message(GROUP, reply["message_id"])["text"]
+    assert "Ismunandar" in fake.current(reply)["text"]
+
+
+async def test_bantuan_in_a_group_explains_how_to_call_the_bot(
+    fake: FakeBotAPI, start_bot: BotStarter
+) -> None:
+    await start_bot()
+    setup_group(fake, reads_everything=False)
+    fake.send_text(MEMBER, GROUP, "/bantuan@ukm_test_bot")
+    [help_] = await fake.wait_for_sent(GROUP)
+    assert "/tanya pertanyaan" in help_["text"] and "@ukm_test_bot" in help_["text"]
+    assert fake.buttons(help_) == []  # no topic menu to clutter the group
+    # Doing what it says works, even with BotFather's privacy mode on.
+    fake.send_text(MEMBER, GROUP, "/tanya berapa jumlah ukm di tangsel?")
+    [_, answer] = await fake.wait_for_sent(GROUP, count=2)
+    assert "15.000" in answer["text"]

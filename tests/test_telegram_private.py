@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from bot.app import COMMANDS
-from tests.conftest import BotStarter
-from tests.fake_bot_api import FakeBotAPI
+from pathlib import Path
+
+from bot.commands import menu
+from tests.conftest import BotStarter, knowledge_with_entries
+from tests.fake_bot_api import FakeBotAPI, JSONDict
 
 
 async def test_start_welcomes_with_topic_buttons_in_the_users_language(
@@ -33,7 +35,7 @@ async def test_command_menus_are_set_per_scope_and_language(
     private_id = [c["command"] for c in fake.commands("all_private_chats", "")]
     private_en = [c["command"] for c in fake.commands("all_private_chats", "en")]
     group_id = [c["command"] for c in fake.commands("all_group_chats", "")]
-    assert private_id == [c for c, _ in COMMANDS["private"]["id"]]
+    assert private_id == [c for c, _ in menu("private", "id")]
     assert "help" in private_en and "subscribe" in private_en
     assert "tanya" in group_id and "otomatis" in group_id
 
@@ -58,24 +60,50 @@ async def test_a_question_is_answered_with_source_and_related_buttons(
     assert fake.callback_answers
 
 
+# Two entries that differ only in the one word the question leaves out, so any question
+# without it fits both equally: the bot cannot know which is meant and must ask.
+TWIN_CLASSES = """
+topic = "pelatihan"
+""" + "".join(
+    f"""
+[[entry]]
+id = "kelas-{thing}"
+keywords = ["kelas {thing}"]
+
+[entry.questions]
+id = [
+    "Kapan kelas {thing} dibuka?",
+    "jadwal kelas {thing} kapan",
+    "kelas {thing} mulai tanggal berapa",
+    "pendaftaran kelas {thing} kapan",
+    "kelas {thing} dibuka bulan apa",
+    "info jadwal kelas {thing}",
+]
+en = ["When does the {english} class open?", "{english} class schedule"]
+
+[entry.answer]
+id = "Kelas {thing} dibuka hari {day}."
+en = "The {english} class opens on {day}."
+"""
+    for thing, english, day in (("kain", "fabric", "Senin"), ("kayu", "wood", "Kamis"))
+)
+
+
 async def test_clarify_offers_buttons_and_a_tap_answers(
-    fake: FakeBotAPI, start_bot: BotStarter
+    fake: FakeBotAPI, start_bot: BotStarter, tmp_path: Path
 ) -> None:
-    await start_bot()
+    await start_bot(KNOWLEDGE_DIR=str(knowledge_with_entries(tmp_path, TWIN_CLASSES)))
     ana = fake.user(1, "Ana")
     fake.private_chat(ana)
-    # Two entries fit about equally: the anggota and produksi of the same group.
-    fake.send_text(ana, None, "ukm batik 800 orang sebulan")
+    fake.send_text(ana, None, "kapan kelasnya dibuka?")
     [reply] = await fake.wait_for_sent(1)
-    if "Maksud Anda" not in reply["text"]:
-        # The matcher may be sure; then this must at least be a real answer.
-        assert "ANTARA" in reply["text"]
-        return
-    buttons = fake.buttons(reply)
-    assert 1 <= len(buttons) <= 3
-    fake.press(ana, reply, buttons[0][1] or "")
+    assert "Maksud Anda" in reply["text"]
+    buttons = dict(fake.buttons(reply))
+    assert set(buttons) == {"Kapan kelas kain dibuka?", "Kapan kelas kayu dibuka?", "🙅 Bukan ini"}
+    fake.press(ana, reply, buttons["Kapan kelas kayu dibuka?"] or "")
     [_, answer] = await fake.wait_for_sent(1, count=2)
-    assert "ANTARA" in answer["text"]
+    assert "Kelas kayu dibuka hari Kamis." in answer["text"]
+    assert "ANTARA" in answer["text"]  # an answer like any other, with its source
 
 
 async def test_fallback_is_honest_and_offers_topics(
@@ -229,3 +257,57 @@ async def test_staff_commands_show_only_in_staff_chats(
     for command in ("umumkan", "laporan", "belumterjawab", "statistik", "muatulang"):
         assert command in staff_menu
         assert command not in resident_menu
+
+
+def marked(message: JSONDict, kind: str) -> list[str]:
+    """The parts of a message's text Telegram shows as `kind` (italic, bot_command, ...)."""
+    units = message["text"].encode("utf-16-le")  # entity offsets count UTF-16 code units
+    return [
+        units[2 * e["offset"] : 2 * (e["offset"] + e["length"])].decode("utf-16-le")
+        for e in message.get("entities", [])
+        if e["type"] == kind
+    ]
+
+
+async def assert_help_is_true(fake: FakeBotAPI, user: int, help_: JSONDict, unknown: str) -> None:
+    """Every example the help gives is answered (not "did you mean", not "I don't know":
+    an answer carries its 📰 source), and every command it names is one the bot knows."""
+    examples, commands = marked(help_, "italic"), marked(help_, "bot_command")
+    assert len(examples) >= 3 and len(commands) >= 3
+    before = len(fake.sent(user))
+    for example in examples:
+        fake.send_text(user, None, example)
+    replies = (await fake.wait_for_sent(user, count=before + len(examples)))[before:]
+    assert all("📰 " in r["text"] for r in replies), [r["text"] for r in replies]
+    for command in commands:
+        count = len(fake.sent(user))
+        fake.send_text(user, None, command)
+        *_, reply = await fake.wait_for_sent(user, count=count + 1)
+        assert unknown not in reply["text"], command
+
+
+async def test_bantuan_explains_how_to_ask_and_its_examples_are_answered(
+    fake: FakeBotAPI, start_bot: BotStarter
+) -> None:
+    await start_bot()
+    ana = fake.user(1, "Ana")
+    fake.private_chat(ana)
+    fake.send_text(ana, None, "/bantuan")
+    [help_] = await fake.wait_for_sent(1)
+    assert "Cara bertanya" in help_["text"]
+    labels = [label for label, _ in fake.buttons(help_)]
+    assert labels[:2] == ["🎓 Pelatihan", "🌏 Ekspor"]  # the topics, one tap away
+    await assert_help_is_true(fake, 1, help_, unknown="tidak saya kenal")
+
+
+async def test_help_in_english_for_an_english_telegram(
+    fake: FakeBotAPI, start_bot: BotStarter
+) -> None:
+    await start_bot()
+    john = fake.user(2, "John", language_code="en-GB")
+    fake.private_chat(john)
+    fake.send_text(john, None, "/help")
+    [help_] = await fake.wait_for_sent(2)
+    assert "How to ask" in help_["text"]
+    assert [label for label, _ in fake.buttons(help_)][:2] == ["🎓 Training", "🌏 Exports"]
+    await assert_help_is_true(fake, 2, help_, unknown="don't know that command")

@@ -12,9 +12,10 @@ from telegram.error import BadRequest, TelegramError
 
 from bot.announcement import AnnouncementError, jakarta, parse_announcement
 from bot.answering import Lang
-from bot.broadcast import Progress
+from bot.broadcast import Progress, ProgressCallback
 from bot.context import BotApplication, BotContext
-from bot.handlers.common import acknowledge, decode, keyboard, language_of, send
+from bot.handlers.common import acknowledge, decode, keyboard, replace_text, send
+from bot.handlers.permissions import staff_or_refuse
 from bot.rendering import (
     TELEGRAM_CAPTION_LIMIT,
     TELEGRAM_TEXT_LIMIT,
@@ -28,24 +29,10 @@ from bot.storage import Broadcast
 log = logging.getLogger(__name__)
 
 
-async def is_staff(update: Update, context: BotContext) -> bool:
-    """Staff are the user ids in ADMIN_IDS; anyone else gets a short refusal, nothing more."""
-    user = update.effective_user
-    if context.services.settings.is_staff(user.id if user else None):
-        return True
-    lang = language_of(user)
-    text = context.services.assistant.renderer.render("staff_only", lang)
-    if update.callback_query is not None:
-        await acknowledge(update.callback_query, to_plain(text))
-    elif update.effective_chat is not None:
-        await send(context, update.effective_chat.id, Reply(text), lang)
-    return False
-
-
 async def announce(update: Update, context: BotContext) -> None:
     """/umumkan TEXT, or /umumkan in reply to a text or photo: a preview, then Kirim/Batal."""
     message, chat = update.effective_message, update.effective_chat
-    if message is None or chat is None or not await is_staff(update, context):
+    if message is None or chat is None or not await staff_or_refuse(update, context):
         return
     renderer = context.services.assistant.renderer
     lang: Lang = "id"
@@ -121,14 +108,19 @@ async def press_broadcast_button(update: Update, context: BotContext) -> None:
     """Kirim / Batal on a preview, Hentikan on a running one, Rincian in /laporan."""
     query, chat = update.callback_query, update.effective_chat
     pressed = decode(query.data if query else None)
-    if query is None or chat is None or pressed is None or not await is_staff(update, context):
+    if (
+        query is None
+        or chat is None
+        or pressed is None
+        or not await staff_or_refuse(update, context)
+    ):
         return
     action, _, raw_id = pressed.value.partition(":")
+    renderer = context.services.assistant.renderer
     if not raw_id.isdigit():
-        await acknowledge(query, "?")
+        await acknowledge(query, renderer.label("button_unreadable", "id"))
         return
     broadcast_id = int(raw_id)
-    renderer = context.services.assistant.renderer
     storage = context.services.storage
     broadcaster = context.services.broadcaster
     assert broadcaster is not None
@@ -182,7 +174,7 @@ async def press_broadcast_button(update: Update, context: BotContext) -> None:
 async def show_reports(update: Update, context: BotContext) -> None:
     """/laporan: recent broadcasts with their figures; stop or inspect them."""
     chat = update.effective_chat
-    if chat is None or not await is_staff(update, context):
+    if chat is None or not await staff_or_refuse(update, context):
         return
     storage = context.services.storage
     renderer = context.services.assistant.renderer
@@ -206,14 +198,13 @@ async def show_reports(update: Update, context: BotContext) -> None:
 def _summary(b: Broadcast) -> dict[str, object]:
     stamp = b.started_at or b.scheduled_for or b.created_at
     body = to_plain(b.html).split("\n\n", 1)[-1]  # without the fixed header line
-    preview = " ".join(body.split())
     return {
         "id": b.id,
         "when": jakarta(stamp),
         "status": b.status,
         "topic": b.topic,
         "total": b.total,
-        "preview": preview[:80] + ("…" if len(preview) > 80 else ""),
+        "preview": " ".join(body.split()),  # the template shortens it
     }
 
 
@@ -228,15 +219,12 @@ async def _edit_control(
     if chat_id is None or message_id is None:
         return
     try:
-        await context.bot.edit_message_text(
-            reply.html, chat_id=chat_id, message_id=message_id, reply_markup=keyboard(reply, "id")
-        )
+        await replace_text(context.bot, chat_id, message_id, reply.html, keyboard(reply, "id"))
     except BadRequest as err:
-        if "not modified" not in str(err).lower():
-            log.warning("Could not update the broadcast message: %s", err)
+        log.warning("Could not update the broadcast message: %s", err)
 
 
-def progress_reporter(app: BotApplication):  # type: ignore[no-untyped-def]
+def progress_reporter(app: BotApplication) -> ProgressCallback:
     """The Broadcaster's progress callback: one message edited in place, then a report."""
 
     async def report(progress: Progress) -> None:
@@ -245,21 +233,20 @@ def progress_reporter(app: BotApplication):  # type: ignore[no-untyped-def]
         b = progress.broadcast
         if b.control_chat_id is None or b.control_message_id is None:
             return
-        eta = _duration(progress.seconds_left)
-        text = renderer.render("broadcast_progress", "id", p=progress, eta=eta)
+        text = renderer.render("broadcast_progress", "id", p=progress)
         buttons = (
             () if progress.finished or b.status == "cancelled" else _stop_button(renderer, b.id)
         )
         try:
-            await app.bot.edit_message_text(
+            await replace_text(
+                app.bot,
+                b.control_chat_id,
+                b.control_message_id,
                 text,
-                chat_id=b.control_chat_id,
-                message_id=b.control_message_id,
-                reply_markup=keyboard(Reply(text, buttons), "id"),
+                keyboard(Reply(text, buttons), "id"),
             )
         except BadRequest as err:
-            if "not modified" not in str(err).lower():
-                log.warning("Could not update progress of broadcast #%s: %s", b.id, err)
+            log.warning("Could not update progress of broadcast #%s: %s", b.id, err)
         if progress.finished:
             try:
                 await app.bot.send_message(
@@ -269,12 +256,6 @@ def progress_reporter(app: BotApplication):  # type: ignore[no-untyped-def]
                 log.warning("Could not send the report of broadcast #%s: %s", b.id, err)
 
     return report
-
-
-def _duration(seconds: float) -> str:
-    if seconds < 60:
-        return f"{max(1, round(seconds))} detik"
-    return f"{round(seconds / 60)} menit"
 
 
 async def start_due_broadcasts(context: BotContext) -> None:

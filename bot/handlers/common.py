@@ -1,4 +1,7 @@
-"""Telegram plumbing shared by the handlers: buttons, sending split replies, answering."""
+"""Telegram plumbing shared by the handlers: buttons, sending split replies, editing.
+
+Imports no feature module: every handler module may build on it.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +10,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from telegram import (
+    Bot,
     CallbackQuery,
+    Chat,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     Message,
@@ -24,13 +29,34 @@ from bot.rendering import Button, Reply, split_message
 log = logging.getLogger(__name__)
 
 CALLBACK_LIMIT = 64  # bytes Telegram keeps of callback_data
-REPEAT_WINDOW = 5 * 60  # a group gets a pointer, not a repeat, within 5 minutes
 
 
 def language_of(user: User | None) -> Lang:
     """English for users whose Telegram is set to English, else Indonesian."""
     code = (user.language_code or "") if user else ""
     return "en" if code.lower().startswith("en") else "id"
+
+
+@dataclass(frozen=True, slots=True)
+class Incoming:
+    """What a command handler reads first: the chat, the message, who sent it, their language."""
+
+    chat: Chat
+    message: Message
+    user: User | None
+    lang: Lang
+
+    @property
+    def in_group(self) -> bool:
+        return self.chat.type != Chat.PRIVATE
+
+
+def incoming(update: Update) -> Incoming | None:
+    """None for an update with no chat or message (nothing to answer)."""
+    chat, message = update.effective_chat, update.effective_message
+    if chat is None or message is None:
+        return None
+    return Incoming(chat, message, update.effective_user, language_of(update.effective_user))
 
 
 # -- buttons ------------------------------------------------------------------------------
@@ -124,16 +150,9 @@ async def edit(
     for i, part in enumerate(parts):
         last = i == len(parts) - 1
         if i < len(message_ids):
-            try:
-                await context.bot.edit_message_text(
-                    part,
-                    chat_id=chat_id,
-                    message_id=message_ids[i],
-                    reply_markup=markup if last else None,
-                )
-            except BadRequest as err:
-                if "not modified" not in str(err).lower():
-                    raise
+            await replace_text(
+                context.bot, chat_id, message_ids[i], part, markup if last else None
+            )
             ids.append(message_ids[i])
         else:
             message = await context.bot.send_message(
@@ -148,96 +167,16 @@ async def edit(
     return ids
 
 
-# -- answering a question -----------------------------------------------------------------
-
-
-async def answer_question(
-    update: Update,
-    context: BotContext,
-    text: str,
-    *,
-    in_group: bool = False,
-    confident_only: bool = False,
+async def replace_text(
+    bot: Bot, chat_id: int, message_id: int, html: str, markup: InlineKeyboardMarkup | None
 ) -> None:
-    """Decide, render and reply; remember the reply so an edit can update it."""
-    message = update.effective_message
-    chat = update.effective_chat
-    if message is None or chat is None:
-        return
-    services = context.services
-    assistant = services.assistant
-    decision = assistant.decide(text)
-    if confident_only and decision.status != "answer":
-        return  # automatic answers in groups: only when sure, never "did you mean"
-    user = update.effective_user
-    question_id = services.storage.log_question(
-        chat_id=chat.id,
-        chat_type=chat.type,
-        user_id=user.id if user else 0,
-        lang=decision.lang,
-        text=decision.query.text,
-        status=decision.status,
-        reason=decision.reason,
-        entry_id=decision.entry.id if decision.entry else None,
-        score=decision.score or (decision.best_guess.score if decision.best_guess else 0.0),
-    )
-    entry_id = decision.entry.id if decision.status == "answer" and decision.entry else None
-    if in_group and entry_id is not None:
-        earlier = services.storage.recent_answer(chat.id, entry_id, REPEAT_WINDOW)
-        if earlier is not None:
-            if not confident_only:  # addressed: point to the answer; automatic: stay quiet
-                await point_to_earlier(context, chat.id, earlier, message, decision.lang)
-            return
-    forwarded = False
-    if decision.status == "fallback" and decision.reason != "empty":
-        from bot.handlers.inbox import file_question  # the inbox builds on this module
-
-        forwarded = file_question(context, update, decision, question_id)
-    reply = with_feedback(
-        context,
-        assistant.renderer.decision(decision, forwarded=forwarded),
-        decision.status,
-        question_id,
-        decision.lang,
-    )
-    sent = await send(
-        context,
-        chat.id,
-        reply,
-        decision.lang,
-        quote=message if in_group else None,
-        thread_id=message.message_thread_id if in_group and message.is_topic_message else None,
-    )
-    services.storage.remember_reply(
-        chat.id, message.message_id, [m.message_id for m in sent], entry_id
-    )
-
-
-def with_feedback(
-    context: BotContext, reply: Reply, status: str, question_id: int, lang: Lang
-) -> Reply:
-    """Answers ask "Membantu? 👍 👎"; a clarification offers "Bukan ini"."""
-    renderer = context.services.assistant.renderer
-    row: tuple[Button, ...]
-    if status == "answer":
-        row = (
-            Button(renderer.label("button_helpful", lang), "fb", f"up:{question_id}"),
-            Button(renderer.label("button_unhelpful", lang), "fb", f"down:{question_id}"),
+    """Show new text and buttons in a message the bot sent. Telegram refuses an edit that
+    changes nothing ("message is not modified"): the message already shows what it should,
+    so that is no error. Any other refusal is raised for the caller to judge."""
+    try:
+        await bot.edit_message_text(
+            html, chat_id=chat_id, message_id=message_id, reply_markup=markup
         )
-    elif status == "clarify":
-        row = (Button(renderer.label("button_none_of_these", lang), "fb", f"none:{question_id}"),)
-    else:
-        return reply
-    return Reply(reply.html, (*reply.buttons, row))
-
-
-async def point_to_earlier(
-    context: BotContext, chat_id: int, earlier: int, asker: Message, lang: Lang
-) -> None:
-    renderer = context.services.assistant.renderer
-    name = asker.from_user.first_name if asker.from_user else ""
-    user_id = asker.from_user.id if asker.from_user else 0
-    text = renderer.render("already_answered", lang, name=name, user_id=user_id)
-    await context.bot.send_message(
-        chat_id, text, reply_parameters=ReplyParameters(earlier, allow_sending_without_reply=True)
-    )
+    except BadRequest as err:
+        if "not modified" not in str(err).lower():
+            raise

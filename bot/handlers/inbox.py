@@ -1,164 +1,27 @@
-"""The staff inbox: cards for unanswered questions, staff replies, learning, feedback."""
+"""The staff inbox: staff buttons on cards, staff replies, learning, residents' feedback."""
 
 from __future__ import annotations
 
 import logging
 
-from telegram import InlineKeyboardMarkup, Message, ReplyParameters, Update, User
+from telegram import InlineKeyboardMarkup, Message, ReplyParameters, Update
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import ApplicationHandlerStop
 
-from bot.answering import Decision, KnowledgeBase, Lang
-from bot.assistant import Assistant
+from bot.answering import Lang
 from bot.context import BotContext
-from bot.handlers.broadcasting import is_staff
-from bot.handlers.common import acknowledge, decode, keyboard, send
-from bot.inbox import question_key
-from bot.knowledge import with_learned
+from bot.handlers.cards import (
+    LEARNED_SEPARATOR,
+    card_reply,
+    file_question_again,
+    refresh_card,
+)
+from bot.handlers.common import acknowledge, decode, keyboard, replace_text, send
+from bot.handlers.permissions import is_staff, staff_or_refuse
 from bot.rendering import Button, Reply, to_plain
 from bot.storage import Card
 
 log = logging.getLogger(__name__)
-
-
-# -- filing questions -------------------------------------------------------------------
-
-
-def file_question(
-    context: BotContext, update: Update, decision: Decision, question_id: int
-) -> bool:
-    """Put an unanswered question on a card; the card goes to staff in the background.
-
-    Returns whether staff will see it (there is somebody to see it: a staff group or staff
-    members who can list the inbox).
-    """
-    message, chat, user = update.effective_message, update.effective_chat, update.effective_user
-    if message is None or chat is None:
-        return False
-    return _file(
-        context,
-        decision,
-        question_id,
-        decision.query.text,
-        chat.id,
-        chat.type,
-        user,
-        message.message_id,
-    )
-
-
-def _file(
-    context: BotContext,
-    decision: Decision,
-    question_id: int,
-    text: str,
-    chat_id: int,
-    chat_type: str,
-    user: User | None,
-    message_id: int,
-) -> bool:
-    services = context.services
-    key = question_key(decision.query)
-    if key is None:
-        return False
-    guess = decision.best_guess
-    card_id, new = services.storage.add_to_inbox(
-        key=key,
-        question_id=question_id,
-        text=text,
-        lang=decision.lang,
-        chat_id=chat_id,
-        chat_type=chat_type,
-        user_id=user.id if user else 0,
-        first_name=user.first_name if user else "",
-        message_id=message_id,
-        best_entry_id=guess.entry.id if guess else None,
-        best_score=guess.score if guess else 0.0,
-    )
-    staff_chat = services.settings.staff_chat_id
-    if staff_chat is not None:
-        # The staff group takes 20 messages a minute: never make the resident wait for it.
-        context.application.create_task(
-            post_card(context, card_id, staff_chat) if new else refresh_card(context, card_id)
-        )
-    return staff_chat is not None or bool(services.settings.admin_ids)
-
-
-async def post_card(context: BotContext, card_id: int, chat_id: int) -> Message | None:
-    storage = context.services.storage
-    card = storage.card(card_id)
-    if card is None:
-        return None
-    try:
-        message = await context.bot.send_message(
-            chat_id,
-            card_text(context, card),
-            reply_markup=keyboard(card_reply(context, card), "id"),
-        )
-    except TelegramError as err:
-        log.warning("Could not post inbox card #%s: %s", card_id, err)
-        return None
-    storage.remember_card_message(chat_id, message.message_id, card_id)
-    return message
-
-
-async def refresh_card(context: BotContext, card_id: int) -> None:
-    """Show the new count or state on every copy of a card."""
-    storage = context.services.storage
-    card = storage.card(card_id)
-    if card is None:
-        return
-    reply = card_reply(context, card)
-    for chat_id, message_id in storage.card_messages(card_id):
-        try:
-            await context.bot.edit_message_text(
-                reply.html,
-                chat_id=chat_id,
-                message_id=message_id,
-                reply_markup=keyboard(reply, "id"),
-            )
-        except BadRequest as err:
-            if "not modified" not in str(err).lower():
-                log.info("Could not refresh card #%s in %s: %s", card_id, chat_id, err)
-        except TelegramError as err:
-            log.info("Could not refresh card #%s in %s: %s", card_id, chat_id, err)
-
-
-def card_text(context: BotContext, card: Card) -> str:
-    services = context.services
-    askers = services.storage.askers(card.id, waiting_only=False)
-    first = askers[0] if askers else None
-    guess = services.assistant.kb.entry(card.best_entry_id) if card.best_entry_id else None
-    learned = ""
-    if card.status == "learned" and card.handled_by:
-        learned = card.handled_by.split(" → ")[-1]
-    return services.assistant.renderer.render(
-        "inbox_card",
-        "id",
-        card=card,
-        asker=first.first_name or "?" if first else "?",
-        others=max(0, len({a.user_id for a in askers}) - 1),
-        private=first is not None and first.chat_type == "private",
-        guess=guess.label("id") if guess else None,
-        learned=learned,
-    )
-
-
-def card_reply(context: BotContext, card: Card) -> Reply:
-    renderer = context.services.assistant.renderer
-    text = card_text(context, card)
-    if card.status != "open":
-        return Reply(text)
-    return Reply(
-        text,
-        (
-            (
-                Button(renderer.render("button_answer", "id"), "inbox", f"how:{card.id}"),
-                Button(renderer.render("button_learn", "id"), "inbox", f"pick:{card.id}"),
-                Button(renderer.render("button_ignore", "id"), "inbox", f"ignore:{card.id}"),
-            ),
-        ),
-    )
 
 
 # -- staff actions ------------------------------------------------------------------------
@@ -168,7 +31,7 @@ async def press_inbox_button(update: Update, context: BotContext) -> None:
     """Jawab (how to), Tambahkan ke entri… (pick, learn), Abaikan, Kembali."""
     query = update.callback_query
     pressed = decode(query.data if query else None)
-    if query is None or pressed is None or not await is_staff(update, context):
+    if query is None or pressed is None or not await staff_or_refuse(update, context):
         return
     action, _, rest = pressed.value.partition(":")
     card_id_text, _, entry_id = rest.partition(":")
@@ -178,16 +41,16 @@ async def press_inbox_button(update: Update, context: BotContext) -> None:
     if card is None or card.status != "open":
         await acknowledge(query, to_plain(renderer.render("inbox_closed", "id")))
         return
-    who = update.effective_user.full_name if update.effective_user else "petugas"
+    who = staff_name(update, context)
     message = query.message
     if action == "how":
         await acknowledge(query, to_plain(renderer.render("inbox_how_to_answer", "id")))
     elif action == "pick" and isinstance(message, Message):
         await acknowledge(query)
-        await _edit_markup(message, pick_entry_buttons(context, card))
+        await _show_on(context, message, pick_entry_buttons(context, card))
     elif action == "back" and isinstance(message, Message):
         await acknowledge(query)
-        await _edit_markup(message, card_reply(context, card))
+        await _show_on(context, message, card_reply(context, card))
     elif action == "learn" and services.assistant.kb.entry(entry_id) is not None:
         await acknowledge(query)
         await learn(context, card, entry_id, who)
@@ -199,26 +62,38 @@ async def press_inbox_button(update: Update, context: BotContext) -> None:
         await acknowledge(query, to_plain(renderer.render("stale_button", "id")))
 
 
+def staff_name(update: Update, context: BotContext) -> str:
+    """Who handled a card, as the card shows it."""
+    user = update.effective_user
+    if user is not None:
+        return user.full_name
+    return context.services.assistant.renderer.label("staff_unnamed", "id")
+
+
 def pick_entry_buttons(context: BotContext, card: Card) -> Reply:
     """Best guesses first, then the rest of the entries that can answer."""
     services = context.services
     kb = services.assistant.kb
+    renderer = services.assistant.renderer
     ranked = [
         m.entry
         for m in services.assistant.answerer.rank(card.question, limit=8)
         if not m.entry.gap
     ][:5]
-    rows = [(Button(f"→ {e.label('id')}", "inbox", f"learn:{card.id}:{e.id}"),) for e in ranked]
-    back = Button(
-        services.assistant.renderer.render("button_back_card", "id"), "inbox", f"back:{card.id}"
-    )
-    if not rows:  # no guess at all: every answering entry
-        rows = [
-            (Button(f"→ {e.label('id')}", "inbox", f"learn:{card.id}:{e.id}"),)
-            for e in kb.entries
-            if not e.gap
-        ]
-    text = services.assistant.renderer.render("inbox_pick_entry", "id", card=card)
+    if not ranked:  # no guess at all: every answering entry
+        ranked = [e for e in kb.entries if not e.gap]
+    rows = [
+        (
+            Button(
+                renderer.button_label("button_learn_entry", "id", label=e.label("id")),
+                "inbox",
+                f"learn:{card.id}:{e.id}",
+            ),
+        )
+        for e in ranked
+    ]
+    back = Button(renderer.render("button_back_card", "id"), "inbox", f"back:{card.id}")
+    text = renderer.render("inbox_pick_entry", "id", card=card)
     return Reply(text, (*rows, (back,)))
 
 
@@ -228,10 +103,10 @@ async def learn(context: BotContext, card: Card, entry_id: str, who: str) -> Non
     storage = services.storage
     entry = services.assistant.kb.entry(entry_id)
     assert entry is not None
-    if not storage.close_card(card.id, "learned", f"{who} → {entry.label('id')}"):
+    if not storage.close_card(card.id, "learned", f"{who}{LEARNED_SEPARATOR}{entry.label('id')}"):
         return
     storage.learn_variant(entry_id, card.question, card.lang, who, card.id)
-    rebuild_assistant(context)
+    services.use_knowledge()  # the same knowledge, with the phrasing just taught
     for asker in storage.askers(card.id, waiting_only=False):
         lang: Lang = "en" if card.lang == "en" else "id"
         renderer = services.assistant.renderer
@@ -248,17 +123,6 @@ async def learn(context: BotContext, card: Card, entry_id: str, who: str) -> Non
     await refresh_card(context, card.id)
 
 
-def rebuild_assistant(context: BotContext, kb: KnowledgeBase | None = None) -> None:
-    """A new Assistant with the learned phrasings; swapped in whole, never edited in place,
-    so a question being answered meanwhile sees the old one or the new one, never half."""
-    services = context.services
-    base = kb if kb is not None else services.assistant.kb
-    services.assistant = Assistant(
-        with_learned(base, services.storage.learned_variants()),
-        contact=services.settings.office_contact,
-    )
-
-
 async def answer_from_staff(update: Update, context: BotContext) -> None:
     """A staff member's reply to a card goes to everyone waiting on it (group -1 handler)."""
     message, chat = update.effective_message, update.effective_chat
@@ -268,10 +132,10 @@ async def answer_from_staff(update: Update, context: BotContext) -> None:
     card_id = services.storage.card_for_message(chat.id, message.reply_to_message.message_id)
     if card_id is None:
         return  # an ordinary reply: the normal handlers take it
-    if not services.settings.is_staff(update.effective_user.id if update.effective_user else None):
+    if not is_staff(context, update.effective_user):
         raise ApplicationHandlerStop  # residents in a staff group do not answer for staff
     card = services.storage.card(card_id)
-    who = update.effective_user.full_name if update.effective_user else "petugas"
+    who = staff_name(update, context)
     renderer = services.assistant.renderer
     if card is None or not services.storage.close_card(card_id, "answered", who):
         await send(
@@ -335,12 +199,10 @@ async def deliver(
     return True
 
 
-async def _edit_markup(message: Message, reply: Reply) -> None:
-    try:
-        await message.edit_text(reply.html, reply_markup=keyboard(reply, "id"))
-    except BadRequest as err:
-        if "not modified" not in str(err).lower():
-            raise
+async def _show_on(context: BotContext, message: Message, reply: Reply) -> None:
+    await replace_text(
+        context.bot, message.chat_id, message.message_id, reply.html, keyboard(reply, "id")
+    )
 
 
 # -- residents' feedback --------------------------------------------------------------------
@@ -357,10 +219,10 @@ async def press_feedback(update: Update, context: BotContext) -> None:
     renderer = services.assistant.renderer
     question = services.storage.question(int(raw_id)) if raw_id.isdigit() else None
     user = update.effective_user
-    if question is None or (user is not None and question["user_id"] != user.id):
+    if question is None or (user is not None and question.user_id != user.id):
         await acknowledge(query, to_plain(renderer.render("stale_button", pressed.lang)))
         return
-    services.storage.set_helpful(int(raw_id), vote == "up")
+    services.storage.set_helpful(question.id, vote == "up")
     await acknowledge(query, to_plain(renderer.render("feedback_thanks", pressed.lang)))
     if isinstance(query.message, Message):  # the choice is made: take its buttons away
         markup = query.message.reply_markup
@@ -376,32 +238,11 @@ async def press_feedback(update: Update, context: BotContext) -> None:
         except BadRequest as err:
             log.info("Could not update feedback buttons: %s", err)
     if vote in ("down", "none"):
-        decision = services.assistant.decide(str(question["text"]))
-        filed = file_question_again(context, update, decision, int(raw_id), question)
-        if filed:
+        decision = services.assistant.decide(question.text)
+        if file_question_again(context, update, decision, question):
             await send(
                 context,
                 chat.id,
                 Reply(renderer.render("feedback_forwarded", pressed.lang)),
                 pressed.lang,
             )
-
-
-def file_question_again(
-    context: BotContext,
-    update: Update,
-    decision: Decision,
-    question_id: int,
-    question: dict[str, object],
-) -> bool:
-    """A 👎 or "Bukan ini": the earlier question (not the tap) goes to the inbox."""
-    return _file(
-        context,
-        decision,
-        question_id,
-        str(question["text"]),
-        int(question["chat_id"]),  # type: ignore[call-overload]
-        str(question["chat_type"]),
-        update.effective_user,
-        0,
-    )

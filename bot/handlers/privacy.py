@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import contextlib
-
 from telegram import Update
-from telegram.error import TelegramError
 
 from bot.context import BotContext
+from bot.handlers.cards import forget_card_text
 from bot.handlers.common import acknowledge, decode, language_of, send
-from bot.handlers.inbox import refresh_card
 from bot.rendering import Button, Reply
 
 
@@ -52,17 +49,3 @@ async def erase_my_data(update: Update, context: BotContext) -> None:
         context.application.create_task(forget_card_text(context, card_id))
     text = context.services.assistant.renderer.render("data_erased", pressed.lang, erased=erased)
     await send(context, chat.id, Reply(text), pressed.lang)
-
-
-async def forget_card_text(context: BotContext, card_id: int) -> None:
-    storage = context.services.storage
-    if storage.card(card_id) is not None:
-        await refresh_card(context, card_id)
-        return
-    renderer = context.services.assistant.renderer
-    for chat_id, message_id in storage.card_messages(card_id):
-        # Already gone or too old to edit: nothing more to do.
-        with contextlib.suppress(TelegramError):
-            await context.bot.edit_message_text(
-                renderer.render("card_erased", "id"), chat_id=chat_id, message_id=message_id
-            )

@@ -7,9 +7,9 @@ import io
 from telegram import Update
 
 from bot.context import BotContext
-from bot.handlers.broadcasting import is_staff
+from bot.handlers.cards import post_card
 from bot.handlers.common import send
-from bot.handlers.inbox import post_card, rebuild_assistant
+from bot.handlers.permissions import staff_or_refuse
 from bot.knowledge import KnowledgeInvalid, default_knowledge_dir, load_knowledge, save_knowledge
 from bot.rendering import Reply
 from bot.stats import collect_stats
@@ -20,7 +20,7 @@ SHOWN_CARDS = 10
 async def show_unanswered(update: Update, context: BotContext) -> None:
     """/belumterjawab (/unanswered): the open cards, each one answerable by a reply."""
     chat = update.effective_chat
-    if chat is None or not await is_staff(update, context):
+    if chat is None or not await staff_or_refuse(update, context):
         return
     storage = context.services.storage
     cards = storage.open_cards(SHOWN_CARDS)
@@ -36,7 +36,7 @@ async def show_unanswered(update: Update, context: BotContext) -> None:
 async def show_stats(update: Update, context: BotContext) -> None:
     """/statistik (/stats): the figures, then the chart of questions per day."""
     chat = update.effective_chat
-    if chat is None or not await is_staff(update, context):
+    if chat is None or not await staff_or_refuse(update, context):
         return
     services = context.services
     stats = collect_stats(services.storage)
@@ -53,7 +53,7 @@ async def show_stats(update: Update, context: BotContext) -> None:
 async def reload_knowledge(update: Update, context: BotContext) -> None:
     """/muatulang (/reload): rebuild from knowledge/; broken files keep the old one serving."""
     chat = update.effective_chat
-    if chat is None or not await is_staff(update, context):
+    if chat is None or not await staff_or_refuse(update, context):
         return
     services = context.services
     directory = services.settings.knowledge_dir or default_knowledge_dir()
@@ -68,7 +68,7 @@ async def reload_knowledge(update: Update, context: BotContext) -> None:
         await send(context, chat.id, Reply(text), "id")
         return
     save_knowledge(services.storage.db, kb)
-    rebuild_assistant(context, kb)  # with the phrasings staff taught
+    services.use_knowledge(kb)  # with the phrasings staff taught
     current = services.assistant.kb
     text = services.assistant.renderer.render(
         "reloaded",

@@ -6,7 +6,6 @@ from telegram import Update
 
 from bot.context import BotContext
 from bot.handlers.common import language_of, send
-from bot.handlers.subscriptions import welcome_back_if_blocked
 from bot.rendering import Reply
 
 
@@ -16,7 +15,9 @@ async def welcome(update: Update, context: BotContext) -> None:
         return
     renderer = context.services.assistant.renderer
     if chat.type == chat.PRIVATE:
-        await welcome_back_if_blocked(context, chat.id, lang)
+        # /start after unblocking the bot resumes the subscription the block had stopped.
+        if context.services.storage.resubscribe_if_blocked(chat.id, lang):
+            await send(context, chat.id, Reply(renderer.render("welcome_back", lang)), lang)
         reply = Reply(renderer.render("welcome", lang), renderer.welcome_buttons(lang))
     else:
         reply = Reply(renderer.render("welcome_group", lang, bot=context.services.bot_username))

@@ -2,31 +2,26 @@
 
 from __future__ import annotations
 
-from telegram import Chat, ChatMember, ChatMemberUpdated, Update, User
+from telegram import ChatMember, ChatMemberUpdated, Update
 
 from bot.answering import Lang
 from bot.broadcast import ANNOUNCEMENT_TOPICS
 from bot.context import BotContext
-from bot.handlers.common import acknowledge, decode, edit, language_of, send
-from bot.handlers.groups import is_group_admin
+from bot.handlers.common import acknowledge, decode, edit, incoming, send
+from bot.handlers.permissions import group_admin_or_alert, group_admin_or_refuse
 from bot.rendering import Button, Reply
 
 
 async def subscribe(update: Update, context: BotContext) -> None:
     """/langganan (/subscribe) or the button under /start: opt in at once, to every topic."""
-    chat, user, lang = (
-        update.effective_chat,
-        update.effective_user,
-        language_of(update.effective_user),
-    )
-    message = update.effective_message
-    if chat is None or message is None:
+    got = incoming(update)
+    if got is None:
         return
+    chat, user, lang, group = got.chat, got.user, got.lang, got.in_group
     if update.callback_query is not None:
         await acknowledge(update.callback_query)
-    group = chat.type != chat.PRIVATE
-    sender_chat = message.sender_chat if update.callback_query is None else None
-    if group and not await admin_or_refuse(context, chat.id, user, sender_chat, lang):
+    sender_chat = got.message.sender_chat if update.callback_query is None else None
+    if group and not await group_admin_or_refuse(context, chat.id, user, sender_chat, lang):
         return
     name = chat.title if group else (user.full_name if user else "")
     subscriber = context.services.storage.subscribe(
@@ -42,16 +37,13 @@ async def subscribe(update: Update, context: BotContext) -> None:
 
 async def unsubscribe(update: Update, context: BotContext) -> None:
     """/berhenti (/unsubscribe): stops at once."""
-    chat, user, lang = (
-        update.effective_chat,
-        update.effective_user,
-        language_of(update.effective_user),
-    )
-    message = update.effective_message
-    if chat is None or message is None:
+    got = incoming(update)
+    if got is None:
         return
-    group = chat.type != chat.PRIVATE
-    if group and not await admin_or_refuse(context, chat.id, user, message.sender_chat, lang):
+    chat, lang, group = got.chat, got.lang, got.in_group
+    if group and not await group_admin_or_refuse(
+        context, chat.id, got.user, got.message.sender_chat, lang
+    ):
         return
     was_active = context.services.storage.deactivate(chat.id, "unsubscribed")
     text = context.services.assistant.renderer.render(
@@ -74,10 +66,9 @@ async def choose_topic(update: Update, context: BotContext) -> None:
             query, context.services.assistant.renderer.render("stale_button", pressed.lang)
         )
         return
-    if group and not await is_group_admin(context, chat.id, update.effective_user):
-        await acknowledge(
-            query, context.services.assistant.renderer.render("group_admin_only", pressed.lang)
-        )
+    if group and not await group_admin_or_alert(
+        query, context, chat.id, update.effective_user, pressed.lang
+    ):
         return
     topics = set(subscriber.topics)
     if pressed.value == "all":
@@ -122,17 +113,6 @@ def topics_reply(context: BotContext, topics: list[str], lang: Lang, group: bool
     return Reply(text, (tuple(buttons), (every,)))
 
 
-async def admin_or_refuse(
-    context: BotContext, chat_id: int, user: User | None, sender_chat: Chat | None, lang: Lang
-) -> bool:
-    """A group's subscription is its admins' choice (asked of Telegram); others are told."""
-    if await is_group_admin(context, chat_id, user, sender_chat):
-        return True
-    text = context.services.assistant.renderer.render("group_admin_only", lang)
-    await send(context, chat_id, Reply(text), lang)
-    return False
-
-
 async def track_membership(update: Update, context: BotContext) -> None:
     """The bot blocked by a resident, or removed from a group: stop sending there."""
     change: ChatMemberUpdated | None = update.my_chat_member
@@ -142,17 +122,3 @@ async def track_membership(update: Update, context: BotContext) -> None:
     if gone:
         reason = "blocked" if change.chat.type == change.chat.PRIVATE else "removed from group"
         context.services.storage.deactivate(change.chat.id, reason)
-
-
-async def welcome_back_if_blocked(context: BotContext, chat_id: int, lang: Lang) -> None:
-    """/start after unblocking the bot resumes the subscription the block had stopped."""
-    storage = context.services.storage
-    subscriber = storage.subscriber(chat_id)
-    if (
-        subscriber is not None
-        and not subscriber.active
-        and subscriber.inactive_reason == "blocked"
-    ):
-        storage.subscribe(chat_id, subscriber.chat_type, subscriber.name, lang, "start", chat_id)
-        text = context.services.assistant.renderer.render("welcome_back", lang)
-        await send(context, chat_id, Reply(text), lang)

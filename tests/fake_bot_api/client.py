@@ -1,0 +1,127 @@
+"""A synchronous client for the control API of a fake running in another process."""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from tests.fake_bot_api.protocol import JSONDict
+
+
+class FakeControlClient:
+    """Synchronous (urllib) client for the /_fake/ control API of a standalone fake."""
+
+    def __init__(self, url: str, timeout: float = 30.0) -> None:
+        self.url = url.rstrip("/")
+        self.timeout = timeout
+
+    def _request(self, http_method: str, action: str, body: Any = None) -> Any:
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(
+            f"{self.url}/_fake/{action}",
+            data=data,
+            method=http_method,
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=self.timeout) as response:
+            payload = json.loads(response.read())
+        return payload["result"]
+
+    def create_users(
+        self,
+        count: int,
+        *,
+        start_id: int = 1_000_000,
+        blocked_fraction: float = 0.0,
+        language_code: str = "id",
+        seed: int | None = None,
+    ) -> JSONDict:
+        result: JSONDict = self._request(
+            "POST",
+            "users",
+            {
+                "count": count,
+                "start_id": start_id,
+                "blocked_fraction": blocked_fraction,
+                "language_code": language_code,
+                "seed": seed,
+            },
+        )
+        return result
+
+    def add_users(self, users: Sequence[Mapping[str, Any]]) -> JSONDict:
+        result: JSONDict = self._request("POST", "users", {"users": list(users)})
+        return result
+
+    def inject_texts(self, user_ids: Iterable[int], text: str | Sequence[str]) -> JSONDict:
+        body: JSONDict = {"user_ids": list(user_ids)}
+        if isinstance(text, str):
+            body["text"] = text
+        else:
+            body["texts"] = list(text)
+        result: JSONDict = self._request("POST", "updates", body)
+        return result
+
+    def inject_messages(self, messages: Sequence[Mapping[str, Any]]) -> JSONDict:
+        result: JSONDict = self._request("POST", "updates", {"messages": list(messages)})
+        return result
+
+    def stats(self) -> JSONDict:
+        result: JSONDict = self._request("GET", "stats")
+        return result
+
+    def sent(self, chat_id: int | None = None) -> list[JSONDict]:
+        action = "sent" if chat_id is None else f"sent?chat_id={chat_id}"
+        result: list[JSONDict] = self._request("GET", action)
+        return result
+
+    def reset(self, *, full: bool = False) -> None:
+        self._request("POST", "reset", {"full": full})
+
+    def block(self, user_ids: Iterable[int]) -> None:
+        self._request("POST", "block", {"user_ids": list(user_ids)})
+
+    def fail(
+        self,
+        method: str,
+        error_code: int = 400,
+        description: str | None = None,
+        *,
+        retry_after: int | None = None,
+        times: int | None = 1,
+    ) -> None:
+        self._request(
+            "POST",
+            "fail",
+            {
+                "method": method,
+                "error_code": error_code,
+                "description": description,
+                "retry_after": retry_after,
+                "times": times,
+            },
+        )
+
+    def delay(self, method: str, seconds: float, times: int | None = 1) -> None:
+        self._request("POST", "delay", {"method": method, "seconds": seconds, "times": times})
+
+    def set_rate_limit(
+        self,
+        per_second: float | None = None,
+        per_chat_per_second: float | None = None,
+        per_group_per_minute: float | None = None,
+    ) -> None:
+        self._request(
+            "POST",
+            "rate_limit",
+            {
+                "per_second": per_second,
+                "per_chat_per_second": per_chat_per_second,
+                "per_group_per_minute": per_group_per_minute,
+            },
+        )
+
+    def clear_faults(self) -> None:
+        self._request("POST", "clear_faults", {})
