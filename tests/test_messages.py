@@ -178,6 +178,36 @@ def test_a_numbered_or_bulleted_list_is_one_question_per_item(
     assert "15.000" in answer.reply.text and "China" in answer.reply.text
 
 
+def test_the_items_of_a_lettered_list_asked_for_are_each_answered(
+    assistant: Assistant,
+) -> None:
+    """Items that only name what is wanted ("(b) binaan 2011") are questions when a
+    request introduces the list; the request itself ("jawab 3 ya") asks nothing."""
+    answer = assistant.ask(
+        "Mohon jawab 3 ya: (a) jumlah pelaku UKM Tangsel, (b) binaan 2011, "
+        "(c) nama kepala dinas koperasinya"
+    )
+    assert [p.status for p in answer.response.parts] == ["answer"] * 3
+    assert all(fact in answer.reply.text for fact in ("15.000", "411", "Ismunandar"))
+
+
+def test_an_ampersand_joins_two_questions(assistant: Assistant) -> None:
+    answer = assistant.ask("Cipta Karya ada di kelurahan mana & sebulan bikin berapa helai?")
+    assert [p.status for p in answer.response.parts] == ["answer", "answer"]
+    assert "Pondok Cabe Udik" in answer.reply.text and "500" in answer.reply.text
+
+
+def test_a_second_question_complete_on_its_own_is_not_pulled_to_the_first(
+    assistant: Assistant,
+) -> None:
+    """The "-nya" of "Dinas Koperasi dan UKM-nya" points back, but the question names the
+    office: the forum chair's entry, which the first question's words lead to, says
+    nothing of it."""
+    answer = assistant.ask("Siapa ketua Forum PAUD Tangsel?\nSiapa kepala Dinas Koperasi-nya?")
+    assert [p.status for p in answer.response.parts] == ["answer", "answer"]
+    assert "Maulini Zeda" in answer.reply.text and "Ismunandar" in answer.reply.text
+
+
 def test_an_unanswerable_part_says_so_for_that_part(assistant: Assistant) -> None:
     answer = assistant.ask("Berapa jumlah UKM di Tangsel? Terus harga batiknya berapa?")
     first, second = answer.response.parts

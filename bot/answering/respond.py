@@ -299,6 +299,11 @@ class Responder:
             own = replace(segment.query, tokens=(*segment.query.tokens, *adopted))
             decision = answerer.narrowed(decide(query, answerer, ranked), segment.text, own, home)
             if decision.status == "answer":
+                if self._explains_less(decision, alone, segment):
+                    # "Siapa ketua Forum PAUD? Siapa kepala Dinas Koperasi dan UKM-nya?":
+                    # the "-nya" does not make the second about the forum's chair, whose
+                    # entry says nothing of the office its own words name.
+                    return alone
                 return decision
             # "kalau di Pamulang aja?" after the city's count: read with what it leans on,
             # it is a narrower question; on its own it only named a place.
@@ -315,6 +320,20 @@ class Responder:
         ):
             return unclear
         return alone
+
+    def _explains_less(self, found: Decision, alone: Decision, segment: Segment) -> bool:
+        """Read with context, another entry than the one the question answers alone, and
+        one that leaves some of the question's own topical words unexplained where that
+        one explains them all: the context pulled it away from what it says."""
+        if alone.status != "answer" or alone.entry is None or found.entry is None:
+            return False
+        if found.entry is alone.entry:
+            return False
+        index = self.answerer.index
+        own = self._topic(segment.query.tokens) - self._frames
+        return bool(index.unexplained(found.entry, own)) and not index.unexplained(
+            alone.entry, own
+        )
 
     def _leans(self, segment: Segment) -> bool:
         """Nothing of its own to be about ("namanya apa?", "kalau di Ciputat?"): no
