@@ -335,7 +335,8 @@ def test_a_narrower_question_is_not_answered_with_a_broader_fact(
         ("Apakah Cipta Karya juga bikin kerupuk?", "produk itu"),
         # A shop, a finer place than the answer gives, a flavour.
         ("Kain batik dari Tangsel itu dijual di toko apa di Amerika?", ""),
-        ("Pabrik kerupuk itu tepatnya di desa apa?", "serinci"),
+        ("Pabrik kerupuk itu tepatnya di desa apa?", ""),
+        ("Pabrik kerupuk Serpong itu di kelurahan mana?", "serinci"),
         ("Kerupuk yang laku di China itu varian rasa apa saja?", ""),
         # Women, or now: counts the report does not give.
         ("Ada berapa perempuan pengusaha UKM di Tangsel?", "jenis kelamin"),
@@ -352,6 +353,44 @@ def test_what_the_answer_does_not_speak_of_is_not_answered(
     answer = assistant.ask(text)
     assert answer.response.status != "answer"
     assert says in answer.reply.text
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        # What "apa"/"mana" asks for is a thing the answer never names: a state of the
+        # US, an organiser, a building. The resident reads what the report does say.
+        ("Batik dari Tangsel dijual di negara bagian mana di Amerika?", "Amerika"),
+        ("Acara MTQ itu diadakan oleh lembaga apa?", "MTQ"),
+        ("Pemkot mau bikin pelatihan di gedung apa?", "pelatihan"),
+        # A count narrowed by a relative clause the answer does not speak of.
+        ("Berapa pelaku UKM Tangsel yang sudah punya toko online?", "15.000"),
+    ],
+)
+def test_what_is_asked_for_must_be_what_the_answer_speaks_of(
+    assistant: Assistant, text: str, says: str
+) -> None:
+    answer = assistant.ask(text)
+    assert answer.response.status != "answer"
+    assert says in answer.reply.text
+
+
+@pytest.mark.parametrize(
+    ("text", "fact"),
+    [
+        # The word asked for is one the answer accounts for: a name it gives, a place
+        # it names, what it counts.
+        ("Kelompok batik Pamulang itu namanya apa?", "Cipta Karya"),
+        ("Which part of South Tangerang is the batik group in?", "Pondok Cabe Udik"),
+        ("Berapa UKM yang dibina dinas tahun 2011?", "411"),
+        ("yg dibina dinas thn 2011 ada brp biji?", "411"),
+    ],
+)
+def test_what_is_asked_for_that_the_answer_gives_is_answered(
+    assistant: Assistant, text: str, fact: str
+) -> None:
+    answer = assistant.ask(text)
+    assert answer.response.status == "answer" and fact in answer.reply.text
 
 
 @pytest.mark.parametrize(
@@ -461,6 +500,17 @@ def test_a_follow_up_reads_the_conversation(assistant: Assistant) -> None:
     assert where.response.status == "answer" and "Pondok Cabe Udik" in where.reply.text
     members = assistant.ask("anggotanya berapa?", chat)
     assert "800" in members.reply.text
+
+
+def test_a_follow_up_between_two_close_entries_takes_the_one_of_the_topic_before(
+    assistant: Assistant,
+) -> None:
+    """After the batik group's name, "where exactly?" asks where the group is, not where
+    the batik is sold, though both entries speak of batik and of where."""
+    chat = Conversation()
+    assistant.ask("Kelompok ibu-ibu pembatik di Pamulang itu namanya apa?", chat)
+    where = assistant.ask("di mana persisnya?", chat)
+    assert where.response.status == "answer" and "Pondok Cabe Udik" in where.reply.text
 
 
 def test_kalau_x_asks_the_same_about_another_subject(assistant: Assistant) -> None:
