@@ -482,6 +482,13 @@ def test_who_makes_the_batik_is_the_group_not_who_spoke(assistant: Assistant) ->
         ("Saben sasi iso nggawe kain batik pira lembar?", "500"),
         ("Aye mau nanya, pelaku UKM di Tangsel ade berape?", "15.000"),  # Betawi
         ("Kenape ibu-ibu dirangkul bikin batik? Ape untungnye?", "keluarga"),
+        # The words around the question word, each a family of forms: Sundanese with or
+        # without its marked vowels ("téh", "badé"), Javanese krama, Betawi.
+        ("Pami kelompok nu ngadamel batik di Pamulang, naon namina?", "Cipta Karya"),
+        ("Kelompok batik Pamulang téh aya sabaraha anggotana?", "800"),
+        ("Sinten nami kepala dinas koperasi Tangsel?", "Ismunandar"),
+        ("Pemkot badhe ngawontenaken menapa kangge pelaku UKM?", "pelatihan"),
+        ("Batik ame baju dari Tangsel ude dijual ke negara mane aje?", "Amerika"),
     ],
 )
 def test_regional_question_words(assistant: Assistant, text: str, fact: str) -> None:

@@ -388,6 +388,12 @@ class Normalizer:
         # Control and format characters (NUL, RTL marks, zero-width joiners) become spaces.
         text = text.translate(_CONTROL_TO_SPACE)
         text = text.casefold().replace("\u2019", "'").replace("`", "'")
+        if not text.isascii():
+            # "téh", "éta", "badé": Sundanese spelling marks the vowel; residents type it
+            # both ways, and the lexicon lists the plain letters.
+            text = "".join(
+                c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c)
+            )
         text = _URL.sub(" ", text)
         text = _MENTION.sub(" ", text)
         text = _THOUSANDS.sub("", text)
