@@ -168,7 +168,7 @@ class Coverage:
         # no topic. An unknown word beside "apa" is as often regional speech or a typo
         # ("naon namina", "ana piro") as a thing asked: it is not judged.
         common = frozenset(t for w in lexicon.common for t in w.split())
-        self._judged = (frozenset(lexicon.synonyms.values()) | common | lexicon.attributes) - (
+        self.judged = (frozenset(lexicon.synonyms.values()) | common | lexicon.attributes) - (
             self._question_words
             | lexicon.places
             | lexicon.regions
@@ -275,14 +275,14 @@ class Coverage:
             # A count narrowed by a relative clause ("Berapa jumlah UKM Tangsel yang sudah
             # ekspor?", "… yang perempuan?") is not answered by the count of them all.
             for word in query.relative:
-                if word in self._judged and word not in covers.explained:
+                if word in self.judged and word not in covers.explained:
                     return Narrowing(COUNT, (word,))
         if not settings:
             # What is asked for must be what the answer speaks of: "di jalan apa?" is not
             # answered by the kelurahan, "di kota mana di China?" by the country, "What
             # event was it?" by who the official was.
             for head in query.heads:
-                if head in self._judged and head not in covers.explained:
+                if head in self.judged and head not in covers.explained:
                     return Narrowing(ASKED, (head,))
         return None
 
