@@ -365,6 +365,8 @@ def test_what_the_answer_does_not_speak_of_is_not_answered(
         ("Pemkot mau bikin pelatihan di gedung apa?", "pelatihan"),
         # A count narrowed by a relative clause the answer does not speak of.
         ("Berapa pelaku UKM Tangsel yang sudah punya toko online?", "15.000"),
+        # A name the answer does not give: the office's plans are not the group's.
+        ("Apa fokus Cipta Karya ke depan?", "fokus"),
     ],
 )
 def test_what_is_asked_for_must_be_what_the_answer_speaks_of(
@@ -384,6 +386,8 @@ def test_what_is_asked_for_must_be_what_the_answer_speaks_of(
         ("Which part of South Tangerang is the batik group in?", "Pondok Cabe Udik"),
         ("Berapa UKM yang dibina dinas tahun 2011?", "411"),
         ("yg dibina dinas thn 2011 ada brp biji?", "411"),
+        # Who told the reporter is part of every answer of theirs.
+        ("Menurut Pak Ismunandar, batik Tangsel laku di negara mana?", "Amerika"),
     ],
 )
 def test_what_is_asked_for_that_the_answer_gives_is_answered(

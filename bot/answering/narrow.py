@@ -147,6 +147,11 @@ class Coverage:
                         *source,
                         *lexicon.frames,
                         *(speaker if entry.said_by else ()),
+                        *(
+                            t
+                            for said in (entry.said_by or {}).values()
+                            for t in normalizer.tokens(said)
+                        ),
                         *(("nama",) if answer_tokens[entry.id] & lexicon.names else ()),
                     }
                 ),
@@ -167,6 +172,10 @@ class Coverage:
         # or when (checked above), count without restricting ("berapa orang"), or carry
         # no topic. An unknown word beside "apa" is as often regional speech or a typo
         # ("naon namina", "ana piro") as a thing asked: it is not judged.
+        # A name the question gives (the group, a person, the event) the answer must give
+        # too ("Kenapa Cipta Karya akhirnya tutup?" is not about the office's focus); a
+        # place is judged above, with what the asker says of themselves set apart.
+        self.named = lexicon.names - lexicon.places
         common = frozenset(t for w in lexicon.common for t in w.split())
         self.judged = (frozenset(lexicon.synonyms.values()) | common | lexicon.attributes) - (
             self._question_words
@@ -284,6 +293,9 @@ class Coverage:
             for head in query.heads:
                 if head in self.judged and head not in covers.explained:
                     return Narrowing(ASKED, (head,))
+            for token in query.tokens:
+                if token in self.named and token not in covers.explained:
+                    return Narrowing(ASKED, (token,))
         return None
 
     def asks_when(self, text: str, query: Query) -> bool:
