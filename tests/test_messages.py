@@ -386,6 +386,7 @@ def test_what_is_asked_for_must_be_what_the_answer_speaks_of(
         ("Which part of South Tangerang is the batik group in?", "Pondok Cabe Udik"),
         ("Berapa UKM yang dibina dinas tahun 2011?", "411"),
         ("yg dibina dinas thn 2011 ada brp biji?", "411"),
+        ("Pelatihan jenis apa yang disiapkan pemkot?", "workshop"),  # what sort: any
         # Who told the reporter is part of every answer of theirs.
         ("Menurut Pak Ismunandar, batik Tangsel laku di negara mana?", "Amerika"),
     ],
