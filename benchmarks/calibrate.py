@@ -148,7 +148,7 @@ def folds(max_wrong: float) -> None:
     kb = load_knowledge(default_knowledge_dir())
     assistant = Assistant(kb)
     answerer = assistant.answerer
-    judged = answerer.coverage.judged
+    judged, named = answerer.coverage.judged, answerer.coverage.named
     patterns = load_fact_patterns(BUNDLED_FACTS)
     items = {w: [load_items(DATA / name) for name in names] for w, names in WRITERS.items()}
 
@@ -170,13 +170,15 @@ def folds(max_wrong: float) -> None:
     for setting in grid:
         cut, margin, accounted = setting
         answerer.thresholds = replace(Thresholds(), answer=cut, margin=margin)
-        # Off: no word is judged, so neither check ever fires.
+        # Off: no word is judged and no name, so none of the checks ever fires.
         answerer.coverage.judged = judged if accounted else frozenset()
+        answerer.coverage.named = named if accounted else frozenset()
         results[setting] = {
             w: _sum([_counts(evaluate(s, ask, patterns, Conversation)) for s in sets])
             for w, sets in items.items()
         }
-    answerer.thresholds, answerer.coverage.judged = Thresholds(), judged
+    answerer.thresholds = Thresholds()
+    answerer.coverage.judged, answerer.coverage.named = judged, named
 
     print(
         f"{len(grid)} settings (answer x margin x accounted-for check); chosen on the other "
