@@ -40,6 +40,25 @@ def test_the_story_supplies_what_a_short_question_leaves_out(assistant: Assistan
     assert answer.response.status == "answer" and "China" in answer.reply.text
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Tetangga bilang dinas cemas banyak usaha kecil bangkrut. Dinasnya sendiri bilang "
+        "apa soal itu?",
+        "Di grup RT ada yang bilang dinas khawatir UKM pada gulung tikar. Dinas ngomong apa "
+        "sebenarnya soal itu?",
+    ],
+)
+def test_what_was_said_about_the_story_is_what_was_said_of_its_subject(
+    assistant: Assistant, text: str
+) -> None:
+    # "bilang apa soal itu" asks what the office said of what the story is about; who
+    # told the reporter is part of that answer, so it does not fall back on the occasion.
+    answer = assistant.ask(text)
+    assert answer.response.status == "answer"
+    assert "bangkrut" in answer.reply.text and "MTQ" not in answer.reply.text
+
+
 def test_a_story_with_no_question_gets_an_invitation_not_a_fact(assistant: Assistant) -> None:
     answer = assistant.ask(
         "Saya baru pindah ke Tangsel bulan lalu. Suami kerja di Jakarta. Anak-anak sudah "

@@ -298,6 +298,11 @@ class Coverage:
                     return Narrowing(ASKED, (token,))
         return None
 
+    def explained(self, entry: Entry) -> frozenset[str]:
+        """Every word the reply to `entry` accounts for."""
+        covers = self._covers.get(entry.id)
+        return covers.explained if covers is not None else frozenset()
+
     def asks_when(self, text: str, query: Query) -> bool:
         """The question asks a time: "kapan", "iraha", a clause that opens with "when", or
         a unit of time asked ("bulan apa", "tanggal berapa", "what year"); not "where was

@@ -360,15 +360,17 @@ class Responder:
     def _explains_less(self, found: Decision, alone: Decision, segment: Segment) -> bool:
         """Read with context, another entry than the one the question answers alone, and
         one that leaves some of the question's own topical words unexplained where that
-        one explains them all: the context pulled it away from what it says."""
+        one explains them all: the context pulled it away from what it says. What a
+        reply explains includes who told the reporter ("Dinasnya sendiri bilang apa soal
+        itu?", after a story about bankruptcies, asks what the office said of them)."""
         if alone.status != "answer" or alone.entry is None or found.entry is None:
             return False
         if found.entry is alone.entry:
             return False
-        index = self.answerer.index
+        coverage = self.answerer.coverage
         own = self._topic(segment.query.tokens) - self._frames
-        return bool(index.unexplained(found.entry, own)) and not index.unexplained(
-            alone.entry, own
+        return bool(own - coverage.explained(found.entry)) and not (
+            own - coverage.explained(alone.entry)
         )
 
     def _leans(self, segment: Segment) -> bool:
