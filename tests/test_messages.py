@@ -293,6 +293,24 @@ def test_a_question_the_report_cannot_answer_leaves_the_first_answered(
     assert answered in answer.reply.text and honest in answer.reply.text
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Siapa kepala dinasnya, dan email serta alamat kantornya apa?",
+        "Kepala dinas koperasi siapa namanya? Alamat email dan nomor telepon kantornya?",
+    ],
+)
+def test_a_complete_first_question_keeps_its_answer_beside_an_unanswerable_one(
+    assistant: Assistant, text: str
+) -> None:
+    # Short and without a subject of its own, but pointing at nothing: it is complete,
+    # though the two read as one name what the report lacks (a contact).
+    answer = assistant.ask(text)
+    first, second = answer.response.parts
+    assert first.status == "answer" and "Ismunandar" in answer.reply.text
+    assert second.status == "fallback"
+
+
 def test_a_first_question_only_the_second_explains_gets_the_honest_reply(
     assistant: Assistant,
 ) -> None:

@@ -201,7 +201,9 @@ class Responder:
         """The parts once the questions read as one name something the report does not
         have, an answered part keeps its answer when it was asked on its own words, with
         a subject of its own ("Kerupuknya diekspor ke mana?"), or after another question
-        it could lean on ("…pelatihan? Tujuannya apa?"), and was not itself nearly as
+        it could lean on ("…pelatihan? Tujuannya apa?"), or first and pointing at nothing
+        ("Siapa kepala dinasnya, dan email kantornya apa?": short, no subject of its own,
+        but complete), and was not itself nearly as
         close to that honest reply ("Pabrik kerupuk itu punya siapa? Namanya apa?": who
         owns it is not in the report either); the others ("terus berapa ton?", a first
         "pabriknya punya siapa?" that only the next one explains) get the honest reply,
@@ -213,7 +215,7 @@ class Responder:
             near = any(
                 m.entry is whole.entry and part.score - m.score <= spread for m in part.matches
             )
-            if part.status == "answer" and not near and (i > 0 or not self._elliptic(segment)):
+            if part.status == "answer" and not near and (i > 0 or not self._hangs(segment)):
                 within.append(part)
             elif not honest:
                 honest = True
@@ -372,6 +374,15 @@ class Responder:
         return bool(own - coverage.explained(found.entry)) and not (
             own - coverage.explained(alone.entry)
         )
+
+    def _hangs(self, segment: Segment) -> bool:
+        """A first question that leans on what comes after it: short, and pointing at
+        something ("pabriknya punya siapa? namanya apa?"). One with no subject of its own
+        that points at nothing ("Siapa kepala dinas koperasi?") is complete."""
+        if not self._elliptic(segment):
+            return False
+        words = _WORD.findall(segment.text.casefold())
+        return bool(self._anaphora.intersection(words))
 
     def _leans(self, segment: Segment) -> bool:
         """Nothing of its own to be about ("namanya apa?", "kalau di Ciputat?"): no
