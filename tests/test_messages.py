@@ -591,6 +591,39 @@ def test_a_follow_up_trap_is_not_answered(assistant: Assistant) -> None:
     assert assistant.ask("pabriknya namanya apa?", chat).response.status != "answer"
 
 
+@pytest.mark.parametrize(
+    ("first", "then", "says"),
+    [
+        # What the follow-up asks for (names, a phone number, the winner, the reporter)
+        # is nothing the entry before speaks of, nor the entry context pulls it to.
+        ("Berapa UKM yang dibina dinas tahun 2011?", "namanya siapa aja?", "411"),
+        ("Berapa UKM yang dibina dinas tahun 2011?", "nama-nama UKM-nya apa aja?", "411"),
+        ("Siapa kepala dinas koperasi Tangsel?", "nomor hapenya ada?", "nomor telepon"),
+        ("Di acara apa kepala dinas diwawancara?", "yang menang siapa?", "juaranya"),
+        ("Where did the office head talk to the press?", "who won?", "results"),
+        ("Dari mana sumber berita ini?", "siapa wartawan yang nulis?", ""),
+    ],
+)
+def test_a_follow_up_asking_what_the_entry_before_lacks_gets_the_honest_reply(
+    assistant: Assistant, first: str, then: str, says: str
+) -> None:
+    chat = Conversation()
+    assert assistant.ask(first, chat).response.status == "answer"
+    answer = assistant.ask(then, chat)
+    assert answer.response.status == "fallback"
+    assert says in answer.reply.text
+
+
+@pytest.mark.parametrize("then", ["siapa yang mengedit?", "who edited it?"])
+def test_who_edited_the_report_is_answered_who_reported_it_is_not_the_editor(
+    assistant: Assistant, then: str
+) -> None:
+    chat = Conversation()
+    assistant.ask("Dari mana sumber berita ini?", chat)
+    answer = assistant.ask(then, chat)
+    assert answer.response.status == "answer" and "Kunto Wibisono" in answer.reply.text
+
+
 def test_a_count_for_now_after_one_for_2010_is_not_answered(assistant: Assistant) -> None:
     chat = Conversation()
     first = assistant.ask("berapa anggota kelompok batik Pamulang tahun 2010?", chat)

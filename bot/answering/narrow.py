@@ -12,7 +12,7 @@ the report does say.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from bot.answering.model import Entry, Lexicon
@@ -297,6 +297,11 @@ class Coverage:
                 if token in self.named and token not in covers.explained:
                     return Narrowing(ASKED, (token,))
         return None
+
+    def unaccounted(self, entry: Entry, tokens: Iterable[str]) -> tuple[str, ...]:
+        """Of `tokens`, those nothing of the reply to `entry` accounts for."""
+        explained = self.explained(entry)
+        return tuple(t for t in tokens if t not in explained)
 
     def explained(self, entry: Entry) -> frozenset[str]:
         """Every word the reply to `entry` accounts for."""

@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 from bot.answering.context import Conversation
 from bot.answering.decide import Answerer, Decision, Status, decide
 from bot.answering.model import Lang
+from bot.answering.narrow import ASKED, Narrowing
 from bot.answering.normalize import Query
 from bot.answering.segment import Segment, Segmenter
 
@@ -91,6 +92,9 @@ class Responder:
         self._question_words = lexicon.canonical_question_words
         self._asking = self._question_words | lexicon.attributes | lexicon.aspects
         self._first_person = lexicon.first_person
+        # What a follow-up may ask that its context cannot supply: a thing asked for
+        # ("nama", "kontak", "harga") or a concept only "not in the report" entries know.
+        self._beyond = lexicon.attributes | answerer.index.gap_concepts
         self._anaphora = frozenset(a for a in lexicon.anaphora if " " not in a)
         self._anaphora_phrases = tuple(f" {a} " for a in lexicon.anaphora if " " in a)
 
@@ -313,7 +317,7 @@ class Responder:
                     # the "-nya" does not make the second about the forum's chair, whose
                     # entry says nothing of the office its own words name.
                     return alone
-                return decision
+                return self._accounted(decision, segment, context[2])
             # "kalau di Pamulang aja?" after the city's count: read with what it leans on,
             # it is a narrower question; on its own it only named a place.
             if decision.reason in SETTLED and (alone.status != "answer" or self._leans(segment)):
@@ -373,6 +377,38 @@ class Responder:
         own = self._topic(segment.query.tokens) - self._frames
         return bool(own - coverage.explained(found.entry)) and not (
             own - coverage.explained(alone.entry)
+        )
+
+    def _accounted(
+        self, decision: Decision, segment: Segment, before: tuple[str, ...]
+    ) -> Decision:
+        """An answer found with the help of context must still account for what the
+        question itself asks for (a name, a contact, a price) or names that only "not in
+        the report" entries know: context makes a short follow-up score high on the entry
+        before, whatever new thing it asks ("nomor hapenya ada?" after the head of
+        office's name). A follow-up that points back ("namanya apa aja?" after how many
+        SMEs the office fostered) asks it of what was answered `before`: another entry
+        that happens to give a name answers a question nobody asked. One not accounted
+        for asks what the report does not say: the honest reply, with what the entry
+        does say."""
+        if decision.entry is None:
+            return decision
+        coverage = self.answerer.coverage
+        asked = [t for t in segment.query.tokens if t in self._beyond]
+        missing = coverage.unaccounted(decision.entry, asked)
+        entry = decision.entry
+        if not missing and asked and entry.id not in before and self._points_back(segment):
+            # (An answer before, not a "not in the report" reply: after that, the
+            # follow-up asks about the subject, not about what the report lacks.)
+            kb = self.answerer.kb
+            earlier = [e for e in map(kb.entry, before) if e is not None and not e.gap]
+            if earlier and all(coverage.unaccounted(e, asked) for e in earlier):
+                missing, entry = tuple(asked), earlier[0]
+        if not missing:
+            return decision
+        narrowing = Narrowing(ASKED, (missing[0],))
+        return replace(
+            decision, status="fallback", reason="narrower", entry=entry, narrowing=narrowing
         )
 
     def _hangs(self, segment: Segment) -> bool:
