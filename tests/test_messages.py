@@ -415,6 +415,24 @@ def test_what_is_asked_for_must_be_what_the_answer_speaks_of(
 
 
 @pytest.mark.parametrize(
+    "text",
+    [
+        "Berapa UKM yang ada di Pondok Cabe Udik?",
+        "Pondok Cabe Udik ada berapa usaha kecil?",
+        "How many small businesses are there in Pondok Cabe Udik?",
+    ],
+)
+def test_a_count_of_something_else_is_not_answered_with_the_groups_members(
+    assistant: Assistant, text: str
+) -> None:
+    # The group's answer gives 800 members there; the question counts SMEs, which the
+    # report gives only for the whole city.
+    answer = assistant.ask(text)
+    assert answer.response.status == "fallback"
+    assert "15" in answer.reply.text and "800" not in answer.reply.text
+
+
+@pytest.mark.parametrize(
     ("text", "fact"),
     [
         # The word asked for is one the answer accounts for: a name it gives, a place
@@ -612,6 +630,21 @@ def test_a_follow_up_asking_what_the_entry_before_lacks_gets_the_honest_reply(
     answer = assistant.ask(then, chat)
     assert answer.response.status == "fallback"
     assert says in answer.reply.text
+
+
+@pytest.mark.parametrize(
+    ("first", "then"),
+    [
+        ("Produk apa saja yang sudah diekspor?", "berapa banyak yang terjual?"),
+        ("Which goods went abroad?", "how much of it was sold?"),
+    ],
+)
+def test_how_much_was_sold_is_not_answered_by_how_many_products(
+    assistant: Assistant, first: str, then: str
+) -> None:
+    chat = Conversation()
+    assert assistant.ask(first, chat).response.status == "answer"
+    assert assistant.ask(then, chat).response.status == "fallback"
 
 
 @pytest.mark.parametrize("then", ["siapa yang mengedit?", "who edited it?"])

@@ -29,6 +29,9 @@ class Entry:
     gap: bool = False
     said_by: dict[Lang, str] | None = None  # who told the reporter: shown with the source
     learned: tuple[str, ...] = ()  # phrasings staff taught the bot after launch
+    # What the figures of its answer count ("anggota", "helai"): those of the facts it
+    # cites (facts.toml [counts]) and its own (a figure in words: "dua" products).
+    counts: tuple[str, ...] = ()
 
     def label(self, lang: Lang) -> str:
         """The short question that stands for this entry on a button."""

@@ -95,6 +95,7 @@ class _Covers:
     # Every word the reply accounts for: the entry's phrasings, keywords and answer, the
     # source line under every answer, who told the reporter, "nama" when it names one.
     explained: frozenset[str] = frozenset()
+    counts: frozenset[str] = frozenset()  # what its figures count (Entry.counts)
 
 
 class Coverage:
@@ -155,6 +156,7 @@ class Coverage:
                         *(("nama",) if answer_tokens[entry.id] & lexicon.names else ()),
                     }
                 ),
+                counts=frozenset(t for c in entry.counts for t in normalizer.tokens(c)),
             )
         self._residence = _residence_pattern(lexicon)
         self._when = _when_pattern(lexicon)
@@ -187,6 +189,8 @@ class Coverage:
             | lexicon.stopwords
             | lexicon.classifiers
         )
+        # What a count may count: the concepts judged, not ordinary words ("before").
+        self._concepts = self.judged - common
 
     def _answer_tokens(self, entry: Entry) -> set[str]:
         return {t for text in entry.answer.values() for t in self.normalizer.tokens(text)}
@@ -207,6 +211,7 @@ class Coverage:
         if covers is None:
             return None
         counting = any(self._kinds.get(t) == COUNT for t in query.tokens)
+        miscounted = False  # a count the answer's figures may not count (see below)
         when = self.asks_when(text, query)
         if when and not covers.time and not settings:
             return Narrowing(TIME)
@@ -222,12 +227,10 @@ class Coverage:
                 continue
             if kind == COUNT:
                 # "tahun berapa" is answered by a year, "MTQ ke berapa" by a rank.
-                if not (
-                    covers.figure
-                    or (when and covers.time)
-                    or (covers.ordinal and self._rank_asked.search(text.casefold()))
-                ):
+                ranked = covers.ordinal and bool(self._rank_asked.search(text.casefold()))
+                if not (covers.figure or (when and covers.time) or ranked):
                     return Narrowing(COUNT)
+                miscounted = bool(covers.counts) and not (when or ranked)
             elif kind == CAUSE:
                 if not covers.reason:
                     return Narrowing(CAUSE)
@@ -280,6 +283,14 @@ class Coverage:
         years = [str(y) for y in query.years]
         if years and not covers.tokens & set(years):
             return Narrowing(YEAR, tuple(years))
+        if miscounted:
+            # A figure of something else: "berapa UKM di Pondok Cabe Udik?" is not
+            # answered by the group's 800 members, "how much did they sell?" not by the
+            # two products exported. (After the kinds above, which say more precisely
+            # what the report lacks: "how many women" is a count by gender.)
+            counted = self._counted(query)
+            if counted and not counted & covers.counts:
+                return Narrowing(COUNT, (min(counted),))
         if counting and not settings:
             # A count narrowed by a relative clause ("Berapa jumlah UKM Tangsel yang sudah
             # ekspor?", "… yang perempuan?") is not answered by the count of them all.
@@ -297,6 +308,19 @@ class Coverage:
                 if token in self.named and token not in covers.explained:
                     return Narrowing(ASKED, (token,))
         return None
+
+    def _counted(self, query: Query) -> frozenset[str]:
+        """What a count question counts: its concepts (lexicon synonyms and what is asked
+        for, not ordinary words, places or classifiers); any one of them counted by the
+        answer's figures will do. Word order says little here ("yg dibina dinas 2011
+        brp?" counts the fostered, not the office), so every concept of it counts."""
+        return self._concepts.intersection(query.tokens)
+
+    def counts_unknown(self, entry: Entry) -> bool:
+        """Its answer gives an amount, but nothing says what it counts (`Entry.counts`):
+        a count question about anything would be answered by it."""
+        covers = self._covers.get(entry.id)
+        return covers is not None and covers.figure and not covers.counts
 
     def unaccounted(self, entry: Entry, tokens: Iterable[str]) -> tuple[str, ...]:
         """Of `tokens`, those nothing of the reply to `entry` accounts for."""
