@@ -395,6 +395,26 @@ def test_what_the_answer_does_not_speak_of_is_not_answered(
 @pytest.mark.parametrize(
     ("text", "says"),
     [
+        # A shop of any kind, a line of business, a country named by its adjective.
+        ("Batik Tangsel bisa dibeli di minimarket mana di Amerika?", "toko"),
+        ("Which supermarket in the US sells the batik?", "shop"),
+        ("Dari 15 ribu pelaku UKM, berapa yang usaha kuliner?", ""),
+        ("Berapa UKM binaan dinas yang sektor jasa?", "bidang usaha"),
+        ("How many of the city's SMEs are culinary businesses?", ""),
+        ("Is the batik sold to Japanese buyers?", ""),
+    ],
+)
+def test_a_shop_a_sector_or_another_country_is_not_answered(
+    assistant: Assistant, text: str, says: str
+) -> None:
+    answer = assistant.ask(text)
+    assert answer.response.status == "fallback"
+    assert says in answer.reply.text
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
         # What "apa"/"mana" asks for is a thing the answer never names: a state of the
         # US, an organiser, a building. The resident reads what the report does say.
         ("Batik dari Tangsel dijual di negara bagian mana di Amerika?", "Amerika"),
