@@ -393,6 +393,37 @@ def test_what_the_answer_does_not_speak_of_is_not_answered(
 
 
 @pytest.mark.parametrize(
+    "text",
+    [
+        # A choice between things the answer names none of, in the question or in a
+        # sentence of its own after it.
+        "Ibu-ibu Cipta Karya bikin batiknya pakai apa? canting, cap, atau printing?",
+        "Kerupuk Serpong yang ke China itu kerupuk udang atau kerupuk ikan?",
+        "Kerupuk yang ke China itu dikirimnya gimana? pakai kapal atau pesawat?",
+    ],
+)
+def test_a_choice_the_answer_does_not_make_is_not_answered(
+    assistant: Assistant, text: str
+) -> None:
+    answer = assistant.ask(text)
+    assert answer.response.status == "fallback"
+    assert len(answer.response.parts) == 1  # the things offered belong to the question
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("Anggota Cipta Karya kebanyakan ibu-ibu atau bapak-bapak?", "ibu rumah tangga"),
+        ("Yang dibina dinas tahun 2011 itu 411 atau 2.110?", "411"),
+        ("Batik Cipta Karya dibuat di Pamulang atau di Serpong?", "Pamulang"),
+    ],
+)
+def test_a_choice_the_answer_makes_is_answered(assistant: Assistant, text: str, says: str) -> None:
+    answer = assistant.ask(text)
+    assert answer.response.status == "answer" and says in answer.reply.text
+
+
+@pytest.mark.parametrize(
     ("text", "says"),
     [
         # A shop of any kind, a line of business, a country named by its adjective.

@@ -83,6 +83,7 @@ class Lexicon:
     appeals: frozenset[str] = frozenset()  # "bisa dibantu?", "benar?": asks the one before
     connectives: frozenset[str] = frozenset()  # "terus", "and": where a second one starts
     coordinators: frozenset[str] = frozenset()  # "dan", "sama": two subjects, one question
+    alternatives: frozenset[str] = frozenset()  # "atau", "or": a choice between things named
     # Follow-ups and context (bot/answering/respond.py).
     anaphora: frozenset[str] = frozenset()  # "itu", "tuh", "beliau", "it": leans on before
     places: frozenset[str] = frozenset()  # canonical places inside the city (sub-districts)

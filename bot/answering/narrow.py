@@ -71,6 +71,10 @@ _NUMBER_WORDS = frozenset(
 )
 _WORD = re.compile(r"[^\W_]+")
 _CLAUSE = re.compile(r"[,;:.!?\n]+")
+_SENTENCE_BREAK = re.compile(r"[;:.!?\n]+")
+# An item offered in a choice is a few words ("kerupuk udang"); a longer stretch before
+# or after "atau" is a clause, of which the word next to "atau" is what is offered.
+_OPTION_WORDS = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,6 +173,12 @@ class Coverage:
         self._others = lexicon.another
         self._conditionals = lexicon.conditionals
         self._here = _phrase_pattern(lexicon.here)
+        self._alternatives = lexicon.alternatives
+        self._choice = re.compile(
+            rf"\b(?:{'|'.join(sorted(map(re.escape, lexicon.alternatives)))})\b"
+            if lexicon.alternatives
+            else r"(?!)"
+        )
         # Words whose meaning the bot knows (concepts, ordinary words, what is asked for),
         # so a question bound to one asks something definite; minus those that say where
         # or when (checked above), count without restricting ("berapa orang"), or carry
@@ -307,7 +317,48 @@ class Coverage:
             for token in query.tokens:
                 if token in self.named and token not in covers.explained:
                     return Narrowing(ASKED, (token,))
+            # A choice offered ("kerupuk udang, ikan, atau bawang?", "Beijing or
+            # Shanghai?") is answered only by an answer that names one of the things.
+            folded = text.casefold()
+            offered = any(a in folded for a in self._alternatives)
+            options = self._options(folded) if offered else []
+            if len(options) > 1:
+                # What tells the things apart ("kerupuk udang atau kerupuk ikan").
+                shared = frozenset.intersection(*options)
+                options = [o - shared or o for o in options]
+                if not any(o & covers.explained for o in options):
+                    return Narrowing(ASKED, (min(options[0]),))
         return None
+
+    def _options(self, text: str) -> list[frozenset[str]]:
+        """The things a question (case-folded) offers to choose from, each as its words: the items
+        around "atau"/"or" ("udang, ikan, atau bawang"), or of a longer stretch the word
+        next to it ("dijual ke China atau Jepang"). A yes/no tail ("atau tidak") offers
+        nothing."""
+        options: list[frozenset[str]] = []
+        for clause in _SENTENCE_BREAK.split(text):
+            parts = self._choice.split(clause)
+            for n, part in enumerate(parts if len(parts) > 1 else ()):
+                items = [i for i in part.split(",") if _WORD.search(i)]
+                # Before a choice word: every short item of a list, else the last word;
+                # after one: the first item, or its first word.
+                items = items if n < len(parts) - 1 else items[:1]
+                for i, item in enumerate(items):
+                    raw = _WORD.findall(item)
+                    long = len(raw) > _OPTION_WORDS
+                    last = n < len(parts) - 1 and i == len(items) - 1  # right before "atau"
+                    if long:
+                        raw = raw[-_OPTION_WORDS:] if last or n == 0 else raw[:_OPTION_WORDS]
+                    words = [
+                        t
+                        for t in self.normalizer.tokens(" ".join(raw))
+                        if t not in self._question_words and t not in self._tags
+                    ]
+                    if long and words:
+                        words = [words[-1] if last or n == 0 else words[0]]
+                    if words:
+                        options.append(frozenset(words))
+        return options
 
     def _counted(self, query: Query) -> frozenset[str]:
         """What a count question counts: its concepts (lexicon synonyms and what is asked

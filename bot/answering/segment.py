@@ -33,6 +33,8 @@ _SENTENCE = re.compile(
     r"|(?:^|(?<=\n))\s*[-•*–]\s",
 )
 _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?")
+# A sentence that only offers a choice is short: "udang, ikan, atau bawang?".
+_CHOICE_WORDS = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +60,7 @@ class Segmenter:
         self._appeals = lexicon.appeals
         self._tags = lexicon.question_tags
         self._openers = lexicon.yes_no_openers
+        self._alternatives = lexicon.alternatives
         words = sorted(lexicon.connectives, key=len, reverse=True)
         joined = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in words)
         # A comma (with or without a connective after it), or a connective between spaces.
@@ -84,6 +87,13 @@ class Segmenter:
                 # "…akan nambah terus ya? knp": a question word on its own asks about the
                 # sentence before it, which becomes the question.
                 segment = self._segment(f"{segments.pop().text} {sentence}")
+                item = items.pop()
+            elif segments and self._choice(segment):
+                # "Kerupuknya kerupuk apa? udang, ikan, atau bawang?": the things offered
+                # belong to the question before them, whose words still find the entry
+                # (the answer must then name one of them: see narrow.py).
+                before = segments.pop()
+                segment = Segment(f"{before.text} {sentence}", before.query, before.asks)
                 item = items.pop()
             elif segments and self._appeal(segment):
                 # "…setelah acara apa. Bisa dibantu jawab?", "Katanya 15 ribu. Benar?": a
@@ -145,6 +155,14 @@ class Segmenter:
             )
             and all(t in self._appeals for t in query.tokens)
         )
+
+    def _choice(self, segment: Segment) -> bool:
+        """Only things offered to choose from, no question of its own: "udang, ikan, atau
+        bawang?", "Beijing or Shanghai?"."""
+        if segment.query.questions or segment.query.smalltalk is not None:
+            return False
+        words = [w.casefold() for w in _WORD.findall(segment.text)]
+        return 2 < len(words) <= _CHOICE_WORDS and bool(self._alternatives.intersection(words))
 
     def _only_asks(self, segment: Segment) -> bool:
         """Nothing but a plea for answers: "Tolong jawab 3 ya:", "Mohon dijawab:"."""
