@@ -424,6 +424,24 @@ def test_a_choice_the_answer_makes_is_answered(assistant: Assistant, text: str, 
 
 
 @pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # The forum is only the title of who explained the group: what it does is not in
+        # the report; what the group does is.
+        ("Forum PAUD itu aktivitasnya ngapain aja?", "fallback"),
+        ("What activities does the PAUD forum run?", "fallback"),
+        ("Cipta Karya kegiatannya apa aja?", "answer"),
+        # The weather, with a subject of the report in the story around it.
+        ("Lusa di Pamulang mendung nggak ya? mau jemur kain batik", "fallback"),
+    ],
+)
+def test_what_someone_does_must_be_what_the_answer_describes(
+    assistant: Assistant, text: str, expected: str
+) -> None:
+    assert assistant.ask(text).response.status == expected
+
+
+@pytest.mark.parametrize(
     ("text", "says"),
     [
         # A shop of any kind, a line of business, a country named by its adjective.
