@@ -70,6 +70,35 @@ def test_a_story_with_no_question_gets_an_invitation_not_a_fact(assistant: Assis
 
 
 @pytest.mark.parametrize(
+    "text",
+    [
+        "Ibu saya dulu anggota kelompok batik di Pondok Cabe, katanya seru.",
+        "My mother was a member of the batik group in Pamulang for years.",
+        "Saya pernah ikut pelatihan UKM dari pemkot, materinya bermanfaat sekali.",
+    ],
+)
+def test_a_remark_about_oneself_is_small_talk_not_a_question(
+    assistant: Assistant, text: str
+) -> None:
+    answer = assistant.ask(text)
+    assert answer.response.status == "smalltalk"
+    assert "800" not in answer.reply.text and "workshop" not in answer.reply.text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "saya ibu rumah tangga di pamulang pengen gabung kelompok batik",  # a wish
+        "pemkot ada pelatihan gk buat pedagang kecil kayak saya",  # a yes/no word
+    ],
+)
+def test_a_sentence_about_oneself_that_wants_or_asks_is_a_question(
+    assistant: Assistant, text: str
+) -> None:
+    assert assistant.ask(text).response.status == "answer"
+
+
+@pytest.mark.parametrize(
     ("text", "says"),
     [
         # A plea for an answer, after the sentence that holds the question.

@@ -92,6 +92,7 @@ class Lexicon:
     aspects: frozenset[str] = frozenset()  # "manfaat", "lokasi": what is asked, not of what
     residence: frozenset[str] = frozenset()  # "saya tinggal di": the place is the asker's
     first_person: frozenset[str] = frozenset()  # "saya", "I": a statement about the asker
+    wants: frozenset[str] = frozenset()  # "mau", "pengen", "want": the asker wants something
     here: frozenset[str] = frozenset()  # "di sini", "kelurahan kami": the asker's own place
     another: frozenset[str] = frozenset()  # "juga", "lain", "also": another one, elsewhere
     conditionals: frozenset[str] = frozenset()  # "kalau", "if": a clause that supposes

@@ -92,6 +92,11 @@ class Responder:
         self._question_words = lexicon.canonical_question_words
         self._asking = self._question_words | lexicon.attributes | lexicon.aspects
         self._first_person = lexicon.first_person
+        # What makes a sentence about the asker ask after all, as typed ("gk", "pgn").
+        asks = lexicon.wants | lexicon.question_tags | lexicon.requests
+        self._not_remarks = asks | frozenset(
+            short for short, long in lexicon.abbreviations.items() if asks.intersection(long)
+        )
         # What a follow-up may ask that its context cannot supply: a thing asked for
         # ("nama", "kontak", "harga") or a concept only "not in the report" entries know.
         self._beyond = lexicon.attributes | answerer.index.gap_concepts
@@ -103,6 +108,9 @@ class Responder:
         questions = found.questions
         if not questions:
             return self._story(text, found.story)
+        if len(questions) == 1 and not found.story and self._remark(questions[0]):
+            query = replace(questions[0].query, text=text, smalltalk="story")
+            return Response(text, query.lang, (Decision("smalltalk", query, "story"),))
         lang = questions[0].query.lang
         if len(questions) > 1:
             lang = self.answerer.normalizer.language(text)
@@ -487,6 +495,16 @@ class Responder:
         words or attributes ("nama", "harga": what is asked for, not about what)."""
         idf = self.answerer.index.idf
         return frozenset(t for t in tokens if t in idf and t not in self._plain)
+
+    def _remark(self, segment: Segment) -> bool:
+        """A sentence about the asker that asks nothing ("Saya dulu pernah ikut membatik di
+        Pamulang, seru banget."): no question mark or word, no request, no yes/no word, no
+        wish ("saya mau ikut pelatihan" asks to join). It is small talk, not a question
+        to match a fact to (a keyword query names no "saya")."""
+        if segment.asks or segment.query.smalltalk is not None:
+            return False
+        words = set(_WORD.findall(segment.text.casefold()))
+        return bool(words & self._first_person) and not words & self._not_remarks
 
     def _story(self, text: str, story: tuple[Segment, ...]) -> Response:
         """A message that asks nothing: a story gets an invitation to ask, not a fact."""
