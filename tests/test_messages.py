@@ -531,6 +531,20 @@ def test_a_count_of_something_else_is_not_answered_with_the_groups_members(
 
 
 @pytest.mark.parametrize(
+    "text",
+    [
+        "Penutupan MTQ ke-VIII tingkat Provinsi Banten itu di lapangan mana?",
+        "MTQ tingkat provinsi yang disebut di berita itu yang ke berapa?",
+    ],
+)
+def test_the_provincial_level_names_the_event_not_another_region(
+    assistant: Assistant, text: str
+) -> None:
+    answer = assistant.ask(text)
+    assert answer.response.status == "answer" and "Pondok Aren" in answer.reply.text
+
+
+@pytest.mark.parametrize(
     ("text", "fact"),
     [
         # The word asked for is one the answer accounts for: a name it gives, a place

@@ -165,3 +165,18 @@ def test_betawi_everyday_words_meet_indonesian(assistant: Assistant) -> None:
     assert tokens(assistant, "kemaren engkong demen dengerin berita") == tokens(
         assistant, "kemarin kakek suka dengar berita"
     )
+
+
+@pytest.mark.parametrize(
+    ("typed", "number"),
+    [("MTQ ke-VIII", "8"), ("MTQ ke XII", "12"), ("HUT ke-XXV", "25"), ("angkatan IV", "4")],
+)
+def test_roman_numerals_in_capitals_are_numbers(
+    assistant: Assistant, typed: str, number: str
+) -> None:
+    assert number in tokens(assistant, typed)
+
+
+def test_capital_letters_that_are_no_numeral_stay_words(assistant: Assistant) -> None:
+    assert "xi" in tokens(assistant, "Xi Jinping")  # not capitals throughout
+    assert tokens(assistant, "VIVA MIX") == ("viva", "mix")

@@ -46,6 +46,12 @@ NEGATION = "!"  # stands for "selain", "besides", ... while mapping
 _LETTER_DIGIT = re.compile(r"(?<=[^\W\d_])(?=\d)|(?<=\d)(?=[^\W\d_])")
 _REPEATS = re.compile(r"([^\W\d_])\1{2,}")  # letters only: 15000 stays 15000
 _YEAR = re.compile(r"^(19|20)\d\d$")
+# A Roman numeral typed in capitals ("MTQ ke-VIII", "HUT ke XXV") is the number: read
+# before the text is lower-cased, two letters at least ("I", "X" alone are words).
+_ROMAN = re.compile(r"(?<![^\W\d_])(?=[IVX]{2})(X{0,3})(IX|IV|V?I{0,3})(?![^\W\d_])")
+_ROMAN_ONES = {
+    "": 0, "I": 1, "II": 2, "III": 3, "IV": 4, "V": 5, "VI": 6, "VII": 7, "VIII": 8, "IX": 9,
+}  # fmt: skip
 _THOUSAND_WORDS = frozenset({"ribu", "rb", "rbu", "thousand", "k"})
 
 # Numbers written out ("lima belas ribu", "delapan ratus", "four hundred eleven") become
@@ -387,6 +393,8 @@ class Normalizer:
         text = unicodedata.normalize("NFKC", text)
         # Control and format characters (NUL, RTL marks, zero-width joiners) become spaces.
         text = text.translate(_CONTROL_TO_SPACE)
+        if _ROMAN.search(text):
+            text = _ROMAN.sub(_roman_value, text)
         text = text.casefold().replace("\u2019", "'").replace("`", "'")
         if not text.isascii():
             # "téh", "éta", "badé": Sundanese spelling marks the vowel; residents type it
@@ -612,6 +620,10 @@ class Normalizer:
                     return True
                 i += 1
         return False
+
+
+def _roman_value(match: re.Match[str]) -> str:
+    return str(10 * len(match.group(1)) + _ROMAN_ONES[match.group(2)])
 
 
 def _words(texts: Iterable[str]) -> Iterable[str]:
