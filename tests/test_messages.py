@@ -109,6 +109,12 @@ def test_a_sentence_about_oneself_that_wants_or_asks_is_a_question(
         ),
         ("Teman saya bilang anggota kelompok batik itu 800 orang. Betul gak?", "800"),
         ("My neighbour says the group makes 500 batik cloths a month. Is that right?", "500"),
+        # A plea to have the sentence before explained or summed up.
+        (
+            "Saya baca ada penjelasan soal manfaat ikut kelompok batik bagi ibu-ibu di "
+            "Pamulang. Bisa diringkas intinya?",
+            "perekonomian keluarga",
+        ),
         # A reported question, with no question mark.
         (
             "Guru saya menanyakan siapa nama ketua forum PAUD di berita itu. Saya bingung.",
