@@ -59,6 +59,29 @@ def test_what_was_said_about_the_story_is_what_was_said_of_its_subject(
     assert "bangkrut" in answer.reply.text and "MTQ" not in answer.reply.text
 
 
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        (
+            "gini pak saya lagi bikin laporan buat pengajuan pinjaman modal koperasi terus "
+            "saya perlu angka ukm yang dibina dinas tahun 2011 itu berapa",
+            "411",
+        ),
+        (
+            "aku lagi nyusun proposal kredit usaha buat warung terus aku penasaran kepala "
+            "dinas koperasi tangsel waktu itu siapa",
+            "Ismunandar",
+        ),
+    ],
+)
+def test_a_story_typed_without_a_full_stop_is_still_only_the_setting(
+    assistant: Assistant, text: str, says: str
+) -> None:
+    # The loan in the story is the asker's setting, not what is asked.
+    answer = assistant.ask(text)
+    assert answer.response.status == "answer" and says in answer.reply.text
+
+
 def test_a_story_with_no_question_gets_an_invitation_not_a_fact(assistant: Assistant) -> None:
     answer = assistant.ask(
         "Saya baru pindah ke Tangsel bulan lalu. Suami kerja di Jakarta. Anak-anak sudah "

@@ -33,6 +33,10 @@ _SENTENCE = re.compile(
     r"|(?:^|(?<=\n))\s*[-•*–]\s",
 )
 _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?")
+# A message typed as one sentence this long may hold a story before its question; the
+# story is a few words at least ("saya ibu rumah tangga dan …").
+_RUN_ON_WORDS = 12
+_STORY_WORDS = 4
 # A sentence that only offers a choice is short: "udang, ikan, atau bawang?".
 _CHOICE_WORDS = 8
 
@@ -65,6 +69,12 @@ class Segmenter:
         joined = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in words)
         # A comma (with or without a connective after it), or a connective between spaces.
         self._joint = re.compile(rf",\s*(?:(?:{joined})\b\s*)?|\s+(?:{joined})\s+", re.IGNORECASE)
+        # Where a run-on message may turn from its story to its question: a connective
+        # that joins clauses, not one that joins two things ("dinas koperasi sama UKM").
+        clausal = sorted(lexicon.connectives - lexicon.coordinators, key=len, reverse=True)
+        turns = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in clausal)
+        self._connective = re.compile(rf"\s+(?:{turns})\s+", re.IGNORECASE)
+        self._first_person = lexicon.first_person
 
     def split(self, text: str) -> Segmented:
         text = text[:MESSAGE_CHARS]
@@ -77,8 +87,9 @@ class Segmenter:
             found = [s for s in found if _WORD.search(s)]
             sentences.extend((s, listed and n > 0 and i == 0) for i, s in enumerate(found))
         if len(sentences) <= 1:
-            whole = sentences[0][0] if sentences else text
-            return Segmented(self._clauses(self._segment(whole)), ())
+            whole = self._segment(sentences[0][0] if sentences else text)
+            setting, question = self._run_on(whole)
+            return Segmented(self._clauses(question), setting)
         segments: list[Segment] = []
         items: list[bool] = []
         for sentence, item in sentences:
@@ -155,6 +166,30 @@ class Segmenter:
             )
             and all(t in self._appeals for t in query.tokens)
         )
+
+    def _run_on(self, segment: Segment) -> tuple[tuple[Segment, ...], Segment]:
+        """A long message typed as one sentence ("jadi gini saya lagi ngumpulin data buat
+        proposal hibah terus saya butuh angka pelaku ukm berapa ya"): where a connective
+        ends a stretch about the asker that asks nothing (no question word, no request)
+        before the first question word, that stretch is the story and the rest the
+        question, as if a full stop stood there."""
+        words = _WORD.findall(segment.text)
+        if len(words) < _RUN_ON_WORDS or not segment.query.questions:
+            return (), segment
+        cut: tuple[Segment, Segment] | None = None
+        for joint in self._connective.finditer(segment.text):
+            left = self._segment(segment.text[: joint.start()])
+            if left.query.questions:
+                break  # past the first question word
+            said = [w.casefold() for w in _WORD.findall(left.text)]
+            if left.asks or len(said) < _STORY_WORDS or not self._first_person.intersection(said):
+                continue  # a story is about the asker, and asks nothing
+            right = self._segment(segment.text[joint.end() :])
+            if right.query.questions:
+                cut = (left, right)
+        if cut is None:
+            return (), segment
+        return (cut[0],), cut[1]
 
     def _choice(self, segment: Segment) -> bool:
         """Only things offered to choose from, no question of its own: "udang, ikan, atau
