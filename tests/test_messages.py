@@ -72,14 +72,28 @@ def test_what_was_said_about_the_story_is_what_was_said_of_its_subject(
             "dinas koperasi tangsel waktu itu siapa",
             "Ismunandar",
         ),
+        (
+            "gw reseller online shop di marketplace, batik tangsel yg laku di luar negeri "
+            "itu ke negara mana sih",
+            "Amerika",
+        ),
     ],
 )
 def test_a_story_typed_without_a_full_stop_is_still_only_the_setting(
     assistant: Assistant, text: str, says: str
 ) -> None:
-    # The loan in the story is the asker's setting, not what is asked.
+    # The loan in the story is the asker's setting, not what is asked; so is the shop.
     answer = assistant.ask(text)
     assert answer.response.status == "answer" and says in answer.reply.text
+
+
+def test_a_claim_heard_is_what_the_question_asks_about_not_its_setting(
+    assistant: Assistant,
+) -> None:
+    answer = assistant.ask(
+        "Saya dengar kiriman batik ke Amerika dihentikan tahun 2013, penyebabnya apa?"
+    )
+    assert answer.response.status == "fallback"
 
 
 def test_a_story_with_no_question_gets_an_invitation_not_a_fact(assistant: Assistant) -> None:

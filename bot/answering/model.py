@@ -93,6 +93,7 @@ class Lexicon:
     residence: frozenset[str] = frozenset()  # "saya tinggal di": the place is the asker's
     first_person: frozenset[str] = frozenset()  # "saya", "I": a statement about the asker
     wants: frozenset[str] = frozenset()  # "mau", "pengen", "want": the asker wants something
+    hearsay: frozenset[str] = frozenset()  # "katanya", "saya dengar": a claim reported
     here: frozenset[str] = frozenset()  # "di sini", "kelurahan kami": the asker's own place
     another: frozenset[str] = frozenset()  # "juga", "lain", "also": another one, elsewhere
     conditionals: frozenset[str] = frozenset()  # "kalau", "if": a clause that supposes

@@ -69,12 +69,15 @@ class Segmenter:
         joined = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in words)
         # A comma (with or without a connective after it), or a connective between spaces.
         self._joint = re.compile(rf",\s*(?:(?:{joined})\b\s*)?|\s+(?:{joined})\s+", re.IGNORECASE)
-        # Where a run-on message may turn from its story to its question: a connective
-        # that joins clauses, not one that joins two things ("dinas koperasi sama UKM").
+        # Where a run-on message may turn from its story to its question: a comma, or a
+        # connective that joins clauses, not one that joins things ("koperasi sama UKM").
         clausal = sorted(lexicon.connectives - lexicon.coordinators, key=len, reverse=True)
         turns = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in clausal)
-        self._connective = re.compile(rf"\s+(?:{turns})\s+", re.IGNORECASE)
+        self._connective = re.compile(
+            rf",\s*(?:(?:{turns})\b\s*)?|\s+(?:{turns})\s+", re.IGNORECASE
+        )
         self._first_person = lexicon.first_person
+        self._hearsay = lexicon.hearsay
 
     def split(self, text: str) -> Segmented:
         text = text[:MESSAGE_CHARS]
@@ -169,10 +172,12 @@ class Segmenter:
 
     def _run_on(self, segment: Segment) -> tuple[tuple[Segment, ...], Segment]:
         """A long message typed as one sentence ("jadi gini saya lagi ngumpulin data buat
-        proposal hibah terus saya butuh angka pelaku ukm berapa ya"): where a connective
-        ends a stretch about the asker that asks nothing (no question word, no request)
-        before the first question word, that stretch is the story and the rest the
-        question, as if a full stop stood there."""
+        proposal hibah terus saya butuh angka pelaku ukm berapa ya", "gw reseller online,
+        kerupuk yg ekspor itu ke negara mana"): where a comma or a connective ends a
+        stretch about the asker that asks nothing (no question word, no request) and
+        reports no claim ("saya dengar …", which the question is about), before the first
+        question word, that stretch is the story and the rest the question, as if a full
+        stop stood there."""
         words = _WORD.findall(segment.text)
         if len(words) < _RUN_ON_WORDS or not segment.query.questions:
             return (), segment
@@ -184,6 +189,8 @@ class Segmenter:
             said = [w.casefold() for w in _WORD.findall(left.text)]
             if left.asks or len(said) < _STORY_WORDS or not self._first_person.intersection(said):
                 continue  # a story is about the asker, and asks nothing
+            if self._hearsay.intersection(said):
+                continue  # "saya dengar ekspornya distop, alasannya apa?": what is asked about
             right = self._segment(segment.text[joint.end() :])
             if right.query.questions:
                 cut = (left, right)
