@@ -178,8 +178,14 @@ def decide(
         and (not answers or gap.score >= answers[0].score - limits.gap_margin)
     ):
         # The entry's own explanation only when the question names its subject (a price,
-        # the MTQ's winner); a question that merely shares a word gets the general reply.
-        if set(query.tokens) & answerer.index.subject(gap.entry):
+        # the MTQ's winner) and nothing else the report lacks that the entry does not speak
+        # of (who won a football match is not the MTQ's winner); a question that merely
+        # shares a word gets the general reply.
+        asked = set(query.tokens)
+        elsewhere = asked & answerer.index.gap_concepts
+        if asked & answerer.index.subject(gap.entry) and not answerer.coverage.unaccounted(
+            gap.entry, elsewhere
+        ):
             return Decision("fallback", query, "gap", gap.entry, gap.score, matches=matches)
         return Decision("fallback", query, "no_match", matches=matches)
     if not answers:
