@@ -440,7 +440,8 @@ class Normalizer:
                 else:
                     words.append(word)
                 previous = words[-1]
-        return spelled_numbers(words)
+        # (Most messages spell out no number: then there is nothing to read.)
+        return spelled_numbers(words) if _MAKES_A_FIGURE.intersection(words) else words
 
     def _repair(self, word: str) -> str:
         if _REPEATS.search(word):
