@@ -802,6 +802,22 @@ def test_how_much_was_sold_is_not_answered_by_how_many_products(
     assert assistant.ask(then, chat).response.status == "fallback"
 
 
+@pytest.mark.parametrize(
+    ("then", "says"),
+    [
+        ("who said so?", "Ismunandar"),  # not the honest reply about how to export
+        ("and where did he say that?", "Pondok Aren"),  # the occasion, not the exports
+    ],
+)
+def test_who_said_it_and_where_follow_the_exports(
+    assistant: Assistant, then: str, says: str
+) -> None:
+    chat = Conversation()
+    assistant.ask("Which products reached foreign markets?", chat)
+    answer = assistant.ask(then, chat)
+    assert answer.response.status == "answer" and says in answer.reply.text
+
+
 @pytest.mark.parametrize("then", ["siapa yang mengedit?", "who edited it?"])
 def test_who_edited_the_report_is_answered_who_reported_it_is_not_the_editor(
     assistant: Assistant, then: str

@@ -172,6 +172,18 @@ def decide(
     answers = [m for m in matches if not m.entry.gap]
     gaps = [m for m in matches if m.entry.gap]
     gap = gaps[0] if gaps else None
+    # A follow-up whose own words name nothing of what the gap entry is about, only a
+    # subject the report does speak of that it takes from its context ("who said so?"
+    # after the exports: the export how-to shares only "ekspor"), is decided among the
+    # answers. Context that carries what the report lacks ("syarat" before "harus warga
+    # Pamulang?") still names the gap.
+    if gap is not None and query.context:
+        subject = answerer.index.subject(gap.entry)
+        lacking = answerer.index.gap_concepts | answerer.kb.lexicon.attributes
+        if not (set(query.tokens) - query.context) & subject and not (
+            query.context & subject & lacking
+        ):
+            gap = None
     if (
         gap is not None
         and gap.score >= limits.gap

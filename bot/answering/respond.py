@@ -36,6 +36,8 @@ _WORD = re.compile(r"[^\W_]+")
 # What was asked about; how it was asked; the entries it was answered with.
 Context = tuple[frozenset[str], frozenset[str], tuple[str, ...]]
 _POSSESSIVE = re.compile(r"[^\W\d_]{3,}(?:nya|nye|ne)$")  # "anggotanya", "pabriknya"
+# Question words (canonical) that ask where or when something happened.
+_SETTING = frozenset({"dimana", "kapan"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -381,8 +383,15 @@ class Responder:
             return False
         if found.entry is alone.entry:
             return False
-        coverage = self.answerer.coverage
         own = self._topic(segment.query.tokens) - self._frames
+        if _SETTING.intersection(segment.query.tokens):
+            # Who told the reporter says nothing of where or when they told it ("and where
+            # did he say it?" is the occasion, not the exports he spoke of).
+            index = self.answerer.index
+            return bool(index.unexplained(found.entry, own)) and not index.unexplained(
+                alone.entry, own
+            )
+        coverage = self.answerer.coverage
         return bool(own - coverage.explained(found.entry)) and not (
             own - coverage.explained(alone.entry)
         )
