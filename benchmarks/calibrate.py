@@ -123,6 +123,8 @@ WRITERS: dict[str, tuple[str, ...]] = {
         "practice_conversations_2.jsonl",
         "practice_hard_3.jsonl",
         "practice_conversations_3.jsonl",
+        "practice_hard_4.jsonl",
+        "practice_conversations_4.jsonl",
     ),
 }
 

@@ -108,6 +108,8 @@ def test_heldout_c_messages_and_conversations(assistant: Assistant) -> None:
         "practice_conversations_2.jsonl",
         "practice_hard_3.jsonl",
         "practice_conversations_3.jsonl",
+        "practice_hard_4.jsonl",
+        "practice_conversations_4.jsonl",
     ],
 )
 def test_own_practice_sets(assistant: Assistant, name: str) -> None:
