@@ -39,6 +39,13 @@ COUNTED = "counted_"  # a kind that narrows only a count ("berapa anggota laki-l
 # ke-8", "8th") answer "tahun berapa" and "ke berapa", not "berapa UKM?".
 _NUMBER = re.compile(r"(?<![\w-])(ke[- ]?)?(\d(?:[\d.,]*\d)?)(st|nd|rd|th)?\b", re.IGNORECASE)
 _YEAR_FIGURE = re.compile(r"(?:19|20)\d\d")
+# A period an answer gives one figure for ("2.110 pada 2009-2010"): it states no figure
+# for one year of it.
+_PERIOD = re.compile(r"(?<!\d)((?:19|20)\d\d)\s*[-\u2013]\s*((?:19|20)\d\d)(?!\d)")
+# Units of time an answer's year or day answers ("tahun berapa", "hari apa"); an hour
+# ("jam berapa") or any other unit asked must be one the answer speaks of.
+_YEAR_UNITS = ("tahun", "year")
+_DAY_UNITS = ("hari", "day", "tanggal", "date", "bulan", "month")
 _NUMBER_WORDS = frozenset(
     [
         "satu",
@@ -100,6 +107,11 @@ class _Covers:
     # source line under every answer, who told the reporter, "nama" when it names one.
     explained: frozenset[str] = frozenset()
     counts: frozenset[str] = frozenset()  # what its figures count (Entry.counts)
+    # Years it gives a figure for only as part of a period ("2009-2010"), each with the
+    # period's first and last year.
+    periods: tuple[tuple[int, int], ...] = ()
+    alone: frozenset[int] = frozenset()  # years it names on their own ("pada 2011")
+    days: bool = False  # it names a day or a month ("Jumat")
 
 
 class Coverage:
@@ -161,12 +173,25 @@ class Coverage:
                     }
                 ),
                 counts=frozenset(t for c in entry.counts for t in normalizer.tokens(c)),
+                periods=tuple(
+                    (int(m.group(1)), int(m.group(2)))
+                    for t in entry.answer.values()
+                    for m in _PERIOD.finditer(t)
+                ),
+                alone=frozenset(
+                    int(y)
+                    for t in entry.answer.values()
+                    for y in _YEAR_FIGURE.findall(_PERIOD.sub(" ", t))
+                ),
+                days=bool(words & lexicon.dates),
             )
         self._residence = _residence_pattern(lexicon)
         self._when = _when_pattern(lexicon)
         self._time_asked = _time_pattern(lexicon)
         self._rank_asked = _rank_pattern(lexicon)
         self._time_tokens = frozenset(t for u in lexicon.time_units for t in normalizer.tokens(u))
+        self._year_units = frozenset(t for u in _YEAR_UNITS for t in normalizer.tokens(u))
+        self._day_units = frozenset(t for u in _DAY_UNITS for t in normalizer.tokens(u))
         self._question_words = lexicon.canonical_question_words
         self._first_person = lexicon.first_person
         self._tags = lexicon.question_tags
@@ -293,6 +318,11 @@ class Coverage:
         years = [str(y) for y in query.years]
         if years and not covers.tokens & set(years):
             return Narrowing(YEAR, tuple(years))
+        part = self._part_of_period(query.years, covers)
+        if part is not None:
+            # "binaan 2009 saja", "khusus tahun 2010 berapa?": the report's figure is for
+            # 2009-2010 together.
+            return Narrowing(YEAR, (str(part),))
         if miscounted:
             # A figure of something else: "berapa UKM di Pondok Cabe Udik?" is not
             # answered by the group's 800 members, "how much did they sell?" not by the
@@ -314,6 +344,9 @@ class Coverage:
             for head in query.heads:
                 if head in self.judged and head not in covers.explained:
                     return Narrowing(ASKED, (head,))
+                if when and head in self._time_tokens and not self._gives_unit(head, covers):
+                    # "jam berapa?" is not answered by a year, though both say when.
+                    return Narrowing(TIME, (head,))
             for token in query.tokens:
                 if token in self.named and token not in covers.explained:
                     return Narrowing(ASKED, (token,))
@@ -326,9 +359,30 @@ class Coverage:
                 # What tells the things apart ("kerupuk udang atau kerupuk ikan").
                 shared = frozenset.intersection(*options)
                 options = [o - shared or o for o in options]
-                if not any(o & covers.explained for o in options):
+                if not any(o <= covers.explained for o in options):
                     return Narrowing(ASKED, (min(options[0]),))
         return None
+
+    def _part_of_period(self, years: Sequence[int], covers: _Covers) -> int | None:
+        """A year asked that the answer gives only inside a period whose two ends the
+        question does not both name: the answer states no figure for it."""
+        asked = set(years)
+        for year in years:
+            if year in covers.alone:
+                continue
+            for first, last in covers.periods:
+                if first <= year <= last and not {first, last} <= asked:
+                    return year
+        return None
+
+    def _gives_unit(self, unit: str, covers: _Covers) -> bool:
+        """The answer says when in this unit of time: the unit is one it speaks of, or a
+        year for "tahun berapa", a day or a month for "hari apa", "bulan apa"."""
+        if unit in covers.explained:
+            return True
+        if unit in self._year_units:
+            return bool(covers.alone or covers.periods)
+        return unit in self._day_units and covers.days
 
     def _options(self, text: str) -> list[frozenset[str]]:
         """The things a question (case-folded) offers to choose from, each as its words: the items

@@ -181,9 +181,16 @@ _NASAL = {
     "pe": ("",),
 }
 
-# Question words that ask which thing or how many of a thing, and so are bound to a word
-# beside them: "acara apa", "di kota mana", "what event", "berapa persen".
-_BINDING = frozenset({"apa", "berapa"})
+# Question words that ask which thing, how many of a thing or who holds a role, and so
+# are bound to a word beside them: "acara apa", "di kota mana", "what event", "berapa
+# persen", "sekretaris dinas siapa", "siapa sekretarisnya".
+_BINDING = frozenset({"apa", "berapa", "siapa"})
+# A question word that opens what it asks, with nothing bound before it ("what is the
+# average age …", "siapa sih sekretarisnya"), still binds the next word across a copula,
+# an article or a filler; not across an auxiliary ("what does the city do": the subject
+# follows, not what is asked).
+_COPULAS = frozenset({"is", "are", "was", "were", "the", "a", "an"})
+_FORWARD = 2  # glue words a question word may bind across
 # The word that opens a relative clause ("yg" is "yang" by then; the English "that" is
 # as often "that group").
 _RELATIVE = frozenset({"yang"})
@@ -250,6 +257,7 @@ class Normalizer:
             if " " not in a and a not in lexicon.fillers and a not in lexicon.abbreviations
         )
         self._negators = frozenset(tuple(n.split()) for n in lexicon.negators)
+        self._fillers = lexicon.fillers
         self._smalltalk: dict[tuple[str, ...], str] = {}
         for kind in reversed(SMALLTALK_PRECEDENCE):
             for phrase in lexicon.smalltalk.get(kind, frozenset()):
@@ -316,6 +324,7 @@ class Normalizer:
         binding = False  # the word right before asks for the next one ("berapa persen")
         relative: list[str] = []
         opens = False  # right after "yang" / "that", before the clause's first word
+        reach = 0  # glue words the question word just read may still bind across
         for token, mapped in self._canonical(words):
             if token == BREAK:
                 negated = 0
@@ -329,13 +338,16 @@ class Normalizer:
                 relative.append(token)
                 opens = False
             if token in _BINDING:
+                reach = 0 if before is not None else _FORWARD
                 if before is not None:
                     heads.append(before)  # "acara apa", "di kota mana", "namanya apa"
                 before, binding = None, True
             elif not (mapped or token in self._question_words) and (
                 token in self._naming or self._is_glue(token)
             ):
-                before, binding = None, token in self._naming
+                across = binding and reach > 0 and (token in _COPULAS or token in self._fillers)
+                reach -= 1
+                before, binding = None, token in self._naming or across
             else:
                 if binding and token not in self._question_words:
                     heads.append(token)  # "what event", "berapa persen", "sebutin nama"

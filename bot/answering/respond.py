@@ -159,7 +159,7 @@ class Responder:
                     parts.append(first)
                     asked.append(segment)
                     previous.append(self._context_of(first))
-            if parts and parts[-1].reason == "narrower" and self._elliptic(segment):
+            if parts and parts[-1].status == "fallback" and self._elliptic(segment):
                 # "…kelompok di kelurahan kami juga binaan dinas, dan berapa anggotanya?":
                 # a part that leans on a narrowed one is asked within the same limits.
                 decision = self._within_limits(decision, asked[-1], segment, home)
@@ -328,6 +328,11 @@ class Responder:
                     # entry says nothing of the office its own words name.
                     return alone
                 return self._accounted(decision, segment, context[2])
+            if self._states_alone(decision, alone):
+                # "Siapa kepala Dinas Koperasi dan UKM-nya?" after the forum's chair: read
+                # with the forum, what it asks for (the head) is stated by no entry of it,
+                # but its own words found the entry that states it.
+                return alone
             # "kalau di Pamulang aja?" after the city's count: read with what it leans on,
             # it is a narrower question; on its own it only named a place.
             if decision.reason in SETTLED and (alone.status != "answer" or self._leans(segment)):
@@ -372,6 +377,16 @@ class Responder:
             related=tuple(e for e in unclear.suggestions if e is not match.entry),
         )
         return self.answerer.narrowed(answered, segment.text, own, home)
+
+    def _states_alone(self, found: Decision, alone: Decision) -> bool:
+        """Context left what the question asks for unstated, where its own words answer
+        with an entry that states it."""
+        narrowing = found.narrowing
+        if narrowing is None or narrowing.kind != ASKED or not narrowing.words:
+            return False
+        if alone.status != "answer" or alone.entry is None:
+            return False
+        return not self.answerer.coverage.unaccounted(alone.entry, narrowing.words)
 
     def _explains_less(self, found: Decision, alone: Decision, segment: Segment) -> bool:
         """Read with context, another entry than the one the question answers alone, and

@@ -1,0 +1,149 @@
+"""What a question asks for must be what the chosen answer states.
+
+A question asks for one thing (a figure for one year, a time of day, the person in a
+post, an attribute of the group) and the bot may only answer when its answer gives that
+thing. Each test asks something the report gives only more broadly, or not at all, and
+checks the resident is told what the report does say instead of a confident wrong answer;
+and the nearest question the report does answer, to show it still is.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.answering import Conversation
+from bot.assistant import Assistant
+
+
+def _refused(assistant: Assistant, text: str, conversation: Conversation | None = None) -> bool:
+    return assistant.ask(text, conversation).response.status != "answer"
+
+
+# -- one year of a period -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Untuk tahun 2010 sendiri, dinas membina berapa usaha?",
+        "How many businesses did the office foster in 2009 alone?",
+    ],
+)
+def test_one_year_of_a_period_the_report_counts_as_a_whole_is_not_answered(
+    assistant: Assistant, text: str
+) -> None:
+    answer = assistant.ask(text)
+    assert answer.response.status != "answer"
+    # What the report does give: the figure for the whole period.
+    assert "2009-2010" in answer.reply.text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Dari 2009 sampai 2010 dinas membina berapa usaha?",
+        "Berapa usaha yang dibina dinas pada 2011?",
+    ],
+)
+def test_the_whole_period_or_a_year_given_alone_is_answered(
+    assistant: Assistant, text: str
+) -> None:
+    answer = assistant.ask(text)
+    assert answer.response.status == "answer"
+    assert "2.110" in answer.reply.text or "411" in answer.reply.text
+
+
+def test_one_year_of_the_period_asked_as_a_follow_up_is_not_answered(
+    assistant: Assistant,
+) -> None:
+    conversation = Conversation()
+    first = assistant.ask("dinas membina berapa ukm pada 2009-2010?", conversation)
+    assert first.response.status == "answer"
+    assert _refused(assistant, "kalau 2010 doang?", conversation)
+
+
+# -- a unit of time -------------------------------------------------------------------
+
+
+def test_an_hour_is_not_answered_by_a_year(assistant: Assistant) -> None:
+    # The group's answer says when (2010) but not at what hour.
+    assert _refused(assistant, "Ibu-ibu di kelompok batik kerjanya mulai jam berapa?")
+
+
+def test_a_day_is_answered_by_the_day_the_report_gives(assistant: Assistant) -> None:
+    answer = assistant.ask("Kepala dinas bicara ke wartawan hari apa?")
+    assert answer.response.status == "answer" and "Jumat" in answer.reply.text
+
+
+# -- the person in a post, an attribute ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Siapa bendahara kelompok Cipta Karya Sejahtera?",
+        "Siapa wakil kepala dinasnya?",
+        "Distributor kerupuk Serpong di China itu siapa?",
+    ],
+)
+def test_who_holds_a_post_the_report_never_names_is_not_answered(
+    assistant: Assistant, text: str
+) -> None:
+    assert _refused(assistant, text)
+
+
+def test_who_holds_a_post_the_report_names_is_answered(assistant: Assistant) -> None:
+    answer = assistant.ask("Siapa kepala dinas koperasi Tangsel?")
+    assert answer.response.status == "answer" and "Ismunandar" in answer.reply.text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "How big is the population of Tangsel?",
+        "What was the age of the oldest member of the batik group?",
+    ],
+)
+def test_an_attribute_the_answer_never_states_is_not_answered(
+    assistant: Assistant, text: str
+) -> None:
+    assert _refused(assistant, text)
+
+
+def test_what_does_someone_do_still_asks_about_what_they_do(assistant: Assistant) -> None:
+    # An auxiliary is no copula: the city is the subject, not what is asked for.
+    answer = assistant.ask("What does the city government plan to do for small businesses?")
+    assert answer.response.status == "answer"
+
+
+# -- regional words for what is asked -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Anggota nu lalaki di kelompok batik aya sabaraha?",  # Sundanese: the men
+        "Rega batike sak helai pira, Mas?",  # Javanese: the price
+    ],
+)
+def test_regional_words_for_men_and_for_a_price_narrow_the_question(
+    assistant: Assistant, text: str
+) -> None:
+    assert _refused(assistant, text)
+
+
+# -- several questions, context -------------------------------------------------------
+
+
+def test_a_second_who_is_answered_by_its_own_words(assistant: Assistant) -> None:
+    answer = assistant.ask("Siapa ketua Forum PAUD? Siapa kepala dinas koperasinya?")
+    assert answer.response.status == "answer"
+    text = answer.reply.text
+    assert "Zeda" in text and "Ismunandar" in text
+
+
+def test_a_part_leaning_on_an_unanswered_one_keeps_its_place(assistant: Assistant) -> None:
+    # The second part counts people in the place the first named: the city's count is
+    # not an answer to it.
+    answer = assistant.ask("Kelurahan Pondok Jaya luasnya berapa, dan berapa yang jadi pengusaha?")
+    assert answer.response.status != "answer"
