@@ -147,3 +147,66 @@ def test_a_part_leaning_on_an_unanswered_one_keeps_its_place(assistant: Assistan
     # not an answer to it.
     answer = assistant.ask("Kelurahan Pondok Jaya luasnya berapa, dan berapa yang jadi pengusaha?")
     assert answer.response.status != "answer"
+
+
+# -- what asks nothing ----------------------------------------------------------------
+
+
+def test_courtesies_between_questions_are_not_counted_as_questions(
+    assistant: Assistant,
+) -> None:
+    sorry = "Mohon maaf kalau pertanyaannya banyak, Bu."
+    answer = assistant.ask(
+        f"{sorry} Berapa jumlah UKM di Tangsel? {sorry} Siapa kepala dinas koperasinya? "
+        f"{sorry} Kerupuk Serpong diekspor ke mana?"
+    )
+    assert len(answer.response.parts) == 3
+    assert answer.response.more == 0
+    text = answer.reply.text
+    assert "15.000" in text and "Ismunandar" in text and "China" in text
+    assert "pertanyaan lain" not in text
+
+
+@pytest.mark.parametrize("text", ["di mana tuh?", "where exactly?", "kapan itu?"])
+def test_a_question_that_names_nothing_with_nothing_before_is_not_answered(
+    assistant: Assistant, text: str
+) -> None:
+    answer = assistant.ask(text, Conversation())
+    assert answer.response.status != "answer"
+    # Not "the report does not say": the bot does not know what is asked.
+    assert answer.response.parts[0].reason == "elliptic"
+
+
+def test_the_same_question_after_an_answer_leans_on_it(assistant: Assistant) -> None:
+    conversation = Conversation()
+    assistant.ask("Kelompok batik ibu-ibu itu namanya apa?", conversation)
+    answer = assistant.ask("di mana tuh?", conversation)
+    assert answer.response.status == "answer" and "Pondok Cabe Udik" in answer.reply.text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Selamat sore, saya mau bertanya tentang kelompok batik.",
+        "Hello, I've got a question about the SME training.",
+        "Punten, bade naros perkawis UKM Tangsel.",
+    ],
+)
+def test_a_question_announced_is_invited_not_answered(assistant: Assistant, text: str) -> None:
+    answer = assistant.ask(text)
+    assert answer.response.status == "smalltalk"
+    assert answer.response.parts[0].reason == "announce"
+
+
+def test_an_announcement_that_names_what_it_asks_for_is_a_question(
+    assistant: Assistant,
+) -> None:
+    answer = assistant.ask("Mau tanya jumlah pelaku UKM di Tangsel.")
+    assert answer.response.status == "answer" and "15.000" in answer.reply.text
+
+
+def test_after_an_announcement_the_question_is_answered(assistant: Assistant) -> None:
+    conversation = Conversation()
+    assistant.ask("Sore min, mau tanya soal usaha kecil di Tangsel.", conversation)
+    answer = assistant.ask("Kelompok yang di Pamulang namanya apa?", conversation)
+    assert answer.response.status == "answer" and "Cipta Karya" in answer.reply.text

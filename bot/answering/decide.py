@@ -57,6 +57,7 @@ class Decision:
     status: Status
     query: Query
     # match | related | gap | unclear | no_match | empty | smalltalk | year | narrower | story
+    # | elliptic (nothing named, nothing before to lean on)
     reason: str
     entry: Entry | None = None  # the answer, or the gap entry explaining a fallback
     score: float = 0.0

@@ -77,6 +77,9 @@ class Lexicon:
     requests: frozenset[str] = frozenset()  # "tolong", "dong": a thank-you that asks more
     # Finding the questions in a long message (bot/answering/segment.py).
     asking: frozenset[str] = frozenset()  # "tolong jelaskan", "tell me": a request asks
+    # "mau nanya soal …", "I have a question about …": a question announced, not asked
+    announcing: frozenset[str] = frozenset()
+    regarding: frozenset[str] = frozenset()  # "soal", "tentang", "about": what it is about
     question_tags: frozenset[str] = frozenset()  # "..., gak?": a yes/no question's tail
     yes_no_openers: frozenset[str] = frozenset()  # "is it …?": an English yes/no question
     reported: frozenset[str] = frozenset()  # "mereka bertanya … apa": a question reported
