@@ -210,3 +210,30 @@ def test_after_an_announcement_the_question_is_answered(assistant: Assistant) ->
     assistant.ask("Sore min, mau tanya soal usaha kecil di Tangsel.", conversation)
     answer = assistant.ask("Kelompok yang di Pamulang namanya apa?", conversation)
     assert answer.response.status == "answer" and "Cipta Karya" in answer.reply.text
+
+
+# -- lines the bot cannot read --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "wakku",  # only a guess at a typo places it ("waktu")
+        "biwa",
+        "mato hut linru hathanu",
+        "ti gejiho mizepe ju kadi ka fa?",  # few of its words known
+    ],
+)
+def test_random_syllables_are_not_answered(assistant: Assistant, text: str) -> None:
+    assert assistant.ask(text).response.status != "answer"
+
+
+def test_a_lone_typo_asks_did_you_mean(assistant: Assistant) -> None:
+    answer = assistant.ask("pelatiahn")
+    assert answer.response.status == "clarify"
+    assert any(e.topic == "pelatihan" for e in answer.decision.suggestions)
+
+
+def test_a_typo_beside_words_typed_right_is_answered(assistant: Assistant) -> None:
+    answer = assistant.ask("tujuan pelatiahn ukm apa?")
+    assert answer.response.status == "answer"

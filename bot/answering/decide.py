@@ -207,7 +207,7 @@ def decide(
     matches = (top, *(m for m in matches if m is not top))
     rivals = [m for m in answers[1:] if not _are_related(top.entry, m.entry)]
     margin = top.score - rivals[0].score if rivals else top.score
-    if top.score >= limits.answer and margin >= limits.margin:
+    if top.score >= limits.answer and margin >= limits.margin and not _guesswork(query):
         reason = "match" if not rivals or answers[1] is rivals[0] else "related"
         return Decision(
             "answer",
@@ -232,6 +232,22 @@ def decide(
             matches=matches,
         )
     return Decision("fallback", query, "no_match", matches=matches)
+
+
+# A message with at least this many words the bot does not know for each it does is
+# mostly words it cannot read (a line of random syllables with "kadi" in it).
+_UNREAD = 2
+
+
+def _guesswork(query: Query) -> bool:
+    """The bot cannot tell what is asked: every word it placed is only a guess at a typo
+    ("wakku", "biwa", "mato hut linru"), or it knows few of the words ("ti gejiho mizepe
+    ju kadi ka fa?"). It asks "did you mean" rather than answer."""
+    placed = [t for t in query.tokens if t not in query.unknown]
+    if query.guessed and query.guessed >= len(placed):
+        return True
+    unread = len(query.unknown)
+    return unread >= _UNREAD and unread >= _UNREAD * len(placed)
 
 
 def _are_related(a: Entry, b: Entry) -> bool:

@@ -210,6 +210,7 @@ class Query:
     smalltalk: str | None = None  # the kind, when the message is only small talk
     years: tuple[int, ...] = ()
     unknown: tuple[str, ...] = ()  # content words the bot does not know
+    guessed: int = 0  # words it knows only by guessing at a typo ("wakku" -> "waktu")
 
     asks: bool = False  # a question mark or a question word: it looks like a question
     questions: int = 0  # question words, counted each time ("berapa …, terus berapa …")
@@ -313,7 +314,8 @@ class Normalizer:
         text = text[:MAX_CHARS]
         pieces = self._pieces(text)
         lang = self._language(pieces)
-        words = self._surface_words(pieces, lang)
+        guesses: list[str] = []
+        words = self._surface_words(pieces, lang, guesses)
         tokens: list[str] = []
         unknown: list[str] = []
         negated = 0  # how many more words to drop after "selain" / "besides"
@@ -390,6 +392,7 @@ class Normalizer:
             smalltalk=smalltalk,
             years=years,
             unknown=tuple(unknown),
+            guessed=len(guesses),
             asks=asks,
             questions=questions,
             heads=tuple(dict.fromkeys(h for h in heads if h in tokens)),
@@ -438,15 +441,18 @@ class Normalizer:
             pieces.append(self._repair(raw) if repeats else raw)
         return pieces
 
-    def _surface_words(self, pieces: list[str], lang: Lang) -> list[str]:
-        """Expand abbreviations and repair typos; no meaning mapped yet."""
+    def _surface_words(
+        self, pieces: list[str], lang: Lang, guesses: list[str] | None = None
+    ) -> list[str]:
+        """Expand abbreviations and repair typos; no meaning mapped yet. `guesses`
+        collects the words that only a guess at a typo placed."""
         words: list[str] = []
         for piece in pieces:
             if piece == BREAK:
                 words.append(piece)
                 continue
             previous = words[-1] if words else None
-            for word in self._expand(piece, previous, lang):
+            for word in self._expand(piece, previous, lang, guesses):
                 if word in _THOUSAND_WORDS and previous is not None and previous.isdigit():
                     words[-1] = str(int(previous) * 1000)  # "15 rb" -> "15000"
                 else:
@@ -462,7 +468,9 @@ class Normalizer:
             word = double if double in self._known else single
         return word
 
-    def _expand(self, word: str, previous: str | None, lang: Lang) -> tuple[str, ...]:
+    def _expand(
+        self, word: str, previous: str | None, lang: Lang, guesses: list[str] | None = None
+    ) -> tuple[str, ...]:
         lex = self.lexicon
         if word in lex.abbreviations:
             return lex.abbreviations[word]
@@ -474,19 +482,24 @@ class Normalizer:
             word = word[:-2]
         if word in self._known or word.isdigit() or word in lex.protected or len(word) < 4:
             return (word,)
-        corrected = self._correct(word, previous, lang)
+        corrected, guessed = self._correct(word, previous, lang)
+        if guessed and guesses is not None:
+            guesses.append(word)
         return tuple(w for part in corrected for w in lex.abbreviations.get(part, (part,)))
 
-    def _correct_uncached(self, word: str, previous: str | None, lang: Lang) -> tuple[str, ...]:
-        """Map an unknown word to known word(s): affixes, then a missing space, then typos."""
+    def _correct_uncached(
+        self, word: str, previous: str | None, lang: Lang
+    ) -> tuple[tuple[str, ...], bool]:
+        """Map an unknown word to known word(s): affixes, then a missing space, then typos;
+        and whether the words are only a guess at a typo."""
         stem = self._strip_affixes(word)
         if stem:
-            return (stem,)
+            return (stem,), False
         split = self._split(word)
         if split:
-            return split
+            return split, False
         fixed = self._nearest(word, previous, lang)
-        return (fixed,) if fixed else (word,)
+        return ((fixed,), True) if fixed else ((word,), False)
 
     def _strip_affixes(self, word: str) -> str | None:
         candidates: list[str] = []
