@@ -237,3 +237,31 @@ def test_a_lone_typo_asks_did_you_mean(assistant: Assistant) -> None:
 def test_a_typo_beside_words_typed_right_is_answered(assistant: Assistant) -> None:
     answer = assistant.ask("tujuan pelatiahn ukm apa?")
     assert answer.response.status == "answer"
+
+
+# -- who said what --------------------------------------------------------------------
+
+
+def test_the_reports_own_year_is_no_restriction(assistant: Assistant) -> None:
+    # "the 2011 report" names where the fact is; the exports' answer gives no year.
+    answer = assistant.ask("Menurut berita tahun 2011, kerupuk Serpong diekspor ke mana?")
+    assert answer.response.status == "answer" and "China" in answer.reply.text
+
+
+def test_what_someone_said_is_their_answer_not_who_they_are(assistant: Assistant) -> None:
+    answer = assistant.ask("Kata Ketua Forum PAUD, apa manfaatnya buat keluarga?")
+    assert answer.response.status == "answer"
+    assert "perekonomian keluarga" in answer.reply.text  # the benefits she explained
+
+
+def test_who_the_official_was_is_not_the_forums_chair(assistant: Assistant) -> None:
+    # She chairs a forum; the report's official is the head of office.
+    assert _refused(assistant, "Siapa pejabat yang bicara soal kelompok batik ibu-ibu?")
+    answer = assistant.ask("Pejabat yang ditemui wartawan itu namanya siapa?")
+    assert answer.response.status == "answer" and "Ismunandar" in answer.reply.text
+
+
+def test_what_the_city_will_organise_is_its_programme(assistant: Assistant) -> None:
+    answer = assistant.ask("What is the city going to organise for small businesses?")
+    assert answer.response.status == "answer"
+    assert "training" in answer.reply.text.casefold()

@@ -103,6 +103,7 @@ class Answerer:
             self.normalizer,
             {e.id: v for e, v in zip(self.index.entries, self.index.entry_vocab, strict=True)},
             frozenset(t for text in said for t in self.normalizer.tokens(text)),
+            report_year=source.year,
         )
 
     def decide(self, text: str) -> Decision:
@@ -130,11 +131,18 @@ class Answerer:
         # What is asked for ("acara apa") may be what the next entry speaks of.
         matches = decision.matches[1:] if narrowing.kind in (COUNT, CAUSE, ASKED) else ()
         broader: tuple[Match, Narrowing] | None = None
+        stated = set(own.tokens) & self.coverage.explained(decision.entry)
         for match in matches:
             if match.entry.gap or match.score < limits.answer:
                 continue
             other = self.coverage.narrowing(text, own, match.entry, home)
-            if other is None and decision.score - match.score <= limits.spread:
+            near = decision.score - match.score <= limits.spread or (
+                # Further down, only an entry that also states all the top one did of the
+                # question ("Menurut Ketua Forum PAUD, apa manfaatnya …?": the benefits,
+                # told by her), not one that shares a word ("kota mana di Amerika").
+                narrowing.kind == ASKED and not self.coverage.unaccounted(match.entry, stated)
+            )
+            if other is None and near:
                 return replace(
                     decision,
                     entry=match.entry,

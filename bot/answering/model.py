@@ -112,6 +112,9 @@ class Lexicon:
     # What is asked (bot/answering/narrow.py): the word a question word is bound to
     # ("acara apa", "which city", "berapa persen") must be accounted for by the answer.
     classifiers: frozenset[str] = frozenset()  # "berapa orang": counts, restricts nothing
+    # Posts a person holds ("kepala", "ketua", "pejabat", "editor"): who holds one is
+    # answered only by an answer about someone in that post.
+    roles: frozenset[str] = frozenset()
     names: frozenset[str] = frozenset()  # concepts that are names: an answer naming one
     # gives "nama"
 

@@ -123,11 +123,13 @@ class Coverage:
         normalizer: Normalizer,
         vocab: Mapping[str, frozenset[str]] | None = None,
         source: frozenset[str] = frozenset(),
+        report_year: int | None = None,
     ) -> None:
         """`vocab`: the words of each entry's phrasings and keywords, by entry id (the
         matcher's index has them); `source`: the words of the source line every answer
-        carries."""
+        carries; `report_year`: the year of the report itself."""
         lexicon = normalizer.lexicon
+        self._report_year = report_year
         vocab = vocab or {}
         speaker = frozenset(normalizer.tokens(" ".join(_SPEAKER)))
         self.normalizer = normalizer
@@ -213,6 +215,7 @@ class Coverage:
         # too ("Kenapa Cipta Karya akhirnya tutup?" is not about the office's focus); a
         # place is judged above, with what the asker says of themselves set apart.
         self.named = lexicon.names - lexicon.places
+        self._roles = frozenset(t for r in lexicon.roles for t in normalizer.tokens(r))
         common = frozenset(t for w in lexicon.common for t in w.split())
         self.judged = (frozenset(lexicon.synonyms.values()) | common | lexicon.attributes) - (
             self._question_words
@@ -316,7 +319,7 @@ class Coverage:
         ):
             return Narrowing(PLACE)
         years = [str(y) for y in query.years]
-        if years and not covers.tokens & set(years):
+        if years and not covers.tokens & set(years) and not self._as_of_report(query, covers):
             return Narrowing(YEAR, tuple(years))
         part = self._part_of_period(query.years, covers)
         if part is not None:
@@ -350,6 +353,12 @@ class Coverage:
             for token in query.tokens:
                 if token in self.named and token not in covers.explained:
                     return Narrowing(ASKED, (token,))
+            if "siapa" in query.tokens:
+                # Who holds the post named: "Pejabat yang diwawancarai itu siapa?" is not
+                # answered by the forum's chair, who holds no office.
+                for token in query.tokens:
+                    if token in self._roles and token not in covers.explained:
+                        return Narrowing(ASKED, (token,))
             # A choice offered ("kerupuk udang, ikan, atau bawang?", "Beijing or
             # Shanghai?") is answered only by an answer that names one of the things.
             folded = text.casefold()
@@ -362,6 +371,11 @@ class Coverage:
                 if not any(o <= covers.explained for o in options):
                     return Narrowing(ASKED, (min(options[0]),))
         return None
+
+    def _as_of_report(self, query: Query, covers: _Covers) -> bool:
+        """The year asked is only the report's own ("according to the 2011 report",
+        "berita tahun 2011"), and the answer names no year: it speaks as of the report."""
+        return set(query.years) == {self._report_year} and not covers.alone and not covers.periods
 
     def _part_of_period(self, years: Sequence[int], covers: _Covers) -> int | None:
         """A year asked that the answer gives only inside a period whose two ends the
