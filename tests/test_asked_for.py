@@ -265,3 +265,19 @@ def test_what_the_city_will_organise_is_its_programme(assistant: Assistant) -> N
     answer = assistant.ask("What is the city going to organise for small businesses?")
     assert answer.response.status == "answer"
     assert "training" in answer.reply.text.casefold()
+
+
+def test_who_said_it_is_answered_by_who_told_the_reporter(assistant: Assistant) -> None:
+    conversation = Conversation()
+    assistant.ask("Pemkot mau bikin pelatihan buat pelaku usaha?", conversation)
+    answer = assistant.ask("yang bilang siapa ya?", conversation)
+    # "Who can join" says who may take part, not who said it.
+    assert answer.response.status == "answer" and "Ismunandar" in answer.reply.text
+
+
+def test_where_something_went_is_not_where_the_group_is(assistant: Assistant) -> None:
+    conversation = Conversation()
+    assistant.ask("Kelompok batik ibu-ibu itu di mana?", conversation)
+    answer = assistant.ask("oke, batiknya kemana?", conversation)
+    assert answer.response.status == "answer"
+    assert answer.decision.entry is not None and answer.decision.entry.id == "ekspor-batik"

@@ -108,6 +108,8 @@ class Lexicon:
     # answer that gives one (besides a year).
     time_units: frozenset[str] = frozenset()
     countries: frozenset[str] = frozenset()  # an answer that names one says where
+    # "ke mana", "where to": where something went, answered by a country it reached
+    destinations: frozenset[str] = frozenset()
     dates: frozenset[str] = frozenset()
     # What is asked (bot/answering/narrow.py): the word a question word is bound to
     # ("acara apa", "which city", "berapa persen") must be accounted for by the answer.

@@ -112,6 +112,8 @@ class _Covers:
     periods: tuple[tuple[int, int], ...] = ()
     alone: frozenset[int] = frozenset()  # years it names on their own ("pada 2011")
     days: bool = False  # it names a day or a month ("Jumat")
+    speaker: bool = False  # it names who told the reporter (its source line, or its answer)
+    abroad: bool = False  # it names a country (where something went)
 
 
 class Coverage:
@@ -139,6 +141,9 @@ class Coverage:
         self._covers: dict[str, _Covers] = {}
         topic_places: dict[str, set[str]] = {}
         answer_tokens = {e.id: self._answer_tokens(e) for e in entries}
+        # The people who told the reporter, by name ("ismunandar", "zeda").
+        said_by = [said for e in entries for said in (e.said_by or {}).values()]
+        speakers = lexicon.names & {t for said in said_by for t in normalizer.tokens(said)}
         for entry in entries:
             found = {t for t in answer_tokens[entry.id] if self._kinds.get(t) == PLACE}
             topic_places.setdefault(entry.topic, set()).update(found)
@@ -186,6 +191,8 @@ class Coverage:
                     for y in _YEAR_FIGURE.findall(_PERIOD.sub(" ", t))
                 ),
                 days=bool(words & lexicon.dates),
+                speaker=entry.said_by is not None or bool(answer_tokens[entry.id] & speakers),
+                abroad=bool(answer_tokens[entry.id] & lexicon.countries),
             )
         self._residence = _residence_pattern(lexicon)
         self._when = _when_pattern(lexicon)
@@ -200,6 +207,7 @@ class Coverage:
         self._others = lexicon.another
         self._conditionals = lexicon.conditionals
         self._here = _phrase_pattern(lexicon.here)
+        self._destination = _phrase_pattern(lexicon.destinations) or re.compile(r"(?!)")
         self._alternatives = lexicon.alternatives
         self._choice = re.compile(
             rf"\b(?:{'|'.join(sorted(map(re.escape, lexicon.alternatives)))})\b"
@@ -353,6 +361,13 @@ class Coverage:
             for token in query.tokens:
                 if token in self.named and token not in covers.explained:
                     return Narrowing(ASKED, (token,))
+            if covers.placed and not covers.abroad and self._destination.search(text.casefold()):
+                # "batiknya ke mana?" asks where it went, not where the group is.
+                return Narrowing(ASKED, ("dimana",))
+            if set(query.tokens) >= _SAID and not covers.speaker:
+                # "yang ngomong siapa?" asks who told the reporter, which "who can join
+                # the training" does not say.
+                return Narrowing(ASKED, ("bicara",))
             if "siapa" in query.tokens:
                 # Who holds the post named: "Pejabat yang diwawancarai itu siapa?" is not
                 # answered by the forum's chair, who holds no office.
@@ -506,6 +521,9 @@ def _residence_pattern(lexicon: Lexicon) -> re.Pattern[str] | None:
 # The source line names who told the reporter when an entry has `said_by`: it answers
 # "who said so".
 _SPEAKER = ("siapa", "bicara", "narasumber")
+
+# Who said it (canonical words).
+_SAID = frozenset({"siapa", "bicara"})
 
 # Question words that ask where or which (canonical).
 _WHERE = frozenset({"dimana", "apa"})
