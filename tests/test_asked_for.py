@@ -281,3 +281,12 @@ def test_where_something_went_is_not_where_the_group_is(assistant: Assistant) ->
     answer = assistant.ask("oke, batiknya kemana?", conversation)
     assert answer.response.status == "answer"
     assert answer.decision.entry is not None and answer.decision.entry.id == "ekspor-batik"
+
+
+def test_why_someone_said_something_is_answered_by_what_they_explained(
+    assistant: Assistant,
+) -> None:
+    # Her name and post are the source of the answer, not what is asked about.
+    answer = assistant.ask("Kenapa Ketua Forum PAUD bilang ibu rumah tangga cocok ikut kerajinan?")
+    assert answer.response.status == "answer"
+    assert "perekonomian keluarga" in answer.reply.text
