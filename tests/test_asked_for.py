@@ -290,3 +290,10 @@ def test_why_someone_said_something_is_answered_by_what_they_explained(
     answer = assistant.ask("Kenapa Ketua Forum PAUD bilang ibu rumah tangga cocok ikut kerajinan?")
     assert answer.response.status == "answer"
     assert "perekonomian keluarga" in answer.reply.text
+
+
+def test_a_part_naming_nothing_after_one_the_report_lacks_asks_the_same(
+    assistant: Assistant,
+) -> None:
+    answer = assistant.ask("Cipta Karya Sejahtera jualan lewat akun Instagram? Namanya apa?")
+    assert answer.response.status != "answer"

@@ -243,7 +243,11 @@ class Responder:
             near = any(
                 m.entry is whole.entry and part.score - m.score <= spread for m in part.matches
             )
-            if part.status == "answer" and not near and (i > 0 or not self._hangs(segment)):
+            # A part that names nothing of its own after one the report cannot answer asks
+            # about the same thing ("… toko online? Namanya apa?": the shop's name).
+            after_gap = i > 0 and parts[i - 1].status != "answer" and self._hollow(segment)
+            keeps = i > 0 or not self._hangs(segment)
+            if part.status == "answer" and not near and keeps and not after_gap:
                 within.append(part)
             elif not honest:
                 honest = True
