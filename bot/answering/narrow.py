@@ -223,6 +223,10 @@ class Coverage:
         # too ("Kenapa Cipta Karya akhirnya tutup?" is not about the office's focus); a
         # place is judged above, with what the asker says of themselves set apart.
         self.named = lexicon.names - lexicon.places
+        # The checks that an answer states the very thing asked (one year of a period, a
+        # unit of time, the post, who said it, where it went): benchmarks/calibrate.py
+        # --folds turns them off to measure them.
+        self.stated = True
         self._roles = frozenset(t for r in lexicon.roles for t in normalizer.tokens(r))
         common = frozenset(t for w in lexicon.common for t in w.split())
         self.judged = (frozenset(lexicon.synonyms.values()) | common | lexicon.attributes) - (
@@ -329,7 +333,7 @@ class Coverage:
         years = [str(y) for y in query.years]
         if years and not covers.tokens & set(years) and not self._as_of_report(query, covers):
             return Narrowing(YEAR, tuple(years))
-        part = self._part_of_period(query.years, covers)
+        part = self._part_of_period(query.years, covers) if self.stated else None
         if part is not None:
             # "binaan 2009 saja", "khusus tahun 2010 berapa?": the report's figure is for
             # 2009-2010 together.
@@ -355,25 +359,20 @@ class Coverage:
             for head in query.heads:
                 if head in self.judged and head not in covers.explained:
                     return Narrowing(ASKED, (head,))
-                if when and head in self._time_tokens and not self._gives_unit(head, covers):
+                if (
+                    self.stated
+                    and when
+                    and head in self._time_tokens
+                    and not self._gives_unit(head, covers)
+                ):
                     # "jam berapa?" is not answered by a year, though both say when.
                     return Narrowing(TIME, (head,))
             for token in query.tokens:
                 if token in self.named and token not in covers.explained:
                     return Narrowing(ASKED, (token,))
-            if covers.placed and not covers.abroad and self._destination.search(text.casefold()):
-                # "batiknya ke mana?" asks where it went, not where the group is.
-                return Narrowing(ASKED, ("dimana",))
-            if set(query.tokens) >= _SAID and not covers.speaker:
-                # "yang ngomong siapa?" asks who told the reporter, which "who can join
-                # the training" does not say.
-                return Narrowing(ASKED, ("bicara",))
-            if "siapa" in query.tokens:
-                # Who holds the post named: "Pejabat yang diwawancarai itu siapa?" is not
-                # answered by the forum's chair, who holds no office.
-                for token in query.tokens:
-                    if token in self._roles and token not in covers.explained:
-                        return Narrowing(ASKED, (token,))
+            unstated = self._not_stated(folded, query, covers) if self.stated else None
+            if unstated is not None:
+                return unstated
             # A choice offered ("kerupuk udang, ikan, atau bawang?", "Beijing or
             # Shanghai?") is answered only by an answer that names one of the things.
             folded = text.casefold()
@@ -385,6 +384,25 @@ class Coverage:
                 options = [o - shared or o for o in options]
                 if not any(o <= covers.explained for o in options):
                     return Narrowing(ASKED, (min(options[0]),))
+        return None
+
+    def _not_stated(self, folded: str, query: Query, covers: _Covers) -> Narrowing | None:
+        """Where something went, who said it, who holds a post: asked, each must be what
+        the answer states."""
+        tokens = set(query.tokens)
+        if covers.placed and not covers.abroad and self._destination.search(folded):
+            # "batiknya ke mana?" asks where it went, not where the group is.
+            return Narrowing(ASKED, ("dimana",))
+        if tokens >= _SAID and not covers.speaker:
+            # "yang ngomong siapa?" asks who told the reporter, which "who can join the
+            # training" does not say.
+            return Narrowing(ASKED, ("bicara",))
+        if "siapa" in tokens:
+            # Who holds the post named: "Pejabat yang diwawancarai itu siapa?" is not
+            # answered by the forum's chair, who holds no office.
+            for token in query.tokens:
+                if token in self._roles and token not in covers.explained:
+                    return Narrowing(ASKED, (token,))
         return None
 
     def _as_of_report(self, query: Query, covers: _Covers) -> bool:
