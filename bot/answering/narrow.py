@@ -31,6 +31,9 @@ PRODUCT = "product"
 # The word a question word is bound to ("acara apa", "di kota mana", "berapa persen"),
 # which the answer never speaks of: it answers another question.
 ASKED = "asked"
+# A yes/no question whose claim pairs things no one statement of the answer pairs ("Batik
+# juga diekspor ke China kan?": the answer says crackers went to China, batik to America).
+CLAIM = "claim"
 # Where and when: the kinds a later question leaning on a narrowed one shares with it.
 SETTINGS = frozenset({PLACE, "subplace", "counted_now", YEAR, "now"})
 COUNTED = "counted_"  # a kind that narrows only a count ("berapa anggota laki-laki?")
@@ -78,6 +81,20 @@ _NUMBER_WORDS = frozenset(
 )
 _WORD = re.compile(r"[^\W_]+")
 _CLAUSE = re.compile(r"[,;:.!?\n]+")
+# Where an answer's statements end: a sentence, or a clause joined by a comma and a
+# conjunction ("kerupuk … menembus pasar China, dan kerajinan … terjual di Amerika": two
+# statements, one about each product). Not at a colon or a bare comma: those open or
+# continue a list of what one statement says ("aneka kerajinan: kain batik, vas …").
+_STATEMENT = re.compile(
+    r"(?<=[.!?;])\s+|,\s+(?=(?:dan|serta|sedangkan|tetapi|namun|and|but|while|whereas)\b)",
+    re.IGNORECASE,
+)
+# The claims of a yes/no question: its clauses, and the things joined by "dan"/"and" ("Kerupuk
+# ke China, batik ke Amerika, bener gak?" is two claims, each of which must be stated).
+_CLAIMS = re.compile(r"[,;:.!?\n+&]+|\s(?:dan|serta|sama|and)\s", re.IGNORECASE)
+# A word of an answer's statement that points back at the one before it ("Dialah yang
+# menyampaikan …", "Anggota binaannya …"): the statement carries what that one names.
+_POINTING = re.compile(r"[^\W\d_]{3,}(?:nya|lah)$")
 _SENTENCE_BREAK = re.compile(r"[;:.!?\n]+")
 # An item offered in a choice is a few words ("kerupuk udang"); a longer stretch before
 # or after "atau" is a clause, of which the word next to "atau" is what is offered.
@@ -114,6 +131,16 @@ class _Covers:
     days: bool = False  # it names a day or a month ("Jumat")
     speaker: bool = False  # it names who told the reporter (its source line, or its answer)
     abroad: bool = False  # it names a country (where something went)
+    # What the reply states, statement by statement: each sentence or joined clause of its
+    # answer (in either language) with what every statement carries (the source line, who
+    # told the reporter). Not its phrasings or keywords: those say what it is asked with,
+    # not what it says.
+    statements: tuple[frozenset[str], ...] = ()
+    frame: frozenset[str] = frozenset()  # what every statement carries (see above)
+    stated: frozenset[str] = frozenset()  # every word some statement states
+    # What its phrasings ask for (the words their question words bind: "ke negara mana",
+    # "acara apa"): an answer states those by giving a value ("China", "the MTQ").
+    answers: frozenset[str] = frozenset()
 
 
 class Coverage:
@@ -126,10 +153,14 @@ class Coverage:
         vocab: Mapping[str, frozenset[str]] | None = None,
         source: frozenset[str] = frozenset(),
         report_year: int | None = None,
+        beyond: frozenset[str] = frozenset(),
     ) -> None:
         """`vocab`: the words of each entry's phrasings and keywords, by entry id (the
         matcher's index has them); `source`: the words of the source line every answer
-        carries; `report_year`: the year of the report itself."""
+        carries; `report_year`: the year of the report itself; `beyond`: what a question
+        may ask of a thing that the report states rarely or never (a name, a price, a
+        contact, when it was founded: lexicon `attributes` and the concepts only "not in
+        the report" entries know)."""
         lexicon = normalizer.lexicon
         self._report_year = report_year
         vocab = vocab or {}
@@ -147,8 +178,28 @@ class Coverage:
         for entry in entries:
             found = {t for t in answer_tokens[entry.id] if self._kinds.get(t) == PLACE}
             topic_places.setdefault(entry.topic, set()).update(found)
+        self._pointing = frozenset(
+            a for a in lexicon.anaphora if " " not in a and a not in lexicon.connectives
+        )
+        names = lexicon.names
+        # An answer states a post by naming someone in one ("Ketua Forum PAUD": "apa
+        # jabatannya?"), and a name by giving one.
+        posts = lexicon.posts | frozenset(t for r in lexicon.roles for t in normalizer.tokens(r))
         for entry in entries:
             texts = (*entry.answer.values(), *entry.keywords)
+            # What every statement of the reply carries: the source line, and who told
+            # the reporter ("keterangan Ismunandar, Kepala Dinas …").
+            frame = frozenset(
+                {
+                    *source,
+                    *lexicon.frames,
+                    *(speaker if entry.said_by else ()),
+                    *(t for said in (entry.said_by or {}).values() for t in normalizer.tokens(said)),
+                }
+            )
+            statements = self._statements(entry)
+            said = frozenset().union(*statements)
+            stated = said | frame
             words = {w for t in entry.answer.values() for w in _WORD.findall(t.casefold())}
             figures = [m for t in entry.answer.values() for m in _NUMBER.finditer(t)]
             years = [m for m in figures if _YEAR_FIGURE.fullmatch(m.group(2))]
@@ -193,6 +244,15 @@ class Coverage:
                 days=bool(words & lexicon.dates),
                 speaker=entry.said_by is not None or bool(answer_tokens[entry.id] & speakers),
                 abroad=bool(answer_tokens[entry.id] & lexicon.countries),
+                statements=statements,
+                frame=frame,
+                answers=frozenset(
+                    h for q in entry.variants() for h in normalizer.normalize(q).heads
+                ),
+                stated=stated
+                | ({"nama"} if said & names else set())
+                | ({"jabatan"} if said & posts else set())
+                | ({"lokasi"} if said & (lexicon.places | lexicon.countries) else set()),
             )
         self._residence = _residence_pattern(lexicon)
         self._when = _when_pattern(lexicon)
@@ -241,6 +301,53 @@ class Coverage:
         )
         # What a count may count: the concepts judged, not ordinary words ("before").
         self._concepts = self.judged - common
+        # What is asked must be what the answer states (benchmarks/calibrate.py --folds
+        # turns each off to measure it): an attribute or a concept the report lacks,
+        # wherever the question names it (`anywhere`); the things a yes/no question pairs,
+        # in one statement (`claims`); the word a question word binds, in a statement
+        # rather than anywhere in the entry (`statements`).
+        self.anywhere = True
+        self.claims = True
+        self.statements = True
+        # (Not a word of a restriction kind, checked above with its own reading, nor one
+        # that counts without restricting, "jenis apa", nor a unit of time, nor an aspect
+        # of a subject that an answer states in its own words: "caranya", "manfaatnya".)
+        self._beyond = (
+            beyond - self._kinds.keys() - lexicon.classifiers - self._time_tokens - lexicon.aspects
+        )
+        # The things a claim pairs: the subjects, names, places, countries and products
+        # (and figures); not the city every fact is about, nor what is done with them
+        # ("diekspor", "menembus pasar": one statement says it in its own words).
+        products = frozenset(w for w, k in self._kinds.items() if k == PRODUCT)
+        self._thing_kinds: tuple[tuple[str, frozenset[str]], ...] = (
+            (PLACE, lexicon.places),
+            ("country", lexicon.countries),
+            (PRODUCT, products),
+            ("name", lexicon.names),
+        )
+        # (Only those the report speaks of: another product or place is for the checks
+        # above.)
+        self._things = frozenset().union(*(words for _, words in self._thing_kinds)) & frozenset(
+            t for c in self._covers.values() for t in c.stated
+        )
+        self._yes_no_words = lexicon.yes_no
+        self._openers = lexicon.yes_no_openers
+
+    def _statements(self, entry: Entry) -> tuple[frozenset[str], ...]:
+        """The statements of an entry's answer, in both languages, each as its words; one
+        that points back ("Dialah …", "Anggota binaannya …") also carries the words of
+        the one before it."""
+        found: list[frozenset[str]] = []
+        for text in entry.answer.values():
+            before: frozenset[str] = frozenset()
+            for sentence in _STATEMENT.split(text):
+                words = _WORD.findall(sentence.casefold())
+                tokens = frozenset(self.normalizer.tokens(sentence))
+                if self._pointing.intersection(words) or any(map(_POINTING.match, words)):
+                    tokens |= before
+                found.append(tokens)
+                before = tokens
+        return tuple(found)
 
     def _answer_tokens(self, entry: Entry) -> set[str]:
         return {t for text in entry.answer.values() for t in self.normalizer.tokens(text)}
@@ -356,8 +463,9 @@ class Coverage:
             # What is asked for must be what the answer speaks of: "di jalan apa?" is not
             # answered by the kelurahan, "di kota mana di China?" by the country, "What
             # event was it?" by who the official was.
+            said = self._said(covers)
             for head in query.heads:
-                if head in self.judged and head not in covers.explained:
+                if head in self.judged and head not in said:
                     return Narrowing(ASKED, (head,))
                 if (
                     self.stated
@@ -368,8 +476,28 @@ class Coverage:
                     # "jam berapa?" is not answered by a year, though both say when.
                     return Narrowing(TIME, (head,))
             for token in query.tokens:
-                if token in self.named and token not in covers.explained:
+                if token in self.named and token not in said:
                     return Narrowing(ASKED, (token,))
+            if self.anywhere:
+                # Not only the word a question word binds: an attribute or a concept the
+                # report lacks, anywhere the question asks ("Nomor HP Pak Ismunandar ada?",
+                # "Alamat lengkap pabrik kerupuk di Serpong itu di mana?", "… wonten
+                # biayanipun mboten?"), must be one the answer states; what the asker says
+                # of themselves is no question ("Saya pemilik warung, …").
+                missing = [
+                    t
+                    for t in query.tokens
+                    if t in self._beyond and t not in covers.stated and t not in query.guesses
+                ]
+                if missing:
+                    asked = asked or self._asked(text)
+                    for token in missing:
+                        if token in asked[0]:
+                            return Narrowing(ASKED, (token,))
+            if self.claims and self._yes_no(text, query):
+                claim = self._unpaired(text, query, covers)
+                if claim:
+                    return Narrowing(CLAIM, claim)
             unstated = self._not_stated(folded, query, covers) if self.stated else None
             if unstated is not None:
                 return unstated
@@ -385,6 +513,95 @@ class Coverage:
                 if not any(o <= covers.explained for o in options):
                     return Narrowing(ASKED, (min(options[0]),))
         return None
+
+    def _said(self, covers: _Covers) -> frozenset[str]:
+        """The words the reply accounts for: what its statements state (or, with the
+        statement check off, anything of the entry: its phrasings and keywords too)."""
+        return covers.stated | covers.answers if self.statements else covers.explained
+
+    def _yes_no(self, text: str, query: Query) -> bool:
+        """A yes/no question: it asks (a question mark, a yes/no tail, an English auxiliary
+        opening it, "apakah") and no question word asks which, who, how many, when,
+        where, how or why ("apa" only as "apakah", "apa benar")."""
+        asked = self._question_words.intersection(query.tokens)
+        words = _WORD.findall(text.casefold())
+        if not words or asked - {"apa"}:
+            return False
+        if asked and not self._yes_no_words.intersection(words):
+            return False
+        return (
+            "?" in text
+            or bool(asked)
+            or words[-1] in self._tags
+            or words[-1] in self._yes_no_words
+            or words[0] in self._openers
+        )
+
+    def _unpaired(self, text: str, query: Query, covers: _Covers) -> tuple[str, ...]:
+        """The things a claim of a yes/no question pairs that the answer states, but in
+        no one statement together ("Batik juga diekspor ke China kan?": batik went to
+        America, crackers to China; "Apakah 800 anggota itu termasuk 15 ribu pelaku
+        UKM?": no statement says both). Each clause is a claim of its own ("Kerupuk ke
+        China, batik ke Amerika, bener gak?"), and one about the asker is none. A claim
+        the answer corrects is answered: one statement states all of it but one thing,
+        and in its place another of the same kind ("Apakah Cipta Karya di Serpong?":
+        Pamulang), unless the question asks whether there is another ("juga")."""
+        things = [t for t in query.tokens if self._thing(t)]
+        if len(things) < 2:
+            return ()
+        parts = [p for p in _CLAIMS.split(text) if _WORD.search(p)]
+        claims = [self._claim(p, things if len(parts) < 2 else None) for p in parts]
+        another = self._another(text.casefold())
+        for claim in claims:
+            # What the answer states of it; a figure it does not state is a claim too
+            # ("15 ribu"), any other thing it does not state is for the other checks
+            # (a product or a place the answer does not speak of).
+            asserted = {t for t in claim if t in covers.stated or t.isdigit()}
+            if len(asserted) < 2:
+                continue
+            if any(st | covers.frame >= asserted for st in covers.statements):
+                continue
+            if not another and any(
+                self._corrects(st, covers.frame, asserted, claim) for st in covers.statements
+            ):
+                continue
+            return tuple(sorted(asserted))
+        return ()
+
+    def _claim(self, clause: str, things: list[str] | None = None) -> list[str]:
+        """The things a clause of a yes/no question claims (`things`, when the clause is
+        the whole question); none when it speaks of the asker ("Saya jualan keripik di
+        Serpong, …")."""
+        words = _WORD.findall(clause.casefold())
+        if self._first_person.intersection(words):
+            return []
+        if things is not None:
+            return things
+        return [t for t in self.normalizer.tokens(clause) if self._thing(t)]
+
+    def _thing(self, token: str) -> bool:
+        """A particular a claim can pair: a name, a place, a country, a product the report
+        speaks of, or a figure."""
+        return token in self._things or token.isdigit()
+
+    def _corrects(
+        self, statement: frozenset[str], frame: frozenset[str], asserted: set[str], claim: list[str]
+    ) -> bool:
+        """The statement (with its `frame`) states all the claim asserts but one thing,
+        and itself another thing of that kind in its place: it corrects the claim."""
+        missing = asserted - statement - frame
+        if len(missing) != 1:
+            return False
+        kind = self._kind_of(next(iter(missing)))
+        return any(self._kind_of(t) == kind for t in statement - set(claim) if self._thing(t))
+
+    def _kind_of(self, thing: str) -> str:
+        if thing.isdigit():
+            return YEAR if _YEAR_FIGURE.fullmatch(thing) else COUNT
+        for kind, words in self._thing_kinds:
+            if thing in words:
+                return kind
+        return ""
 
     def _not_stated(self, folded: str, query: Query, covers: _Covers) -> Narrowing | None:
         """Where something went, who said it, who holds a post: asked, each must be what

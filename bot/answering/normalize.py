@@ -211,6 +211,9 @@ class Query:
     years: tuple[int, ...] = ()
     unknown: tuple[str, ...] = ()  # content words the bot does not know
     guessed: int = 0  # words it knows only by guessing at a typo ("wakku" -> "waktu")
+    # The canonical words those guesses became ("perbandingan" guessed as "pertandingan",
+    # a match: "olahraga"): what the resident did not necessarily name.
+    guesses: tuple[str, ...] = ()
 
     asks: bool = False  # a question mark or a question word: it looks like a question
     questions: int = 0  # question words, counted each time ("berapa …, terus berapa …")
@@ -314,7 +317,7 @@ class Normalizer:
         text = text[:MAX_CHARS]
         pieces = self._pieces(text)
         lang = self._language(pieces)
-        guesses: list[str] = []
+        guesses: list[tuple[str, ...]] = []
         words = self._surface_words(pieces, lang, guesses)
         tokens: list[str] = []
         unknown: list[str] = []
@@ -393,6 +396,10 @@ class Normalizer:
             years=years,
             unknown=tuple(unknown),
             guessed=len(guesses),
+            # (Rare: most messages have no typo a guess had to place.)
+            guesses=tuple(t for g in guesses for t, _ in self._canonical(list(g)) if t in tokens)
+            if guesses
+            else (),
             asks=asks,
             questions=questions,
             heads=tuple(dict.fromkeys(h for h in heads if h in tokens)),
@@ -442,7 +449,7 @@ class Normalizer:
         return pieces
 
     def _surface_words(
-        self, pieces: list[str], lang: Lang, guesses: list[str] | None = None
+        self, pieces: list[str], lang: Lang, guesses: list[tuple[str, ...]] | None = None
     ) -> list[str]:
         """Expand abbreviations and repair typos; no meaning mapped yet. `guesses`
         collects the words that only a guess at a typo placed."""
@@ -469,7 +476,11 @@ class Normalizer:
         return word
 
     def _expand(
-        self, word: str, previous: str | None, lang: Lang, guesses: list[str] | None = None
+        self,
+        word: str,
+        previous: str | None,
+        lang: Lang,
+        guesses: list[tuple[str, ...]] | None = None,
     ) -> tuple[str, ...]:
         lex = self.lexicon
         if word in lex.abbreviations:
@@ -483,9 +494,10 @@ class Normalizer:
         if word in self._known or word.isdigit() or word in lex.protected or len(word) < 4:
             return (word,)
         corrected, guessed = self._correct(word, previous, lang)
+        expanded = tuple(w for part in corrected for w in lex.abbreviations.get(part, (part,)))
         if guessed and guesses is not None:
-            guesses.append(word)
-        return tuple(w for part in corrected for w in lex.abbreviations.get(part, (part,)))
+            guesses.append(expanded)  # what the guess made of it ("pertandingan")
+        return expanded
 
     def _correct_uncached(
         self, word: str, previous: str | None, lang: Lang
