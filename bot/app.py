@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from pathlib import Path
 from typing import Any
@@ -45,6 +46,7 @@ from bot.context import (
 )
 from bot.handlers import (
     broadcasting,
+    cards,
     errors,
     groups,
     inbox,
@@ -55,7 +57,7 @@ from bot.handlers import (
 from bot.knowledge import KnowledgeInvalid, default_knowledge_dir, ensure_knowledge
 from bot.logs import configure_logging
 from bot.ordering import PerChatUpdateProcessor
-from bot.storage import Storage
+from bot.storage import Problem, Storage, StorageUnavailable
 from bot.telegram_request import ResilientPollingRequest
 
 log = logging.getLogger(__name__)
@@ -66,12 +68,18 @@ CONNECTION_POOL = 32  # HTTP connections to the Bot API for sending
 # send only queue inside httpcore, whose queue handling then costs more than it saves.
 CONCURRENT_UPDATES = 64
 MAX_RETRIES = 3  # RetryAfter is waited out and retried this many times per request
+# The running bot writes through the storage's writer thread; a write still made on the
+# event loop (by code not yet moved there) waits at most this long for another process's
+# lock, instead of SQLite's usual 30 s during which no resident would be answered.
+EVENT_LOOP_BUSY_TIMEOUT = 1.0
 
 
 def build_application(settings: Settings, storage: Storage | None = None) -> BotApplication:
     """Everything the running bot needs; tests build it exactly as production does."""
     token = settings.require_token()
-    storage = storage or Storage(settings.database_path)
+    storage = storage or Storage(
+        settings.database_path, busy_timeout=EVENT_LOOP_BUSY_TIMEOUT, check=True
+    )
     directory = settings.knowledge_dir or default_knowledge_dir()
     status = ensure_knowledge(storage.db, directory)  # raises KnowledgeInvalid with no fallback
     services = Services(
@@ -223,8 +231,8 @@ def register_handlers(app: BotApplication) -> None:
     app.add_error_handler(errors.report_error)
 
 
-LOG_FLUSH_EVERY = 1.0  # seconds: the question log is written in batches (see storage/questions.py)
 RETENTION_CHECK_EVERY = 6 * 3600
+RETENTION_WAIT = 300.0  # seconds the retention may wait for the database before its next run
 SCHEDULE_CHECK_EVERY = 10  # seconds between looks at scheduled announcements
 
 
@@ -253,9 +261,17 @@ async def on_startup(app: BotApplication) -> None:
         first=1,
         name="scheduled broadcasts",
     )
-    # A busy moment may delay a job; it then runs once, late, instead of warning.
-    late = {"misfire_grace_time": 30, "coalesce": True}
-    jobs.run_repeating(flush_question_log, LOG_FLUSH_EVERY, name="question log", job_kwargs=late)
+    # The question log, reply links and votes are written by the storage's own thread,
+    # once a second (storage/writer.py); staff hear when it cannot write.
+    loop = asyncio.get_running_loop()
+
+    def storage_problem(problem: Problem | None) -> None:  # on the writer thread
+        loop.call_soon_threadsafe(
+            lambda: app.create_task(errors.tell_staff_about_storage(app, problem))
+        )
+
+    services.storage.on_problem = storage_problem
+    services.storage.writer.start()
     jobs.run_repeating(apply_retention, RETENTION_CHECK_EVERY, first=60, name="retention")
     for problem in services.knowledge_problems:
         log.error("Knowledge files not used (serving the last good build): %s", problem)
@@ -266,20 +282,26 @@ async def on_startup(app: BotApplication) -> None:
     )
 
 
-async def flush_question_log(context: BotContext) -> None:
-    context.services.storage.flush_log()
-
-
 async def apply_retention(context: BotContext) -> None:
-    """Questions older than QUESTION_LOG_DAYS are deleted (the README says so to residents)."""
-    services = context.services
-    removed = services.storage.forget_questions(services.settings.question_log_days)
-    services.storage.forget_replies(older_than=services.settings.question_log_days * 86400)
-    if removed:
+    """Questions, reply links and residents' words on inbox cards older than
+    QUESTION_LOG_DAYS are deleted (the README says so to residents); staff copies of the
+    cards that changed are redrawn."""
+    storage = context.services.storage
+    days = context.services.settings.question_log_days
+    try:
+        removed = await storage.write_within(RETENTION_WAIT, storage.apply_retention, days)
+    except StorageUnavailable as err:
+        log.warning("Retention postponed to its next run: %s", err)
+        return
+    for card_id in removed.cards:
+        context.application.create_task(cards.forget_card_text(context, card_id))
+    if removed.questions or removed.inbox or removed.replies:
         log.info(
-            "Retention: deleted %s questions older than %s days",
-            removed,
-            services.settings.question_log_days,
+            "Retention: deleted %s questions older than %s days, %s inbox entries, %s reply links",
+            removed.questions,
+            days,
+            removed.inbox,
+            removed.replies,
         )
 
 
@@ -301,7 +323,8 @@ async def on_shutdown(app: BotApplication) -> None:
     services = app.bot_data.services
     if services.broadcaster is not None:
         await services.broadcaster.stop()
-    services.storage.close()
+    # Writes still queued go in (waiting a few seconds at most for a locked database).
+    await asyncio.to_thread(services.storage.close)
 
 
 def run_bot(settings: Settings, webhook: bool = False) -> None:

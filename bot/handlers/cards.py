@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from collections.abc import Awaitable
 
 from telegram import Message, Update, User
 from telegram.error import TelegramError
@@ -78,7 +79,10 @@ def _file(
     if key is None:
         return False
     guess = decision.best_guess
-    card_id, new = services.storage.add_to_inbox(
+    storage = services.storage
+    filed = storage.write_within(
+        None,  # kept until written: a question for staff is never lost to a locked disk
+        storage.add_to_inbox,
         key=key,
         question_id=question_id,
         text=text,
@@ -92,12 +96,18 @@ def _file(
         best_score=guess.score if guess else 0.0,
     )
     staff_chat = services.settings.staff_chat_id
-    if staff_chat is not None:
-        # The staff group takes 20 messages a minute: never make the resident wait for it.
-        context.application.create_task(
-            post_card(context, card_id, staff_chat) if new else refresh_card(context, card_id)
-        )
+    # Filed by the storage's writer and shown to staff in the background: the resident's
+    # answer waits neither for the database nor for the staff group (20 messages a minute).
+    context.application.create_task(_show_card(context, filed, staff_chat))
     return staff_chat is not None or bool(services.settings.admin_ids)
+
+
+async def _show_card(
+    context: BotContext, filed: Awaitable[tuple[int, bool]], staff_chat: int | None
+) -> None:
+    card_id, new = await filed
+    if staff_chat is not None:
+        await (post_card(context, card_id, staff_chat) if new else refresh_card(context, card_id))
 
 
 async def post_card(context: BotContext, card_id: int, chat_id: int) -> Message | None:

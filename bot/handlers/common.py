@@ -140,6 +140,14 @@ async def send(
     return sent
 
 
+async def tell_not_saved(
+    context: BotContext, chat_id: int, lang: Lang, *, quote: Message | None = None
+) -> None:
+    """The database could not take what the resident asked for: nothing changed, try again."""
+    text = context.services.assistant.renderer.render("not_saved", lang)
+    await send(context, chat_id, Reply(text), lang, quote=quote)
+
+
 async def edit(
     context: BotContext, chat_id: int, message_ids: Sequence[int], reply: Reply, lang: Lang
 ) -> list[int]:

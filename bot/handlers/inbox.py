@@ -222,8 +222,10 @@ async def press_feedback(update: Update, context: BotContext) -> None:
     if question is None or (user is not None and question.user_id != user.id):
         await acknowledge(query, to_plain(renderer.render("stale_button", pressed.lang)))
         return
-    services.storage.set_helpful(question.id, vote == "up")
+    first_vote = services.storage.set_helpful(question.id, vote == "up")
     await acknowledge(query, to_plain(renderer.render("feedback_thanks", pressed.lang)))
+    if not first_vote:  # one vote per question: the same button again changes nothing
+        return
     if isinstance(query.message, Message):  # the choice is made: take its buttons away
         markup = query.message.reply_markup
         rows = [

@@ -207,3 +207,26 @@ def m004_question_log_and_inbox(db: sqlite_utils.Database) -> None:
 def m005_entry_speaker(db: sqlite_utils.Database) -> None:
     """Who the report quotes for an entry (JSON {id, en}), shown beside the source."""
     db.table("kb_entries").add_column("said_by", str)
+
+
+@MIGRATIONS()
+def m006_question_stats(db: sqlite_utils.Database) -> None:
+    """Per hour, decision and entry: questions asked and their votes, kept up to date as
+    questions are logged, so /statistik sums a few thousand rows instead of scanning the
+    log (5,000,000 questions took 2.6 s). Filled from the log already there."""
+    db.execute(
+        "CREATE TABLE question_stats (hour INTEGER NOT NULL, status TEXT NOT NULL,"
+        " entry_id TEXT NOT NULL DEFAULT '', questions INTEGER NOT NULL DEFAULT 0,"
+        " helpful_up INTEGER NOT NULL DEFAULT 0, helpful_down INTEGER NOT NULL DEFAULT 0,"
+        " PRIMARY KEY (hour, status, entry_id)) WITHOUT ROWID"
+    )
+    db.execute(
+        "INSERT INTO question_stats (hour, status, entry_id, questions, helpful_up, helpful_down)"
+        " SELECT CAST(asked_at / 3600 AS INTEGER), status, COALESCE(entry_id, ''), COUNT(*),"
+        " COALESCE(SUM(helpful = 1), 0), COALESCE(SUM(helpful = 0), 0)"
+        " FROM questions WHERE true GROUP BY 1, 2, 3"
+    )
+    # The figures no longer read the log, so its covering index (a third of the file) gives
+    # way to one on the time alone: retention and the first hour of a period need no more.
+    db.execute("DROP INDEX IF EXISTS idx_questions_asked_at_status_entry_id_helpful")
+    db.table("questions").create_index(["asked_at"], if_not_exists=True)

@@ -1,0 +1,481 @@
+"""The one thread that writes to the database, so no write ever waits on the event loop.
+
+A SQLite write waits while another process holds the write lock (a backup, `ukm-bot kb
+build`, an open sqlite3 shell), or fails when the disk is full or the file read-only. Made
+on the event loop, that wait held up every resident's answer (39 s behind a 40 s lock). So
+every write the bot makes while running goes through this thread, with its own connection:
+
+* writes that nobody waits for (the question log, reply links, votes) are queued and
+  committed together, once a second or every FLUSH_SOON writes: one commit, not one per
+  answer; readers see them at once through the areas' in-memory copies (see questions.py);
+* writes whose outcome the caller needs (a subscription, an erasure) are queued as jobs and
+  awaited (`Storage.write`); in order after everything queued before them, each in its own
+  transaction; a job the database cannot take before its deadline fails with
+  StorageUnavailable and changes nothing, so the resident can be told to try again.
+
+What cannot be written yet is kept, in order, and retried: at once while another process
+holds the lock (each attempt waits BUSY_TIMEOUT), every RETRY_AFTER seconds while the file
+cannot be written at all. At most MAX_PENDING writes are kept; past that the oldest are
+dropped and counted. The trouble is logged once a minute and reported once to whoever set
+`on_problem` (the bot tells the staff chat), and so is the recovery.
+
+Readers never wait for this thread: in WAL mode a reader sees the last commit while a write
+is under way, on the connection of its own thread.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import sqlite3
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import Future, InvalidStateError
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import sqlite_utils
+
+from bot.storage.errors import Failure, StorageUnavailable, failure_of
+
+log = logging.getLogger(__name__)
+
+GONE = "the file at this path is no longer the one the bot opened"
+
+
+def connect(path: Path, busy_timeout: float) -> sqlite3.Connection:
+    """A connection to the database file, any thread may use it (one at a time)."""
+    conn = sqlite3.connect(path, check_same_thread=False, timeout=busy_timeout)
+    conn.execute("PRAGMA synchronous=NORMAL")  # with WAL: durable at each checkpoint, fast commits
+    conn.execute("PRAGMA foreign_keys=ON")
+    return conn
+
+
+def file_identity(path: Path) -> tuple[int, int] | None:
+    """(device, inode) of the file, None when it does not exist."""
+    try:
+        found = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return found.st_dev, found.st_ino
+
+
+@dataclass(eq=False, slots=True)
+class _Write:
+    run: Callable[[], object]  # runs on the writer thread; Storage.db is its connection there
+    batch: bool  # plain statements, committed together with their neighbours
+    future: Future[object] | None = None  # a job's outcome
+    deadline: float | None = None  # monotonic; a job not written by then fails
+    done: Callable[[bool], None] | None = None  # True once committed, False if dropped
+    queued_at: float = field(default_factory=time.monotonic)
+
+
+@dataclass(slots=True)
+class Problem:
+    """Why writes are failing, since when, and how many wait."""
+
+    failure: Failure
+    detail: str
+    since: float  # monotonic
+    started_at: float = field(default_factory=time.time)  # wall clock, for people
+    waiting: int = 0
+    alerted: bool = False
+    warned_at: float | None = None
+
+    @property
+    def seconds(self) -> float:
+        return time.monotonic() - self.since
+
+
+class Writer:
+    """The writer thread of one Storage: queued writes, in order, on its own connection."""
+
+    FLUSH_EVERY = 1.0  # seconds a queued write may wait for its batch
+    FLUSH_SOON = 200  # ...or fewer, once this many are queued
+    MAX_BATCH = 5000  # writes in one transaction
+    BUSY_TIMEOUT = 1.0  # seconds one attempt waits for another process's lock
+    RETRY_AFTER = 5.0  # seconds between attempts while the file cannot be written
+    MAX_PENDING = 100_000  # writes kept while the database cannot take them (~30 MB)
+    WARN_EVERY = 60.0  # one log warning a minute while writes fail
+    WARN_LOCKED_AFTER = 5.0  # a lock shorter than this is ordinary: not worth a warning
+    ALERT_LOCKED_AFTER = 30.0  # staff hear about a lock held this long
+    CHECK_EVERY = 5.0  # seconds between looks at the file while idle (deleted? replaced?)
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.identity = file_identity(path)
+        self.problem: Problem | None = None
+        # Called on the writer thread when writes start failing (with the Problem) and when
+        # they work again (None); must not raise or block.
+        self.on_problem: Callable[[Problem | None], None] | None = None
+        self.dropped = 0  # writes given up because too many were waiting
+        self._items: deque[_Write] = deque()
+        self._jobs = 0
+        self._oldest: float | None = None  # when the oldest queued write arrived
+        self._new_job = False
+        self._retry_at = 0.0
+        self._cond = threading.Condition()
+        self._thread: threading.Thread | None = None
+        self._thread_id: int | None = None
+        self._db: sqlite_utils.Database | None = None
+        self._stopping = False
+        self._stop_by = 0.0
+
+    # -- for the areas ----------------------------------------------------------------------
+
+    def in_writer_thread(self) -> bool:
+        return threading.get_ident() == self._thread_id
+
+    @property
+    def db(self) -> sqlite_utils.Database:
+        """The writer's own connection: the areas use it on the writer thread only (tests
+        reach it to make the disk fail). Opened by the thread's first write."""
+        assert self._db is not None
+        return self._db
+
+    def start(self) -> None:
+        """Start the thread now (it also starts with the first write), so a deleted or
+        replaced file is noticed even while nothing is written."""
+        with self._cond:
+            self._start_thread()
+
+    def later(self, run: Callable[[], object], done: Callable[[bool], None] | None = None) -> None:
+        """Queue plain statements nobody waits for; `done` hears whether they were written."""
+        self._put(_Write(run, batch=True, done=done))
+
+    def submit(self, run: Callable[[], object], timeout: float | None) -> Future[object]:
+        """Queue a job; its Future has run()'s result, or StorageUnavailable after `timeout`
+        seconds (None: kept until written, like the queued statements)."""
+        future: Future[object] = Future()
+        deadline = None if timeout is None else time.monotonic() + timeout
+        self._put(_Write(run, batch=False, future=future, deadline=deadline))
+        return future
+
+    def drain(self, timeout: float) -> None:
+        """Block until everything queued so far is written (StorageUnavailable after
+        `timeout`). Never on the event loop: that is what the thread is for."""
+        if self.in_writer_thread() or (self._thread is None and not self._items):
+            return
+        self.submit(lambda: None, timeout).result(timeout + self.BUSY_TIMEOUT + 5)
+
+    def pending(self) -> int:
+        return len(self._items)
+
+    def close(self, timeout: float) -> int:
+        """Write what is queued (waiting at most `timeout` s), stop; returns writes lost."""
+        with self._cond:
+            self._stopping = True
+            self._stop_by = time.monotonic() + timeout
+            self._retry_at = 0.0  # one more attempt now, whatever the last failure was
+            self._cond.notify()
+        if self._thread is not None:
+            self._thread.join(timeout + self.BUSY_TIMEOUT + 5)
+        lost = len(self._items)
+        if lost:
+            problem = self.problem
+            log.error(
+                "%s writes could not be made to the database %s before stopping and are lost%s",
+                lost,
+                self.path,
+                f" ({problem.failure}: {problem.detail})" if problem else "",
+            )
+        return lost
+
+    # -- the queue ------------------------------------------------------------------------
+
+    def _put(self, write: _Write) -> None:
+        with self._cond:
+            if self._stopping:
+                # After close(): nothing will be written any more.
+                if write.future is not None:
+                    write.future.set_exception(StorageUnavailable("io", "the storage is closed"))
+                else:
+                    log.warning("A write after the database %s was closed is lost", self.path)
+                return
+            self._items.append(write)
+            if write.batch:
+                if self._oldest is None:
+                    self._oldest = write.queued_at
+                if len(self._items) >= self.FLUSH_SOON:
+                    self._cond.notify()
+            else:
+                self._jobs += 1
+                self._new_job = True
+                self._cond.notify()
+            self._start_thread()
+
+    def _start_thread(self) -> None:
+        if self._thread is None and not self._stopping:
+            self._thread = threading.Thread(
+                target=self._main, name=f"storage-writer {self.path.name}", daemon=True
+            )
+            self._thread.start()
+
+    def _due(self, now: float) -> bool:
+        if self._stopping and (not self._items or now >= self._stop_by):
+            return True
+        if not self._items:
+            return False
+        if self._new_job:
+            return True
+        if now < self._retry_at:
+            return False
+        return (
+            self._stopping
+            or self._jobs > 0
+            or len(self._items) >= self.FLUSH_SOON
+            or (self._oldest is not None and now - self._oldest >= self.FLUSH_EVERY)
+        )
+
+    def _wake_in(self, now: float) -> float:
+        times = [self.FLUSH_EVERY]
+        if self._retry_at > now:
+            times.append(self._retry_at - now)
+        elif self._oldest is not None:
+            times.append(self._oldest + self.FLUSH_EVERY - now)
+        if self._stopping:
+            times.append(self._stop_by - now)
+        return max(0.01, min(times))
+
+    def _main(self) -> None:
+        self._thread_id = threading.get_ident()
+        checked = time.monotonic()
+        try:
+            while True:
+                with self._cond:
+                    while not self._due(time.monotonic()):
+                        if time.monotonic() - checked >= self.CHECK_EVERY:
+                            break
+                        self._cond.wait(self._wake_in(time.monotonic()))
+                    if self._stopping and (not self._items or time.monotonic() >= self._stop_by):
+                        return
+                    due = self._due(time.monotonic())
+                    self._new_job = False
+                    snapshot = list(self._items) if due else []
+                checked = time.monotonic()
+                if not due:  # idle: is the file still the one the bot writes to?
+                    if self.problem is None and file_identity(self.path) != self.identity:
+                        self._failed("gone", GONE)
+                    continue
+                if not self._write(snapshot):
+                    self._retry_at = time.monotonic() + (
+                        0.2
+                        if self._stopping
+                        else 0.0
+                        if self.problem and self.problem.failure == "locked"
+                        else self.RETRY_AFTER
+                    )
+        except Exception:  # never expected; without this thread nothing would be written
+            log.exception("The database writer stopped")
+        finally:
+            if self._db is not None:
+                with contextlib.suppress(sqlite3.Error):
+                    self._db.close()
+
+    # -- writing --------------------------------------------------------------------------
+
+    def _write(self, snapshot: list[_Write]) -> bool:
+        """Write the queued writes in order; False at the first that cannot be written."""
+        if file_identity(self.path) != self.identity:
+            self._failed("gone", GONE)
+            return False
+        if self._db is None:
+            self._db = sqlite_utils.Database(connect(self.path, self.BUSY_TIMEOUT))
+        i = 0
+        while i < len(snapshot):
+            write = snapshot[i]
+            if write.batch:
+                group = [write]
+                while (
+                    i + len(group) < len(snapshot)
+                    and snapshot[i + len(group)].batch
+                    and len(group) < self.MAX_BATCH
+                ):
+                    group.append(snapshot[i + len(group)])
+                try:
+                    self._commit(group)
+                except sqlite3.Error as err:
+                    failure = failure_of(err)
+                    if failure is not None:
+                        self._failed(failure, str(err))
+                        return False
+                    if not self._commit_one_by_one(group):
+                        return False
+                    i += len(group)
+                    continue
+                self._remove(group, written=True)
+                i += len(group)
+                continue
+            future = write.future
+            assert future is not None
+            if future.cancelled():
+                self._remove([write], written=False)
+                i += 1
+                continue
+            try:
+                result = write.run()
+            except Exception as err:
+                self._rollback()
+                failure = failure_of(err)
+                if failure is not None:
+                    self._failed(failure, str(err))
+                    return False
+                self._remove([write], written=False)
+                _settle(future, error=err)
+            else:
+                self._remove([write], written=True)
+                _settle(future, result=result)
+            i += 1
+        self._recovered()
+        return True
+
+    def _commit(self, group: list[_Write]) -> None:
+        conn = self.db.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for write in group:
+                write.run()
+            conn.commit()
+        except BaseException:
+            self._rollback()
+            raise
+
+    def _commit_one_by_one(self, group: list[_Write]) -> bool:
+        """A write that fails by itself (a bug, a constraint) is logged and dropped; the
+        others are kept. False when the database failed instead."""
+        for write in group:
+            try:
+                self._commit([write])
+            except sqlite3.Error as err:
+                failure = failure_of(err)
+                if failure is not None:
+                    self._failed(failure, str(err))
+                    return False
+                log.exception("A database write failed and was dropped")
+                self._remove([write], written=False)
+            else:
+                self._remove([write], written=True)
+        return True
+
+    def _rollback(self) -> None:
+        conn = self.db.conn
+        if conn.in_transaction:
+            with contextlib.suppress(sqlite3.Error):
+                conn.rollback()
+
+    def _remove(self, writes: list[_Write], written: bool) -> None:
+        """Take written (or given-up) writes off the front of the queue. Only this thread
+        removes, and the queue only grows at the other end, so they are at the front."""
+        with self._cond:
+            for write in writes:
+                first = self._items.popleft()
+                assert first is write
+                if not write.batch:
+                    self._jobs -= 1
+            self._oldest = next((w.queued_at for w in self._items if w.batch), None)
+        for write in writes:
+            if write.done is not None:
+                write.done(written)
+
+    def _failed(self, failure: Failure, detail: str) -> None:
+        now = time.monotonic()
+        problem = self.problem
+        if problem is None or problem.failure != failure:
+            problem = self.problem = Problem(failure, detail, since=now)
+        problem.detail = detail
+        hard = failure != "locked"
+        if failure == "gone" and self._stopping:
+            self._stop_by = now  # nothing will bring the file back before the end
+        with self._cond:
+            expired = [
+                w
+                for w in self._items
+                if not w.batch and w.deadline is not None and (hard or w.deadline <= now)
+            ]
+            for write in expired:
+                self._items.remove(write)
+                self._jobs -= 1
+            dropped: list[_Write] = []
+            excess = len(self._items) - self.MAX_PENDING
+            if excess > 0:
+                dropped = [w for w in self._items if w.batch][:excess]
+                gone = set(map(id, dropped))
+                self._items = deque(w for w in self._items if id(w) not in gone)
+                self._oldest = next((w.queued_at for w in self._items if w.batch), None)
+            problem.waiting = len(self._items)
+        for write in expired:
+            assert write.future is not None
+            _settle(write.future, error=StorageUnavailable(failure, detail))
+        for write in dropped:
+            if write.done is not None:
+                write.done(False)
+        self.dropped += len(dropped)
+        if not hard and problem.seconds < self.WARN_LOCKED_AFTER:
+            return
+        if problem.warned_at is None or now - problem.warned_at >= self.WARN_EVERY:
+            problem.warned_at = now
+            log.warning("%s", describe(problem, self.path, self.dropped))
+        if not problem.alerted and (hard or problem.seconds >= self.ALERT_LOCKED_AFTER):
+            problem.alerted = True
+            self._tell(problem)
+
+    def _recovered(self) -> None:
+        problem = self.problem
+        if problem is None:
+            return
+        self.problem = None
+        if problem.warned_at is not None:
+            log.warning(
+                "The database %s takes writes again after %.0f s (%s); the writes kept "
+                "meanwhile are written%s",
+                self.path,
+                problem.seconds,
+                problem.failure,
+                f", except {self.dropped} dropped" if self.dropped else "",
+            )
+        if problem.alerted:
+            self._tell(None)
+
+    def _tell(self, problem: Problem | None) -> None:
+        if self.on_problem is None:
+            return
+        try:
+            self.on_problem(problem)
+        except Exception:  # a report must never stop the writer
+            log.exception("Could not report a database problem")
+
+
+def describe(problem: Problem, path: Path, dropped: int = 0) -> str:
+    """One log line: what is wrong with the database, what it means, what to do."""
+    what = {
+        "locked": f"has been locked by another process for {problem.seconds:.0f} s (a backup, "
+        "`ukm-bot kb build`, an open sqlite3 shell?)",
+        "readonly": f"cannot be written ({problem.detail}): check the permissions of the file "
+        "and its folder, and whether the disk is mounted read-only",
+        "full": f"cannot be written: the disk is full ({problem.detail}); free some space",
+        "io": f"cannot be written: disk error ({problem.detail}); check the disk",
+        "damaged": f"is damaged ({problem.detail}); stop the bot and restore the last backup "
+        "(see the README, Backups)",
+        "gone": "was deleted or replaced while the bot was running, so nothing more is written "
+        "to it; put the file back or restart the bot",
+    }[problem.failure]
+    lost = f"; {dropped} dropped, too many waiting" if dropped else ""
+    return (
+        f"The database {path} {what}. Residents are still answered; {problem.waiting} writes "
+        f"are kept and retried{lost}; subscriptions and erasures are refused with 'try again' "
+        "meanwhile."
+    )
+
+
+def _settle(
+    future: Future[object], result: object = None, error: BaseException | None = None
+) -> None:
+    """Resolve a job's future, unless its caller has given up on it."""
+    with contextlib.suppress(InvalidStateError):
+        if error is not None:
+            future.set_exception(error)
+        else:
+            future.set_result(result)
