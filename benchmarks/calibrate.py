@@ -64,7 +64,9 @@ def score(
 ) -> dict[str, float]:
     results = []
     for query, ranked in prepared:
-        decision = decide(query, answerer, ranked, thresholds)
+        decision = answerer.narrowed(
+            decide(query, answerer, ranked, thresholds), query.text, query
+        )
         if decision.status == "answer" and decision.entry is not None:
             key = (decision.entry.id, decision.lang)
             if key not in cache:
