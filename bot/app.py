@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from pathlib import Path
 from typing import Any
 
 from telegram import (
@@ -14,7 +13,6 @@ from telegram import (
     BotCommandScopeAllPrivateChats,
     BotCommandScopeChat,
     LinkPreviewOptions,
-    Update,
 )
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
@@ -55,9 +53,11 @@ from bot.handlers import (
     subscriptions,
 )
 from bot.knowledge import KnowledgeInvalid, default_knowledge_dir, ensure_knowledge
-from bot.logs import configure_logging
+from bot.logs import configure_logging, install_redacting_excepthook
 from bot.ordering import PerChatUpdateProcessor
-from bot.storage import Problem, Storage, StorageUnavailable
+from bot.runner import BotRunner, StartupError
+from bot.storage import Problem, Storage, StorageError, StorageUnavailable
+from bot.storage.instance import InstanceLock
 from bot.telegram_request import ResilientPollingRequest
 
 log = logging.getLogger(__name__)
@@ -328,24 +328,20 @@ async def on_shutdown(app: BotApplication) -> None:
 
 
 def run_bot(settings: Settings, webhook: bool = False) -> None:
-    """`ukm-bot run`: polling, or PTB's webhook server behind WEBHOOK_URL."""
-    configure_logging(
-        settings.log_level, [settings.telegram_bot_token or "", settings.webhook_secret or ""]
-    )
+    """`ukm-bot run`: one copy per database, polling or the webhook server, until a stop
+    signal. StartupError (with an exit code) when it cannot start or go on."""
+    secrets = [settings.telegram_bot_token or "", settings.webhook_secret or ""]
+    configure_logging(settings.log_level, secrets)
+    install_redacting_excepthook(secrets)
     try:
-        application = build_application(settings)
-    except (KnowledgeInvalid, SetupError) as err:
-        raise SystemExit(f"Error: {err}") from err
-    if webhook:
-        url, secret = settings.require_webhook()
-        path = Path(url.split("://", 1)[1]).name or "telegram"
-        application.run_webhook(
-            listen=settings.listen,
-            port=settings.port,
-            url_path=path,
-            webhook_url=url,
-            secret_token=secret,
-            allowed_updates=Update.ALL_TYPES,
-        )
-    else:
-        application.run_polling(allowed_updates=Update.ALL_TYPES)
+        lock = InstanceLock(settings.database_path).acquire()
+    except StorageError as err:
+        raise StartupError(str(err)) from None
+    try:
+        try:
+            application = build_application(settings)
+        except (KnowledgeInvalid, SetupError, StorageError) as err:
+            raise StartupError(str(err)) from None
+        asyncio.run(BotRunner(application, settings, webhook=webhook).run())
+    finally:
+        lock.release()

@@ -100,9 +100,14 @@ def run(webhook: bool) -> None:
             chat_with(settings)
             return
         fail(str(err), 2)
-    from bot.app import run_bot  # Telegram is imported only when the bot really runs
+    # Telegram is imported only when the bot really runs.
+    from bot.app import run_bot
+    from bot.runner import StartupError
 
-    run_bot(settings, webhook=webhook)
+    try:
+        run_bot(settings, webhook=webhook)
+    except StartupError as err:
+        fail(str(err), err.exit_code)
 
 
 @main.command()

@@ -42,7 +42,7 @@ from bot.storage.outbox import Broadcast, Outbox
 from bot.storage.personal import PersonalData, Retention
 from bot.storage.questions import LoggedQuestion, QuestionLog
 from bot.storage.subscribers import Subscriber, Subscribers
-from bot.storage.writer import Problem, Writer
+from bot.storage.writer import Problem, Writer, make_folder
 
 __all__ = [
     "Asker",
@@ -94,15 +94,7 @@ class Storage(Outbox, PersonalData, QuestionLog, Chats, Subscribers, Inbox, Lear
         self._pending_recent = {}
         self._next_question_id = None
         self.erased_cards = []
-        folder = self.path.parent
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-        except OSError as err:
-            raise StorageError(
-                f"cannot create the folder {folder} for the database {self.path} "
-                f"({err.strerror or err}). Point DATABASE_PATH at a file in a folder the bot "
-                "may write to."
-            ) from err
+        make_folder(self.path)
         try:
             db = sqlite_utils.Database(sqlite3.connect(self.path, check_same_thread=False))
         except sqlite3.Error as err:

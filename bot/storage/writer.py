@@ -39,7 +39,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from bot.storage.errors import Failure, StorageUnavailable, failure_of
+from bot.storage.errors import Failure, StorageError, StorageUnavailable, failure_of
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +52,18 @@ def connect(path: Path, busy_timeout: float) -> sqlite3.Connection:
     conn.execute("PRAGMA synchronous=NORMAL")  # with WAL: durable at each checkpoint, fast commits
     conn.execute("PRAGMA foreign_keys=ON")
     return conn
+
+
+def make_folder(path: Path) -> None:
+    """The folder of the database file, created if missing; StorageError naming it if not."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise StorageError(
+            f"cannot create the folder {path.parent} for the database {path} "
+            f"({err.strerror or err}). Point DATABASE_PATH at a file in a folder the bot "
+            "may write to."
+        ) from err
 
 
 def file_identity(path: Path) -> tuple[int, int] | None:
