@@ -294,7 +294,7 @@ async def apply_retention(context: BotContext) -> None:
         log.warning("Retention postponed to its next run: %s", err)
         return
     for card_id in removed.cards:
-        context.application.create_task(cards.forget_card_text(context, card_id))
+        context.application.create_task(cards.forget_card_text(context, card_id, days))
     if removed.questions or removed.inbox or removed.replies:
         log.info(
             "Retention: deleted %s questions older than %s days, %s inbox entries, %s reply links",

@@ -142,9 +142,11 @@ async def refresh_card(context: BotContext, card_id: int) -> None:
             log.info("Could not refresh card #%s in %s: %s", card_id, chat_id, err)
 
 
-async def forget_card_text(context: BotContext, card_id: int) -> None:
-    """After /hapusdata: a card shared with others is redrawn without the erased words;
-    a card only the erased resident had asked is blanked."""
+async def forget_card_text(
+    context: BotContext, card_id: int, kept_days: int | None = None
+) -> None:
+    """After /hapusdata (or the retention, which kept the words `kept_days`): a card shared
+    with others is redrawn without the erased words; a card nobody is left on is blanked."""
     storage = context.services.storage
     if storage.card(card_id) is not None:
         await refresh_card(context, card_id)
@@ -154,7 +156,9 @@ async def forget_card_text(context: BotContext, card_id: int) -> None:
         # Already gone or too old to edit: nothing more to do.
         with contextlib.suppress(TelegramError):
             await context.bot.edit_message_text(
-                renderer.render("card_erased", "id"), chat_id=chat_id, message_id=message_id
+                renderer.render("card_erased", "id", kept_days=kept_days),
+                chat_id=chat_id,
+                message_id=message_id,
             )
 
 
