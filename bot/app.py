@@ -231,6 +231,7 @@ def register_handlers(app: BotApplication) -> None:
     app.add_error_handler(errors.report_error)
 
 
+FLUSH_EVERY = 1.0  # seconds: queued writes are committed together (storage/writer.py)
 RETENTION_CHECK_EVERY = 6 * 3600
 RETENTION_WAIT = 300.0  # seconds the retention may wait for the database before its next run
 SCHEDULE_CHECK_EVERY = 10  # seconds between looks at scheduled announcements
@@ -261,8 +262,14 @@ async def on_startup(app: BotApplication) -> None:
         first=1,
         name="scheduled broadcasts",
     )
-    # The question log, reply links and votes are written by the storage's own thread,
-    # once a second (storage/writer.py); staff hear when it cannot write.
+    # The question log, reply links and votes are committed together once a second, never
+    # waiting for the database (storage/writer.py); staff hear when it cannot write.
+    jobs.run_repeating(
+        commit_queued_writes,
+        FLUSH_EVERY,
+        name="queued writes",
+        job_kwargs={"misfire_grace_time": 30, "coalesce": True},
+    )
     loop = asyncio.get_running_loop()
 
     def storage_problem(problem: Problem | None) -> None:  # on the writer thread
@@ -280,6 +287,10 @@ async def on_startup(app: BotApplication) -> None:
         services.bot_username,
         services.assistant.kb.version,
     )
+
+
+async def commit_queued_writes(context: BotContext) -> None:
+    context.services.storage.flush_queued()
 
 
 async def apply_retention(context: BotContext) -> None:

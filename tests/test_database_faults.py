@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 import bot.storage
+from bot.storage import Storage
 from bot.storage.writer import Writer
 from tests.conftest import BotStarter
 from tests.fake_bot_api import FakeBotAPI
@@ -25,6 +26,12 @@ NOT_SAVED = "belum bisa kami simpan"
 def delete_database(path: Path) -> None:
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
+def read_only(storage: Storage, on: bool) -> None:
+    """As a read-only file or mount: for the writer thread's connection and the loop's."""
+    for db in (storage.writer.db, storage.db):
+        db.execute(f"PRAGMA query_only = {int(on)}")
 
 
 def setup(fake: FakeBotAPI) -> None:
@@ -87,7 +94,7 @@ async def test_a_read_only_database_still_answers_and_tells_staff_once(
     setup(fake)
     storage = app.bot_data.services.storage
     await storage.written()
-    storage.writer.db.execute("PRAGMA query_only = ON")  # as a read-only file or mount
+    read_only(storage, True)  # as a read-only file or mount
     with caplog.at_level(logging.INFO):
         for i in range(3):
             fake.send_text(RESIDENT, None, ANSWERED if i % 2 == 0 else "siapa ketua kelompok?")
@@ -101,7 +108,7 @@ async def test_a_read_only_database_still_answers_and_tells_staff_once(
         fake.send_text(OTHER, None, ANSWERED)
         await fake.wait_for_sent(OTHER)
 
-        storage.writer.db.execute("PRAGMA query_only = OFF")  # the operator fixed it
+        read_only(storage, False)  # the operator fixed it
         [_, recovered] = await fake.wait_for_sent(STAFF_GROUP, count=2, timeout=10)
         assert "bisa ditulis lagi" in recovered["text"]
     problems = [r for r in caplog.records if r.levelno >= logging.WARNING]

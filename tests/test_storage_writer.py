@@ -61,6 +61,12 @@ def wait_until(condition: Callable[[], bool], what: str, timeout: float = 10) ->
         time.sleep(0.02)
 
 
+def on_both_connections(storage: Storage, pragma: str) -> None:
+    """What the disk does to every connection: the writer thread's and the event loop's."""
+    storage.writer.db.execute(pragma)
+    storage.db.execute(pragma)
+
+
 class Lock:
     """Another process's write lock on the file (a backup, `kb build`, a sqlite3 shell)."""
 
@@ -115,7 +121,7 @@ async def test_a_read_only_database_is_reported_once_and_nothing_queued_is_lost(
     storage.on_problem = problems.append
     storage.writer.RETRY_AFTER = 0.2
     await storage.written()  # the writer's connection is open
-    storage.writer.db.execute("PRAGMA query_only = ON")  # as a read-only file or mount
+    on_both_connections(storage, "PRAGMA query_only = ON")  # as a read-only file or mount
     with caplog.at_level(logging.WARNING):
         questions = [ask(storage, text=f"pertanyaan {i}") for i in range(3)]
         with pytest.raises(StorageUnavailable) as refused:  # at once, not after a timeout
@@ -128,7 +134,7 @@ async def test_a_read_only_database_is_reported_once_and_nothing_queued_is_lost(
     assert "permissions" in warnings[0] and "Residents are still answered" in warnings[0]
     assert not any(r.exc_info for r in caplog.records)
 
-    storage.writer.db.execute("PRAGMA query_only = OFF")  # fixed
+    on_both_connections(storage, "PRAGMA query_only = OFF")  # fixed
     wait_until(lambda: problems[-1] is None, "the recovery report")
     storage.flush_log()
     assert [r[0] for r in in_file(storage.path, "SELECT id FROM questions ORDER BY id")] == (
@@ -142,12 +148,12 @@ async def test_a_full_disk_is_reported_and_the_queued_writes_follow(storage: Sto
     storage.writer.RETRY_AFTER = 0.2
     await storage.written()
     pages = storage.writer.db.execute("PRAGMA page_count").fetchone()[0]
-    storage.writer.db.execute(f"PRAGMA max_page_count = {pages}")  # not one page more
+    on_both_connections(storage, f"PRAGMA max_page_count = {pages}")  # not one page more
     for i in range(300):
         ask(storage, text=f"pertanyaan panjang nomor {i} " + "x" * 500)
     wait_until(lambda: bool(problems), "the report")
     assert problems[0] is not None and problems[0].failure == "full"
-    storage.writer.db.execute("PRAGMA max_page_count = 1073741823")
+    on_both_connections(storage, "PRAGMA max_page_count = 1073741823")
     wait_until(lambda: problems[-1] is None, "the recovery report")
     storage.flush_log()
     assert in_file(storage.path, "SELECT COUNT(*) FROM questions") == [(300,)]
@@ -184,6 +190,7 @@ def test_a_replaced_database_file_is_noticed(tmp_path: Path) -> None:
             source.backup(target)
         copy.replace(storage.path)  # a restored backup dropped in while running
         ask(storage)
+        storage.flush_queued()
         wait_until(lambda: bool(problems), "the report")
         assert problems[0] is not None and problems[0].failure == "gone"
     finally:

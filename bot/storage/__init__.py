@@ -104,6 +104,9 @@ class Storage(Outbox, PersonalData, QuestionLog, Chats, Subscribers, Inbox, Lear
             db.execute("PRAGMA synchronous=NORMAL")
             db.execute("PRAGMA foreign_keys=ON")
             db.execute("PRAGMA journal_mode=WAL")
+            # Checkpoints (which sync the disk) are the writer thread's, never a commit's on
+            # the event loop; the last connection to close folds the WAL in as well.
+            db.execute("PRAGMA wal_autocheckpoint = 0")
             if check:
                 verdict = db.execute("PRAGMA quick_check(1)").fetchone()[0]
                 if verdict != "ok":
@@ -113,7 +116,7 @@ class Storage(Outbox, PersonalData, QuestionLog, Chats, Subscribers, Inbox, Lear
             db.close()
             raise opening_error(self.path, err) from err
         self._main_db = db
-        self.writer = Writer(self.path)
+        self.writer = Writer(self.path, db, busy_timeout)
 
     @property
     def on_problem(self) -> Callable[[Problem | None], None] | None:
@@ -137,6 +140,11 @@ class Storage(Outbox, PersonalData, QuestionLog, Chats, Subscribers, Inbox, Lear
         the order of the call; the result is awaited when the caller is ready for it."""
         future = self.writer.submit(functools.partial(method, *args, **kwargs), timeout)
         return cast("asyncio.Future[T]", asyncio.wrap_future(future))
+
+    def flush_queued(self) -> None:
+        """Commit the queued writes now if that needs no waiting (the bot's job does this
+        every second); otherwise the writer thread does it. Never blocks."""
+        self.writer.flush_soon()
 
     async def written(self) -> None:
         """Wait until every write queued so far is in the file (StorageUnavailable after

@@ -77,18 +77,22 @@ class Chats(Area):
             if entry_id is not None and reply_ids:
                 self._pending_recent[chat_id, entry_id] = (pending[2], reply_ids[0])
         self.writer.later(
-            functools.partial(self._insert_reply, key, pending),
-            functools.partial(self._written_reply, key, pending),
+            self._insert_replies,
+            (key, pending),
+            phase=1,
+            done=functools.partial(self._written_reply, key, pending),
         )
 
-    def _insert_reply(self, key: tuple[int, int], pending: PendingReply) -> None:
+    def _insert_replies(self, replies: list[tuple[tuple[int, int], PendingReply]]) -> None:
         # Plain SQL: this runs for every answer, and sqlite-utils' upsert reads the table's
         # schema each time.
-        reply_ids, entry_id, created_at = pending
-        self.db.conn.execute(
+        self.db.conn.executemany(
             "INSERT OR REPLACE INTO replies (chat_id, message_id, reply_ids, entry_id, created_at)"
             " VALUES (?, ?, ?, ?, ?)",
-            [*key, json.dumps(reply_ids), entry_id, created_at],
+            [
+                (*key, json.dumps(reply_ids), entry_id, created_at)
+                for key, (reply_ids, entry_id, created_at) in replies
+            ],
         )
 
     def _written_reply(self, key: tuple[int, int], pending: PendingReply, written: bool) -> None:

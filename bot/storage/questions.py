@@ -17,12 +17,12 @@ HOUR = 3600
 QuestionRow = tuple[int, float, int, str, int, str, str, str, str, str | None, float]
 
 _INSERT = (
-    "INSERT OR IGNORE INTO questions (id, asked_at, chat_id, chat_type, user_id, lang, text,"
+    "INSERT INTO questions (id, asked_at, chat_id, chat_type, user_id, lang, text,"
     " status, reason, entry_id, score) VALUES (?,?,?,?,?,?,?,?,?,?,?)"
 )
 _COUNT = (
-    "INSERT INTO question_stats (hour, status, entry_id, questions) VALUES (?, ?, ?, 1)"
-    " ON CONFLICT (hour, status, entry_id) DO UPDATE SET questions = questions + 1"
+    "INSERT INTO question_stats (hour, status, entry_id, questions) VALUES (?, ?, ?, ?)"
+    " ON CONFLICT (hour, status, entry_id) DO UPDATE SET questions = questions + excluded.questions"
 )
 _VOTE = (
     "INSERT INTO question_stats (hour, status, entry_id, questions, helpful_up, helpful_down)"
@@ -88,15 +88,18 @@ class QuestionLog(Area):
         with self._pending_lock:
             self._pending_questions[question_id] = logged
         self.writer.later(
-            functools.partial(self._insert_question, logged),
-            functools.partial(self._written_question, question_id),
+            self._insert_questions,
+            logged,
+            done=functools.partial(self._written_question, question_id),
         )
         return question_id
 
-    def _insert_question(self, logged: QuestionRow) -> None:
+    def _insert_questions(self, rows: list[QuestionRow]) -> None:
+        """The queued questions, and their hours' figures, in the writer's transaction."""
         conn = self.db.conn
-        if conn.execute(_INSERT, logged).rowcount:
-            conn.execute(_COUNT, [int(logged[1] // HOUR), logged[7], logged[9] or ""])
+        conn.executemany(_INSERT, rows)
+        hours = Counter((int(row[1] // HOUR), row[7], row[9] or "") for row in rows)
+        conn.executemany(_COUNT, [(*key, n) for key, n in hours.items()])
 
     def _written_question(self, question_id: int, written: bool) -> None:
         with self._pending_lock:
@@ -129,19 +132,22 @@ class QuestionLog(Area):
         with self._pending_lock:
             self._pending_votes[question_id] = helpful
         self.writer.later(
-            functools.partial(self._record_vote, question_id, helpful),
-            functools.partial(self._written_vote, question_id),
+            self._record_votes,
+            (question_id, helpful),
+            phase=2,  # after the questions of the same commit
+            done=functools.partial(self._written_vote, question_id),
         )
         return True
 
-    def _record_vote(self, question_id: int, helpful: bool) -> None:
+    def _record_votes(self, votes: list[tuple[int, bool]]) -> None:
         conn = self.db.conn
-        cursor = conn.execute(
-            "UPDATE questions SET helpful = ? WHERE id = ? AND helpful IS NULL",
-            [int(helpful), question_id],
-        )
-        if cursor.rowcount:
-            conn.execute(_VOTE, [int(helpful), int(not helpful), question_id])
+        for question_id, helpful in votes:
+            cursor = conn.execute(
+                "UPDATE questions SET helpful = ? WHERE id = ? AND helpful IS NULL",
+                [int(helpful), question_id],
+            )
+            if cursor.rowcount:
+                conn.execute(_VOTE, [int(helpful), int(not helpful), question_id])
 
     def _written_vote(self, question_id: int, written: bool) -> None:
         with self._pending_lock:

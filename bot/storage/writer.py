@@ -1,31 +1,38 @@
-"""The one thread that writes to the database, so no write ever waits on the event loop.
+"""Every write of the running bot, queued, so that no answer ever waits on the database.
 
 A SQLite write waits while another process holds the write lock (a backup, `ukm-bot kb
 build`, an open sqlite3 shell), or fails when the disk is full or the file read-only. Made
-on the event loop, that wait held up every resident's answer (39 s behind a 40 s lock). So
-every write the bot makes while running goes through this thread, with its own connection:
+on the event loop, that wait held up every resident's answer (39 s behind a 40 s lock).
 
-* writes that nobody waits for (the question log, reply links, votes) are queued and
-  committed together, once a second or every FLUSH_SOON writes: one commit, not one per
-  answer; readers see them at once through the areas' in-memory copies (see questions.py);
-* writes whose outcome the caller needs (a subscription, an erasure) are queued as jobs and
-  awaited (`Storage.write`); in order after everything queued before them, each in its own
-  transaction; a job the database cannot take before its deadline fails with
-  StorageUnavailable and changes nothing, so the resident can be told to try again.
+* Writes nobody waits for (the question log, reply links, votes) are queued (`later`) and
+  committed together once a second (`flush_soon`, from the bot's job), or as soon as
+  FLUSH_SOON are waiting: one commit instead of one per answer. That commit is made on the
+  calling thread, the event loop's, because it is cheap there (a few microseconds a write,
+  no fsync in WAL mode) while a second thread doing it costs the loop far more in GIL
+  hand-overs (measured: +30 % per answer): but it never waits, its busy timeout is zero.
+  Readers see queued writes at once through the areas' in-memory copies (questions.py).
+* Writes whose outcome the caller needs (a subscription, an erasure) are jobs (`submit`),
+  run by the writer thread with its own connection, in order after everything queued
+  before them, each in its own transaction; one the database cannot take before its
+  deadline fails with StorageUnavailable and changes nothing: the resident is told to try
+  again.
+* When a commit fails (locked, read-only, full, damaged, deleted), the writer thread takes
+  over until it succeeds: at once again while another process holds the lock (each attempt
+  waiting BUSY_TIMEOUT), every RETRY_AFTER seconds while the file cannot be written. At
+  most MAX_PENDING writes are kept; past that the oldest are dropped and counted. The
+  trouble is logged once a minute and reported once to `on_problem` (the bot tells the
+  staff chat), and so is the recovery.
 
-What cannot be written yet is kept, in order, and retried: at once while another process
-holds the lock (each attempt waits BUSY_TIMEOUT), every RETRY_AFTER seconds while the file
-cannot be written at all. At most MAX_PENDING writes are kept; past that the oldest are
-dropped and counted. The trouble is logged once a minute and reported once to whoever set
-`on_problem` (the bot tells the staff chat), and so is the recovery.
-
-Readers never wait for this thread: in WAL mode a reader sees the last commit while a write
-is under way, on the connection of its own thread.
+Only one thread writes at a time (`_writing`), and always from the front of the queue, so
+the order is kept. Readers never wait: in WAL mode a reader sees the last commit while a
+write is under way. The WAL is checkpointed by the writer thread, not by the loop's commits
+(a checkpoint syncs the disk).
 """
 
 from __future__ import annotations
 
 import contextlib
+import itertools
 import logging
 import os
 import sqlite3
@@ -36,6 +43,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, InvalidStateError
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import sqlite_utils
 
@@ -75,14 +83,26 @@ def file_identity(path: Path) -> tuple[int, int] | None:
     return found.st_dev, found.st_ino
 
 
+Runner = Callable[[list[Any]], object]  # writes a list of queued payloads in one go
+
+
 @dataclass(eq=False, slots=True)
 class _Write:
-    run: Callable[[], object]  # runs on the writer thread; Storage.db is its connection there
-    batch: bool  # plain statements, committed together with their neighbours
-    future: Future[object] | None = None  # a job's outcome
-    deadline: float | None = None  # monotonic; a job not written by then fails
+    """A queued write: statements nobody waits for (`runner` with its `payload`), or a job
+    someone awaits (`job`, with its `future` and `deadline`)."""
+
+    runner: Runner | None = None
+    payload: Any = None
+    phase: int = 0  # queued statements are written phase by phase within a commit
     done: Callable[[bool], None] | None = None  # True once committed, False if dropped
+    job: Callable[[], object] | None = None  # runs on the writer thread
+    future: Future[object] | None = None
+    deadline: float | None = None  # monotonic; a job not written by then fails
     queued_at: float = field(default_factory=time.monotonic)
+
+    @property
+    def batch(self) -> bool:
+        return self.job is None
 
 
 @dataclass(slots=True)
@@ -103,33 +123,38 @@ class Problem:
 
 
 class Writer:
-    """The writer thread of one Storage: queued writes, in order, on its own connection."""
+    """The write queue of one Storage, its writer thread and the thread's connection."""
 
-    FLUSH_EVERY = 1.0  # seconds a queued write may wait for its batch
-    FLUSH_SOON = 200  # ...or fewer, once this many are queued
+    FLUSH_EVERY = 1.0  # seconds between the bot's commits of the queue
+    FLUSH_SOON = 200  # ...or fewer, once this many writes wait
+    BACKSTOP = 3.0  # seconds after which the thread commits what nobody else has
     MAX_BATCH = 5000  # writes in one transaction
-    BUSY_TIMEOUT = 1.0  # seconds one attempt waits for another process's lock
+    BUSY_TIMEOUT = 1.0  # seconds one attempt of the thread waits for another process's lock
     RETRY_AFTER = 5.0  # seconds between attempts while the file cannot be written
     MAX_PENDING = 100_000  # writes kept while the database cannot take them (~30 MB)
     WARN_EVERY = 60.0  # one log warning a minute while writes fail
     WARN_LOCKED_AFTER = 5.0  # a lock shorter than this is ordinary: not worth a warning
     ALERT_LOCKED_AFTER = 30.0  # staff hear about a lock held this long
     CHECK_EVERY = 5.0  # seconds between looks at the file while idle (deleted? replaced?)
+    CHECKPOINT_AFTER = 4 << 20  # bytes of WAL the thread folds into the database when idle
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, main: sqlite_utils.Database, busy_timeout: float) -> None:
         self.path = path
         self.identity = file_identity(path)
         self.problem: Problem | None = None
-        # Called on the writer thread when writes start failing (with the Problem) and when
-        # they work again (None); must not raise or block.
+        # Called (on the writer thread) when writes start failing, with the Problem, and
+        # when they work again, with None; it must not block.
         self.on_problem: Callable[[Problem | None], None] | None = None
         self.dropped = 0  # writes given up because too many were waiting
+        self._main = main  # the calling thread's connection, for flush_soon
+        self._main_busy_ms = int(busy_timeout * 1000)
         self._items: deque[_Write] = deque()
         self._jobs = 0
-        self._oldest: float | None = None  # when the oldest queued write arrived
         self._new_job = False
+        self._defer = False  # a commit failed: the thread commits until it succeeds
         self._retry_at = 0.0
         self._cond = threading.Condition()
+        self._writing = threading.Lock()  # whoever writes takes the queue from its front
         self._thread: threading.Thread | None = None
         self._thread_id: int | None = None
         self._db: sqlite_utils.Database | None = None
@@ -143,28 +168,74 @@ class Writer:
 
     @property
     def db(self) -> sqlite_utils.Database:
-        """The writer's own connection: the areas use it on the writer thread only (tests
-        reach it to make the disk fail). Opened by the thread's first write."""
+        """The writer thread's own connection: the areas use it on that thread only (tests
+        reach it to make the disk fail). Opened when the thread starts."""
         assert self._db is not None
         return self._db
 
     def start(self) -> None:
         """Start the thread now (it also starts with the first write), so a deleted or
-        replaced file is noticed even while nothing is written."""
+        replaced file is noticed, and the WAL checkpointed, even while nothing is written."""
         with self._cond:
             self._start_thread()
 
-    def later(self, run: Callable[[], object], done: Callable[[bool], None] | None = None) -> None:
-        """Queue plain statements nobody waits for; `done` hears whether they were written."""
-        self._put(_Write(run, batch=True, done=done))
+    def later(
+        self,
+        runner: Runner,
+        payload: object,
+        *,
+        phase: int = 0,
+        done: Callable[[bool], None] | None = None,
+    ) -> None:
+        """Queue a write nobody waits for: `runner([payload, ...])` writes it together with
+        the others queued for the same runner. `phase` orders kinds within a commit (a vote
+        after the question it is on); `done` hears whether it was written."""
+        self._put(_Write(runner, payload, phase, done))
+        if len(self._items) >= self.FLUSH_SOON:
+            self.flush_soon()
 
-    def submit(self, run: Callable[[], object], timeout: float | None) -> Future[object]:
-        """Queue a job; its Future has run()'s result, or StorageUnavailable after `timeout`
-        seconds (None: kept until written, like the queued statements)."""
+    def submit(self, job: Callable[[], object], timeout: float | None) -> Future[object]:
+        """Queue a job for the writer thread; its Future has job()'s result, or
+        StorageUnavailable after `timeout` s (None: kept until written)."""
         future: Future[object] = Future()
         deadline = None if timeout is None else time.monotonic() + timeout
-        self._put(_Write(run, batch=False, future=future, deadline=deadline))
+        self._put(_Write(job=job, future=future, deadline=deadline))
         return future
+
+    def flush_soon(self) -> None:
+        """Commit the queued writes now on the calling thread, if that needs no waiting:
+        in one transaction that never waits for a lock. Anything else (a job queued before
+        them, a lock, a failure, another commit under way) is left to the writer thread."""
+        if self.in_writer_thread() or not self._items:
+            return
+        with self._cond:
+            if self._defer or self._jobs or self._stopping or self.problem is not None:
+                self._cond.notify()
+                return
+        if not self._writing.acquire(blocking=False):
+            return  # the thread is writing: it takes these along
+        try:
+            with self._cond:
+                group = list(itertools.takewhile(lambda w: w.batch, self._items))
+            if not group:
+                return
+            if file_identity(self.path) != self.identity:
+                raise sqlite3.OperationalError(GONE)
+            conn = self._main.conn
+            conn.execute("PRAGMA busy_timeout = 0")
+            try:
+                self._commit(group[: self.MAX_BATCH], conn)
+            finally:
+                conn.execute(f"PRAGMA busy_timeout = {self._main_busy_ms}")
+        except Exception:  # whatever it was (a lock, a bug), the thread retries and reports
+            with self._cond:
+                self._defer = True
+                self._start_thread()
+                self._cond.notify()
+        else:
+            self._remove(group[: self.MAX_BATCH], written=True)
+        finally:
+            self._writing.release()
 
     def drain(self, timeout: float) -> None:
         """Block until everything queued so far is written (StorageUnavailable after
@@ -179,6 +250,8 @@ class Writer:
     def close(self, timeout: float) -> int:
         """Write what is queued (waiting at most `timeout` s), stop; returns writes lost."""
         with self._cond:
+            if self._items:
+                self._start_thread()
             self._stopping = True
             self._stop_by = time.monotonic() + timeout
             self._retry_at = 0.0  # one more attempt now, whatever the last failure was
@@ -208,21 +281,16 @@ class Writer:
                     log.warning("A write after the database %s was closed is lost", self.path)
                 return
             self._items.append(write)
-            if write.batch:
-                if self._oldest is None:
-                    self._oldest = write.queued_at
-                if len(self._items) >= self.FLUSH_SOON:
-                    self._cond.notify()
-            else:
+            if not write.batch:
                 self._jobs += 1
                 self._new_job = True
+                self._start_thread()
                 self._cond.notify()
-            self._start_thread()
 
     def _start_thread(self) -> None:
-        if self._thread is None and not self._stopping:
+        if self._thread is None:
             self._thread = threading.Thread(
-                target=self._main, name=f"storage-writer {self.path.name}", daemon=True
+                target=self._main_loop, name=f"storage-writer {self.path.name}", daemon=True
             )
             self._thread.start()
 
@@ -235,27 +303,24 @@ class Writer:
             return True
         if now < self._retry_at:
             return False
-        return (
-            self._stopping
-            or self._jobs > 0
-            or len(self._items) >= self.FLUSH_SOON
-            or (self._oldest is not None and now - self._oldest >= self.FLUSH_EVERY)
-        )
+        oldest = self._items[0].queued_at
+        return self._stopping or self._jobs > 0 or self._defer or now - oldest >= self.BACKSTOP
 
     def _wake_in(self, now: float) -> float:
-        times = [self.FLUSH_EVERY]
+        times = [self.CHECK_EVERY]
         if self._retry_at > now:
             times.append(self._retry_at - now)
-        elif self._oldest is not None:
-            times.append(self._oldest + self.FLUSH_EVERY - now)
+        elif self._items:
+            times.append(self._items[0].queued_at + self.BACKSTOP - now)
         if self._stopping:
             times.append(self._stop_by - now)
         return max(0.01, min(times))
 
-    def _main(self) -> None:
+    def _main_loop(self) -> None:
         self._thread_id = threading.get_ident()
         checked = time.monotonic()
         try:
+            self._db = sqlite_utils.Database(connect(self.path, self.BUSY_TIMEOUT))
             while True:
                 with self._cond:
                     while not self._due(time.monotonic()):
@@ -266,13 +331,13 @@ class Writer:
                         return
                     due = self._due(time.monotonic())
                     self._new_job = False
-                    snapshot = list(self._items) if due else []
-                checked = time.monotonic()
-                if not due:  # idle: is the file still the one the bot writes to?
-                    if self.problem is None and file_identity(self.path) != self.identity:
-                        self._failed("gone", GONE)
+                if not due:
+                    checked = time.monotonic()
+                    self._look_after_the_file()
                     continue
-                if not self._write(snapshot):
+                with self._writing:
+                    written = self._write(list(self._items))
+                if not written:
                     self._retry_at = time.monotonic() + (
                         0.2
                         if self._stopping
@@ -280,57 +345,60 @@ class Writer:
                         if self.problem and self.problem.failure == "locked"
                         else self.RETRY_AFTER
                     )
-        except Exception:  # never expected; without this thread nothing would be written
+        except Exception:  # never expected; without this thread nothing would be retried
             log.exception("The database writer stopped")
         finally:
             if self._db is not None:
                 with contextlib.suppress(sqlite3.Error):
                     self._db.close()
 
-    # -- writing --------------------------------------------------------------------------
+    def _look_after_the_file(self) -> None:
+        """While idle: is the file still the one written to? Fold a long WAL back in."""
+        if self.problem is None and file_identity(self.path) != self.identity:
+            with self._writing:
+                self._failed("gone", GONE)
+            return
+        with contextlib.suppress(OSError, sqlite3.Error):
+            if os.stat(f"{self.path}-wal").st_size > self.CHECKPOINT_AFTER:
+                self.db.execute("PRAGMA wal_checkpoint(PASSIVE)")
+
+    # -- writing (holding _writing) -----------------------------------------------------
 
     def _write(self, snapshot: list[_Write]) -> bool:
         """Write the queued writes in order; False at the first that cannot be written."""
         if file_identity(self.path) != self.identity:
             self._failed("gone", GONE)
             return False
-        if self._db is None:
-            self._db = sqlite_utils.Database(connect(self.path, self.BUSY_TIMEOUT))
+        conn = self.db.conn
         i = 0
         while i < len(snapshot):
             write = snapshot[i]
             if write.batch:
-                group = [write]
-                while (
-                    i + len(group) < len(snapshot)
-                    and snapshot[i + len(group)].batch
-                    and len(group) < self.MAX_BATCH
-                ):
-                    group.append(snapshot[i + len(group)])
+                group = list(itertools.takewhile(lambda w: w.batch, snapshot[i:]))
+                group = group[: self.MAX_BATCH]
                 try:
-                    self._commit(group)
-                except sqlite3.Error as err:
+                    self._commit(group, conn)
+                except Exception as err:
                     failure = failure_of(err)
                     if failure is not None:
                         self._failed(failure, str(err))
                         return False
-                    if not self._commit_one_by_one(group):
+                    if not self._commit_one_by_one(group, conn):
                         return False
-                    i += len(group)
-                    continue
-                self._remove(group, written=True)
+                else:
+                    self._remove(group, written=True)
                 i += len(group)
                 continue
             future = write.future
-            assert future is not None
+            assert future is not None and write.job is not None
             if future.cancelled():
                 self._remove([write], written=False)
                 i += 1
                 continue
             try:
-                result = write.run()
+                result = write.job()
             except Exception as err:
-                self._rollback()
+                _rollback(conn)
                 failure = failure_of(err)
                 if failure is not None:
                     self._failed(failure, str(err))
@@ -341,27 +409,31 @@ class Writer:
                 self._remove([write], written=True)
                 _settle(future, result=result)
             i += 1
+        self._defer = False
         self._recovered()
         return True
 
-    def _commit(self, group: list[_Write]) -> None:
-        conn = self.db.conn
+    @staticmethod
+    def _commit(group: list[_Write], conn: sqlite3.Connection) -> None:
+        """One transaction: each runner once with its payloads, phase by phase."""
+        ordered = sorted(group, key=lambda w: w.phase)  # stable: order kept within a phase
         conn.execute("BEGIN IMMEDIATE")
         try:
-            for write in group:
-                write.run()
+            for runner, writes in itertools.groupby(ordered, key=lambda w: w.runner):
+                assert runner is not None
+                runner([w.payload for w in writes])
             conn.commit()
         except BaseException:
-            self._rollback()
+            _rollback(conn)
             raise
 
-    def _commit_one_by_one(self, group: list[_Write]) -> bool:
+    def _commit_one_by_one(self, group: list[_Write], conn: sqlite3.Connection) -> bool:
         """A write that fails by itself (a bug, a constraint) is logged and dropped; the
         others are kept. False when the database failed instead."""
         for write in group:
             try:
-                self._commit([write])
-            except sqlite3.Error as err:
+                self._commit([write], conn)
+            except Exception as err:
                 failure = failure_of(err)
                 if failure is not None:
                     self._failed(failure, str(err))
@@ -372,22 +444,15 @@ class Writer:
                 self._remove([write], written=True)
         return True
 
-    def _rollback(self) -> None:
-        conn = self.db.conn
-        if conn.in_transaction:
-            with contextlib.suppress(sqlite3.Error):
-                conn.rollback()
-
     def _remove(self, writes: list[_Write], written: bool) -> None:
-        """Take written (or given-up) writes off the front of the queue. Only this thread
-        removes, and the queue only grows at the other end, so they are at the front."""
+        """Take written (or given-up) writes off the front of the queue: only the holder of
+        `_writing` removes, and the queue only grows at the other end."""
         with self._cond:
             for write in writes:
                 first = self._items.popleft()
                 assert first is write
                 if not write.batch:
                     self._jobs -= 1
-            self._oldest = next((w.queued_at for w in self._items if w.batch), None)
         for write in writes:
             if write.done is not None:
                 write.done(written)
@@ -416,7 +481,6 @@ class Writer:
                 dropped = [w for w in self._items if w.batch][:excess]
                 gone = set(map(id, dropped))
                 self._items = deque(w for w in self._items if id(w) not in gone)
-                self._oldest = next((w.queued_at for w in self._items if w.batch), None)
             problem.waiting = len(self._items)
         for write in expired:
             assert write.future is not None
@@ -480,6 +544,12 @@ def describe(problem: Problem, path: Path, dropped: int = 0) -> str:
         f"are kept and retried{lost}; subscriptions and erasures are refused with 'try again' "
         "meanwhile."
     )
+
+
+def _rollback(conn: sqlite3.Connection) -> None:
+    if conn.in_transaction:
+        with contextlib.suppress(sqlite3.Error):
+            conn.rollback()
 
 
 def _settle(
