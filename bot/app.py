@@ -57,7 +57,6 @@ from bot.logs import configure_logging, install_redacting_excepthook
 from bot.ordering import PerChatUpdateProcessor
 from bot.runner import BotRunner, StartupError
 from bot.storage import Problem, Storage, StorageError, StorageUnavailable
-from bot.storage.instance import InstanceLock
 from bot.telegram_request import ResilientPollingRequest
 
 log = logging.getLogger(__name__)
@@ -339,20 +338,14 @@ async def on_shutdown(app: BotApplication) -> None:
 
 
 def run_bot(settings: Settings, webhook: bool = False) -> None:
-    """`ukm-bot run`: one copy per database, polling or the webhook server, until a stop
-    signal. StartupError (with an exit code) when it cannot start or go on."""
+    """`ukm-bot run` (which holds the database's one-copy lock): polling or the webhook
+    server, until a stop signal. StartupError (with an exit code) when it cannot start or
+    go on."""
     secrets = [settings.telegram_bot_token or "", settings.webhook_secret or ""]
     configure_logging(settings.log_level, secrets)
     install_redacting_excepthook(secrets)
     try:
-        lock = InstanceLock(settings.database_path).acquire()
-    except StorageError as err:
+        application = build_application(settings)
+    except (KnowledgeInvalid, SetupError, StorageError) as err:
         raise StartupError(str(err)) from None
-    try:
-        try:
-            application = build_application(settings)
-        except (KnowledgeInvalid, SetupError, StorageError) as err:
-            raise StartupError(str(err)) from None
-        asyncio.run(BotRunner(application, settings, webhook=webhook).run())
-    finally:
-        lock.release()
+    asyncio.run(BotRunner(application, settings, webhook=webhook).run())

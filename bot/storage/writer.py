@@ -153,7 +153,7 @@ class Writer:
         self._new_job = False
         self._defer = False  # a commit failed: the thread commits until it succeeds
         self._retry_at = 0.0
-        self._cond = threading.Condition()
+        self._cond = threading.Condition(threading.Lock())
         self._writing = threading.Lock()  # whoever writes takes the queue from its front
         self._thread: threading.Thread | None = None
         self._thread_id: int | None = None
@@ -216,7 +216,7 @@ class Writer:
             return  # the thread is writing: it takes these along
         try:
             with self._cond:
-                group = list(itertools.takewhile(lambda w: w.batch, self._items))
+                group = list(itertools.takewhile(lambda w: w.batch, list(self._items)))
             if not group:
                 return
             if file_identity(self.path) != self.identity:
@@ -272,20 +272,24 @@ class Writer:
     # -- the queue ------------------------------------------------------------------------
 
     def _put(self, write: _Write) -> None:
-        with self._cond:
-            if self._stopping:
-                # After close(): nothing will be written any more.
-                if write.future is not None:
-                    write.future.set_exception(StorageUnavailable("io", "the storage is closed"))
-                else:
-                    log.warning("A write after the database %s was closed is lost", self.path)
-                return
+        if self._stopping:
+            # After close(): nothing will be written any more.
+            if write.future is not None:
+                write.future.set_exception(StorageUnavailable("io", "the storage is closed"))
+            else:
+                log.warning("A write after the database %s was closed is lost", self.path)
+            return
+        if write.batch:
+            # Nobody needs waking for it, and deque.append is atomic: no lock (this runs
+            # for every answer).
             self._items.append(write)
-            if not write.batch:
-                self._jobs += 1
-                self._new_job = True
-                self._start_thread()
-                self._cond.notify()
+            return
+        with self._cond:
+            self._items.append(write)
+            self._jobs += 1
+            self._new_job = True
+            self._start_thread()
+            self._cond.notify()
 
     def _start_thread(self) -> None:
         if self._thread is None:
@@ -467,20 +471,21 @@ class Writer:
         if failure == "gone" and self._stopping:
             self._stop_by = now  # nothing will bring the file back before the end
         with self._cond:
+            # Iterate a copy (list() of a deque is one step), and remove in place: writes
+            # are appended without the lock meanwhile.
+            queued = list(self._items)
             expired = [
                 w
-                for w in self._items
+                for w in queued
                 if not w.batch and w.deadline is not None and (hard or w.deadline <= now)
             ]
             for write in expired:
                 self._items.remove(write)
                 self._jobs -= 1
-            dropped: list[_Write] = []
-            excess = len(self._items) - self.MAX_PENDING
-            if excess > 0:
-                dropped = [w for w in self._items if w.batch][:excess]
-                gone = set(map(id, dropped))
-                self._items = deque(w for w in self._items if id(w) not in gone)
+            excess = len(queued) - len(expired) - self.MAX_PENDING
+            dropped = [w for w in queued if w.batch][: max(0, excess)]
+            for write in dropped:
+                self._items.remove(write)
             problem.waiting = len(self._items)
         for write in expired:
             assert write.future is not None
