@@ -42,7 +42,7 @@ from bot.storage.outbox import Broadcast, Outbox
 from bot.storage.personal import PersonalData, Retention
 from bot.storage.questions import LoggedQuestion, QuestionLog
 from bot.storage.subscribers import Subscriber, Subscribers
-from bot.storage.writer import Problem, Writer, make_folder
+from bot.storage.writer import WAL_SIZE_LIMIT, Problem, Writer, make_folder
 
 __all__ = [
     "Asker",
@@ -107,6 +107,7 @@ class Storage(Outbox, PersonalData, QuestionLog, Chats, Subscribers, Inbox, Lear
             # Checkpoints (which sync the disk) are the writer thread's, never a commit's on
             # the event loop; the last connection to close folds the WAL in as well.
             db.execute("PRAGMA wal_autocheckpoint = 0")
+            db.execute(f"PRAGMA journal_size_limit = {WAL_SIZE_LIMIT}")
             if check:
                 verdict = db.execute("PRAGMA quick_check(1)").fetchone()[0]
                 if verdict != "ok":

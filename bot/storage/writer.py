@@ -52,13 +52,18 @@ from bot.storage.errors import Failure, StorageError, StorageUnavailable, failur
 log = logging.getLogger(__name__)
 
 GONE = "the file at this path is no longer the one the bot opened"
+# Bytes of WAL after which the writer thread checkpoints it, and the WAL file is cut back to.
+WAL_SIZE_LIMIT = 4 << 20
 
 
 def connect(path: Path, busy_timeout: float) -> sqlite3.Connection:
-    """A connection to the database file, any thread may use it (one at a time)."""
-    conn = sqlite3.connect(path, check_same_thread=False, timeout=busy_timeout)
+    """A connection to the existing database file (never a new, empty one where a deleted
+    file was); any thread may use it, one at a time."""
+    uri = path.resolve().as_uri() + "?mode=rw"
+    conn = sqlite3.connect(uri, uri=True, check_same_thread=False, timeout=busy_timeout)
     conn.execute("PRAGMA synchronous=NORMAL")  # with WAL: durable at each checkpoint, fast commits
     conn.execute("PRAGMA foreign_keys=ON")
+    conn.execute(f"PRAGMA journal_size_limit = {WAL_SIZE_LIMIT}")
     return conn
 
 
@@ -136,7 +141,7 @@ class Writer:
     WARN_LOCKED_AFTER = 5.0  # a lock shorter than this is ordinary: not worth a warning
     ALERT_LOCKED_AFTER = 30.0  # staff hear about a lock held this long
     CHECK_EVERY = 5.0  # seconds between looks at the file while idle (deleted? replaced?)
-    CHECKPOINT_AFTER = 4 << 20  # bytes of WAL the thread folds into the database when idle
+    CHECKPOINT_AFTER = WAL_SIZE_LIMIT  # bytes of WAL the thread folds in when idle
 
     def __init__(self, path: Path, main: sqlite_utils.Database, busy_timeout: float) -> None:
         self.path = path
@@ -324,7 +329,6 @@ class Writer:
         self._thread_id = threading.get_ident()
         checked = time.monotonic()
         try:
-            self._db = sqlite_utils.Database(connect(self.path, self.BUSY_TIMEOUT))
             while True:
                 with self._cond:
                     while not self._due(time.monotonic()):
@@ -364,7 +368,13 @@ class Writer:
             return
         with contextlib.suppress(OSError, sqlite3.Error):
             if os.stat(f"{self.path}-wal").st_size > self.CHECKPOINT_AFTER:
-                self.db.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                self._connection().execute("PRAGMA wal_checkpoint(PASSIVE)")
+
+    def _connection(self) -> sqlite_utils.Database:
+        """The thread's own connection, opened the first time it is needed."""
+        if self._db is None:
+            self._db = sqlite_utils.Database(connect(self.path, self.BUSY_TIMEOUT))
+        return self._db
 
     # -- writing (holding _writing) -----------------------------------------------------
 
@@ -373,7 +383,11 @@ class Writer:
         if file_identity(self.path) != self.identity:
             self._failed("gone", GONE)
             return False
-        conn = self.db.conn
+        try:
+            conn = self._connection().conn
+        except sqlite3.Error as err:
+            self._failed(failure_of(err) or "io", str(err))
+            return False
         i = 0
         while i < len(snapshot):
             write = snapshot[i]
