@@ -3,9 +3,9 @@
 These are regression floors, not targets tuned per sentence: dev.jsonl is the shared
 development set; the others were each written by someone who never saw the entries
 (eval_calibration, eval_check, eval_fresh, eval_final, eval_holdout, eval_unseen,
-eval_blind, and heldout_a: 300 messages and 40 conversations). Every one has since been
-studied for failures, so none of them is an unbiased estimate any more: the README gives
-each set's first-seen figures, which are.
+eval_blind, heldout_a and heldout_b: 300 messages and 40 conversations each). Every one
+has since been studied for failures, so none of them is an unbiased estimate any more:
+the README gives each set's first-seen figures, which are.
 """
 
 from __future__ import annotations
@@ -57,6 +57,23 @@ def test_heldout_a_messages_and_conversations(assistant: Assistant) -> None:
         right, n = questions.by_style[style]
         assert right / n >= 0.95, (style, right, n)
     f = figures(assistant, "conversations_heldout_a.jsonl")
+    assert f["accuracy"] >= 0.97, f
+    assert f["confident_wrong"] <= 0.01, f
+
+
+def test_heldout_b_messages_and_conversations(assistant: Assistant) -> None:
+    """Held-out set "b", another writer and community of askers (first run: 0.930 / 0.050
+    and 0.985 / 0.000), studied since for the mechanisms that let its confident wrong
+    answers through: what a question asks for that the answer never speaks of, a
+    lettered list, "&" between two questions, regional forms."""
+    questions = report(assistant, "eval_heldout_b.jsonl")
+    f = questions.figures()
+    assert f["accuracy"] >= 0.97, f
+    assert f["confident_wrong"] <= 0.02, f
+    for style in ("long", "multi", "trap", "regional"):
+        right, n = questions.by_style[style]
+        assert right / n >= 0.95, (style, right, n)
+    f = figures(assistant, "conversations_heldout_b.jsonl")
     assert f["accuracy"] >= 0.97, f
     assert f["confident_wrong"] <= 0.01, f
 

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from bot import compiled
+from bot.answering import KnowledgeBase
 from bot.knowledge import (
-    KnowledgeBase,
     KnowledgeInvalid,
     default_knowledge_dir,
     ensure_knowledge,

@@ -178,6 +178,36 @@ def test_a_numbered_or_bulleted_list_is_one_question_per_item(
     assert "15.000" in answer.reply.text and "China" in answer.reply.text
 
 
+def test_the_items_of_a_lettered_list_asked_for_are_each_answered(
+    assistant: Assistant,
+) -> None:
+    """Items that only name what is wanted ("(b) binaan 2011") are questions when a
+    request introduces the list; the request itself ("jawab 3 ya") asks nothing."""
+    answer = assistant.ask(
+        "Mohon jawab 3 ya: (a) jumlah pelaku UKM Tangsel, (b) binaan 2011, "
+        "(c) nama kepala dinas koperasinya"
+    )
+    assert [p.status for p in answer.response.parts] == ["answer"] * 3
+    assert all(fact in answer.reply.text for fact in ("15.000", "411", "Ismunandar"))
+
+
+def test_an_ampersand_joins_two_questions(assistant: Assistant) -> None:
+    answer = assistant.ask("Cipta Karya ada di kelurahan mana & sebulan bikin berapa helai?")
+    assert [p.status for p in answer.response.parts] == ["answer", "answer"]
+    assert "Pondok Cabe Udik" in answer.reply.text and "500" in answer.reply.text
+
+
+def test_a_second_question_complete_on_its_own_is_not_pulled_to_the_first(
+    assistant: Assistant,
+) -> None:
+    """The "-nya" of "Dinas Koperasi dan UKM-nya" points back, but the question names the
+    office: the forum chair's entry, which the first question's words lead to, says
+    nothing of it."""
+    answer = assistant.ask("Siapa ketua Forum PAUD Tangsel?\nSiapa kepala Dinas Koperasi-nya?")
+    assert [p.status for p in answer.response.parts] == ["answer", "answer"]
+    assert "Maulini Zeda" in answer.reply.text and "Ismunandar" in answer.reply.text
+
+
 def test_an_unanswerable_part_says_so_for_that_part(assistant: Assistant) -> None:
     answer = assistant.ask("Berapa jumlah UKM di Tangsel? Terus harga batiknya berapa?")
     first, second = answer.response.parts
@@ -305,7 +335,8 @@ def test_a_narrower_question_is_not_answered_with_a_broader_fact(
         ("Apakah Cipta Karya juga bikin kerupuk?", "produk itu"),
         # A shop, a finer place than the answer gives, a flavour.
         ("Kain batik dari Tangsel itu dijual di toko apa di Amerika?", ""),
-        ("Pabrik kerupuk itu tepatnya di desa apa?", "serinci"),
+        ("Pabrik kerupuk itu tepatnya di desa apa?", ""),
+        ("Pabrik kerupuk Serpong itu di kelurahan mana?", "serinci"),
         ("Kerupuk yang laku di China itu varian rasa apa saja?", ""),
         # Women, or now: counts the report does not give.
         ("Ada berapa perempuan pengusaha UKM di Tangsel?", "jenis kelamin"),
@@ -322,6 +353,49 @@ def test_what_the_answer_does_not_speak_of_is_not_answered(
     answer = assistant.ask(text)
     assert answer.response.status != "answer"
     assert says in answer.reply.text
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        # What "apa"/"mana" asks for is a thing the answer never names: a state of the
+        # US, an organiser, a building. The resident reads what the report does say.
+        ("Batik dari Tangsel dijual di negara bagian mana di Amerika?", "Amerika"),
+        ("Acara MTQ itu diadakan oleh lembaga apa?", "MTQ"),
+        ("Pemkot mau bikin pelatihan di gedung apa?", "pelatihan"),
+        # A count narrowed by a relative clause the answer does not speak of.
+        ("Berapa pelaku UKM Tangsel yang sudah punya toko online?", "15.000"),
+        # A name the answer does not give: the office's plans are not the group's.
+        ("Apa fokus Cipta Karya ke depan?", "fokus"),
+    ],
+)
+def test_what_is_asked_for_must_be_what_the_answer_speaks_of(
+    assistant: Assistant, text: str, says: str
+) -> None:
+    answer = assistant.ask(text)
+    assert answer.response.status != "answer"
+    assert says in answer.reply.text
+
+
+@pytest.mark.parametrize(
+    ("text", "fact"),
+    [
+        # The word asked for is one the answer accounts for: a name it gives, a place
+        # it names, what it counts.
+        ("Kelompok batik Pamulang itu namanya apa?", "Cipta Karya"),
+        ("Which part of South Tangerang is the batik group in?", "Pondok Cabe Udik"),
+        ("Berapa UKM yang dibina dinas tahun 2011?", "411"),
+        ("yg dibina dinas thn 2011 ada brp biji?", "411"),
+        ("Pelatihan jenis apa yang disiapkan pemkot?", "workshop"),  # what sort: any
+        # Who told the reporter is part of every answer of theirs.
+        ("Menurut Pak Ismunandar, batik Tangsel laku di negara mana?", "Amerika"),
+    ],
+)
+def test_what_is_asked_for_that_the_answer_gives_is_answered(
+    assistant: Assistant, text: str, fact: str
+) -> None:
+    answer = assistant.ask(text)
+    assert answer.response.status == "answer" and fact in answer.reply.text
 
 
 @pytest.mark.parametrize(
@@ -413,6 +487,13 @@ def test_who_makes_the_batik_is_the_group_not_who_spoke(assistant: Assistant) ->
         ("Saben sasi iso nggawe kain batik pira lembar?", "500"),
         ("Aye mau nanya, pelaku UKM di Tangsel ade berape?", "15.000"),  # Betawi
         ("Kenape ibu-ibu dirangkul bikin batik? Ape untungnye?", "keluarga"),
+        # The words around the question word, each a family of forms: Sundanese with or
+        # without its marked vowels ("téh", "badé"), Javanese krama, Betawi.
+        ("Pami kelompok nu ngadamel batik di Pamulang, naon namina?", "Cipta Karya"),
+        ("Kelompok batik Pamulang téh aya sabaraha anggotana?", "800"),
+        ("Sinten nami kepala dinas koperasi Tangsel?", "Ismunandar"),
+        ("Pemkot badhe ngawontenaken menapa kangge pelaku UKM?", "pelatihan"),
+        ("Batik ame baju dari Tangsel ude dijual ke negara mane aje?", "Amerika"),
     ],
 )
 def test_regional_question_words(assistant: Assistant, text: str, fact: str) -> None:
@@ -431,6 +512,17 @@ def test_a_follow_up_reads_the_conversation(assistant: Assistant) -> None:
     assert where.response.status == "answer" and "Pondok Cabe Udik" in where.reply.text
     members = assistant.ask("anggotanya berapa?", chat)
     assert "800" in members.reply.text
+
+
+def test_a_follow_up_between_two_close_entries_takes_the_one_of_the_topic_before(
+    assistant: Assistant,
+) -> None:
+    """After the batik group's name, "where exactly?" asks where the group is, not where
+    the batik is sold, though both entries speak of batik and of where."""
+    chat = Conversation()
+    assistant.ask("Kelompok ibu-ibu pembatik di Pamulang itu namanya apa?", chat)
+    where = assistant.ask("di mana persisnya?", chat)
+    assert where.response.status == "answer" and "Pondok Cabe Udik" in where.reply.text
 
 
 def test_kalau_x_asks_the_same_about_another_subject(assistant: Assistant) -> None:

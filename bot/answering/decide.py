@@ -9,7 +9,7 @@ from typing import Literal
 
 from bot.answering.match import Index, Match, Scoring
 from bot.answering.model import Entry, KnowledgeBase, Lang
-from bot.answering.narrow import CAUSE, COUNT, SETTINGS, Coverage, Narrowing
+from bot.answering.narrow import ASKED, CAUSE, COUNT, SETTINGS, Coverage, Narrowing
 from bot.answering.normalize import Normalizer, Query
 
 Status = Literal["answer", "clarify", "smalltalk", "fallback"]
@@ -95,7 +95,14 @@ class Answerer:
             t for e in kb.entries if not e.gap for t in (*e.variants(), *e.answer.values())
         ]
         self.known_years = frozenset(int(y) for t in texts for y in _YEAR_IN_TEXT.findall(t))
-        self.coverage = Coverage(kb.entries, self.normalizer)
+        source = kb.source
+        said = (source.outlet, source.title["id"], source.title["en"], "sumber source")
+        self.coverage = Coverage(
+            kb.entries,
+            self.normalizer,
+            {e.id: v for e, v in zip(self.index.entries, self.index.entry_vocab, strict=True)},
+            frozenset(t for text in said for t in self.normalizer.tokens(text)),
+        )
 
     def decide(self, text: str) -> Decision:
         """The decision for one question on its own (no context, no second question)."""
@@ -119,7 +126,8 @@ class Answerer:
         # Only a question of another kind (a why, a how many) may move to the next entry;
         # a place or a year the top entry lacks is a narrower question, and another
         # entry that happens to name that place answers something else.
-        matches = decision.matches[1:] if narrowing.kind in (COUNT, CAUSE) else ()
+        # What is asked for ("acara apa") may be what the next entry speaks of.
+        matches = decision.matches[1:] if narrowing.kind in (COUNT, CAUSE, ASKED) else ()
         broader: tuple[Match, Narrowing] | None = None
         for match in matches:
             if match.entry.gap or match.score < limits.answer:

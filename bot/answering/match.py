@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz
@@ -209,6 +209,13 @@ class Index:
         its own words no answering entry uses (ordinary words like "menang" excluded)."""
         i = self._position[entry.id]
         return self.keyword_vocab[i] | self.distinctive[i]
+
+    def unexplained(self, entry: Entry, tokens: Iterable[str]) -> frozenset[str]:
+        """The words of `tokens` that nothing of the entry uses: its phrasings, keywords
+        and answer."""
+        i = self._position[entry.id]
+        vocab, said = self.entry_vocab[i], self.answer_vocab[i]
+        return frozenset(t for t in tokens if t not in vocab and t not in said)
 
     def rank(self, query: Query, limit: int = 5) -> list[Match]:
         """Entries ordered by score; only entries sharing a word with the question."""

@@ -100,6 +100,11 @@ class Lexicon:
     time_units: frozenset[str] = frozenset()
     countries: frozenset[str] = frozenset()  # an answer that names one says where
     dates: frozenset[str] = frozenset()
+    # What is asked (bot/answering/narrow.py): the word a question word is bound to
+    # ("acara apa", "which city", "berapa persen") must be accounted for by the answer.
+    classifiers: frozenset[str] = frozenset()  # "berapa orang": counts, restricts nothing
+    names: frozenset[str] = frozenset()  # concepts that are names: an answer naming one
+    # gives "nama"
 
     @property
     def canonical_question_words(self) -> frozenset[str]:

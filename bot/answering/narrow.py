@@ -12,7 +12,7 @@ the report does say.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from bot.answering.model import Entry, Lexicon
@@ -28,6 +28,9 @@ TIME = "time"
 LOCATED = "located"
 PLACE = "place"
 PRODUCT = "product"
+# The word a question word is bound to ("acara apa", "di kota mana", "berapa persen"),
+# which the answer never speaks of: it answers another question.
+ASKED = "asked"
 # Where and when: the kinds a later question leaning on a narrowed one shares with it.
 SETTINGS = frozenset({PLACE, "subplace", "counted_now", YEAR, "now"})
 COUNTED = "counted_"  # a kind that narrows only a count ("berapa anggota laki-laki?")
@@ -89,13 +92,27 @@ class _Covers:
     placed: bool  # the answer says where: a place asked about is a claim it settles
     products: bool  # the answer speaks of products (crackers, batik): names what it covers
     places: frozenset[str]  # places its topic's answers name (the group is in Pamulang)
+    # Every word the reply accounts for: the entry's phrasings, keywords and answer, the
+    # source line under every answer, who told the reporter, "nama" when it names one.
+    explained: frozenset[str] = frozenset()
 
 
 class Coverage:
     """What each entry's answer speaks of, computed once per knowledge base."""
 
-    def __init__(self, entries: Sequence[Entry], normalizer: Normalizer) -> None:
+    def __init__(
+        self,
+        entries: Sequence[Entry],
+        normalizer: Normalizer,
+        vocab: Mapping[str, frozenset[str]] | None = None,
+        source: frozenset[str] = frozenset(),
+    ) -> None:
+        """`vocab`: the words of each entry's phrasings and keywords, by entry id (the
+        matcher's index has them); `source`: the words of the source line every answer
+        carries."""
         lexicon = normalizer.lexicon
+        vocab = vocab or {}
+        speaker = frozenset(normalizer.tokens(" ".join(_SPEAKER)))
         self.normalizer = normalizer
         self._kinds: dict[str, str] = {
             word: kind for kind, words in lexicon.restrictions.items() for word in words
@@ -122,6 +139,22 @@ class Coverage:
                 placed=any(self._kinds.get(t) == PLACE for t in answer_tokens[entry.id]),
                 products=any(self._kinds.get(t) == PRODUCT for t in answer_tokens[entry.id]),
                 places=frozenset(topic_places[entry.topic]),
+                explained=frozenset(
+                    {
+                        *vocab.get(entry.id, ()),
+                        *answer_tokens[entry.id],
+                        *(t for k in entry.keywords for t in normalizer.tokens(k)),
+                        *source,
+                        *lexicon.frames,
+                        *(speaker if entry.said_by else ()),
+                        *(
+                            t
+                            for said in (entry.said_by or {}).values()
+                            for t in normalizer.tokens(said)
+                        ),
+                        *(("nama",) if answer_tokens[entry.id] & lexicon.names else ()),
+                    }
+                ),
             )
         self._residence = _residence_pattern(lexicon)
         self._when = _when_pattern(lexicon)
@@ -134,6 +167,26 @@ class Coverage:
         self._others = lexicon.another
         self._conditionals = lexicon.conditionals
         self._here = _phrase_pattern(lexicon.here)
+        # Words whose meaning the bot knows (concepts, ordinary words, what is asked for),
+        # so a question bound to one asks something definite; minus those that say where
+        # or when (checked above), count without restricting ("berapa orang"), or carry
+        # no topic. An unknown word beside "apa" is as often regional speech or a typo
+        # ("naon namina", "ana piro") as a thing asked: it is not judged.
+        # A name the question gives (the group, a person, the event) the answer must give
+        # too ("Kenapa Cipta Karya akhirnya tutup?" is not about the office's focus); a
+        # place is judged above, with what the asker says of themselves set apart.
+        self.named = lexicon.names - lexicon.places
+        common = frozenset(t for w in lexicon.common for t in w.split())
+        self.judged = (frozenset(lexicon.synonyms.values()) | common | lexicon.attributes) - (
+            self._question_words
+            | lexicon.places
+            | lexicon.regions
+            | lexicon.frames
+            | self._time_tokens
+            | lexicon.chatter
+            | lexicon.stopwords
+            | lexicon.classifiers
+        )
 
     def _answer_tokens(self, entry: Entry) -> set[str]:
         return {t for text in entry.answer.values() for t in self.normalizer.tokens(text)}
@@ -227,6 +280,22 @@ class Coverage:
         years = [str(y) for y in query.years]
         if years and not covers.tokens & set(years):
             return Narrowing(YEAR, tuple(years))
+        if counting and not settings:
+            # A count narrowed by a relative clause ("Berapa jumlah UKM Tangsel yang sudah
+            # ekspor?", "… yang perempuan?") is not answered by the count of them all.
+            for word in query.relative:
+                if word in self.judged and word not in covers.explained:
+                    return Narrowing(COUNT, (word,))
+        if not settings:
+            # What is asked for must be what the answer speaks of: "di jalan apa?" is not
+            # answered by the kelurahan, "di kota mana di China?" by the country, "What
+            # event was it?" by who the official was.
+            for head in query.heads:
+                if head in self.judged and head not in covers.explained:
+                    return Narrowing(ASKED, (head,))
+            for token in query.tokens:
+                if token in self.named and token not in covers.explained:
+                    return Narrowing(ASKED, (token,))
         return None
 
     def asks_when(self, text: str, query: Query) -> bool:
@@ -280,6 +349,10 @@ def _residence_pattern(lexicon: Lexicon) -> re.Pattern[str] | None:
     marker = "|".join(re.escape(p).replace(r"\ ", r"\s+") for p in phrases)
     return re.compile(rf"\b(?:{marker})\b(?:\s+[^\W_]+(?:-[^\W_]+)?){{1,3}}", re.IGNORECASE)
 
+
+# The source line names who told the reporter when an entry has `said_by`: it answers
+# "who said so".
+_SPEAKER = ("siapa", "bicara", "narasumber")
 
 # Question words that ask where or which (canonical).
 _WHERE = frozenset({"dimana", "apa"})

@@ -174,6 +174,13 @@ _NASAL = {
     "pe": ("",),
 }
 
+# Question words that ask which thing or how many of a thing, and so are bound to a word
+# beside them: "acara apa", "di kota mana", "what event", "berapa persen".
+_BINDING = frozenset({"apa", "berapa"})
+# The word that opens a relative clause ("yg" is "yang" by then; the English "that" is
+# as often "that group").
+_RELATIVE = frozenset({"yang"})
+
 # Smalltalk kinds in order of precedence when a message mixes them ("halo, makasih").
 SMALLTALK_PRECEDENCE = ("identity", "thanks", "wish", "bye", "greeting", "ack")
 _CLOSING_MAX_CONTENT = 5  # content words a thank-you may carry ("infonya membantu ...")
@@ -195,6 +202,13 @@ class Query:
     # Of `tokens`, those added from context (the story, an earlier question): they weigh
     # less than the question's own words (see match.Scoring.context_weight).
     context: frozenset[str] = frozenset()
+    # What is asked for: the words right beside "apa"/"berapa" or after a request to name
+    # ("acara apa", "di kota mana", "what event", "berapa persen", "sebutkan nama …").
+    # An answer that never speaks of one answers another question (see narrow.py).
+    heads: tuple[str, ...] = ()
+    # The first word of a relative clause ("UKM yang sudah ekspor", "members that are
+    # women"): in a count it narrows what is counted.
+    relative: tuple[str, ...] = ()
 
 
 class Normalizer:
@@ -219,6 +233,12 @@ class Normalizer:
         self._max_phrase = max((len(p) for p in phrases), default=1)
         self._mapped = frozenset(phrases.values())
         self._question_words = frozenset(lexicon.question_words.values())
+        # "sebutkan nama …", "sebutin …": a request that takes what it asks for next.
+        self._naming = frozenset(
+            a
+            for a in lexicon.asking
+            if " " not in a and a not in lexicon.fillers and a not in lexicon.abbreviations
+        )
         self._negators = frozenset(tuple(n.split()) for n in lexicon.negators)
         self._smalltalk: dict[tuple[str, ...], str] = {}
         for kind in reversed(SMALLTALK_PRECEDENCE):
@@ -280,15 +300,41 @@ class Normalizer:
         negated = 0  # how many more words to drop after "selain" / "besides"
         opening = False  # right after it, before the thing it names
         questions = 0  # question words, each time one occurs
+        heads: list[str] = []
+        before: str | None = None  # the word right before, with no glue in between
+        binding = False  # the word right before asks for the next one ("berapa persen")
+        relative: list[str] = []
+        opens = False  # right after "yang" / "that", before the clause's first word
         for token, mapped in self._canonical(words):
             if token == BREAK:
                 negated = 0
+                before, binding, opens = None, False, False
                 continue
+            if not mapped and token in _RELATIVE:
+                opens = True
+            elif opens and not (mapped or token in self._question_words) and self._is_glue(token):
+                pass  # "yang sudah ekspor": the clause's first word is still to come
+            elif opens:
+                relative.append(token)
+                opens = False
+            if token in _BINDING:
+                if before is not None:
+                    heads.append(before)  # "acara apa", "di kota mana", "namanya apa"
+                before, binding = None, True
+            elif not (mapped or token in self._question_words) and (
+                token in self._naming or self._is_glue(token)
+            ):
+                before, binding = None, token in self._naming
+            else:
+                if binding and token not in self._question_words:
+                    heads.append(token)  # "what event", "berapa persen", "sebutin nama"
+                before, binding = token, False
             if token == NEGATION:
                 negated = 2
                 opening = True
                 continue
             if negated:
+                before = None
                 # "selain kerupuk, ..." / "besides income, ...": the resident is NOT
                 # asking about the thing named right after, so it must not steer the
                 # match. The thing is the run of content words that follows (at most
@@ -323,6 +369,8 @@ class Normalizer:
             unknown=tuple(unknown),
             asks=asks,
             questions=questions,
+            heads=tuple(dict.fromkeys(h for h in heads if h in tokens)),
+            relative=tuple(dict.fromkeys(r for r in relative if r in tokens)),
         )
 
     def language(self, text: str) -> Lang:
@@ -340,6 +388,12 @@ class Normalizer:
         # Control and format characters (NUL, RTL marks, zero-width joiners) become spaces.
         text = text.translate(_CONTROL_TO_SPACE)
         text = text.casefold().replace("\u2019", "'").replace("`", "'")
+        if not text.isascii():
+            # "téh", "éta", "badé": Sundanese spelling marks the vowel; residents type it
+            # both ways, and the lexicon lists the plain letters.
+            text = "".join(
+                c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c)
+            )
         text = _URL.sub(" ", text)
         text = _MENTION.sub(" ", text)
         text = _THOUSANDS.sub("", text)

@@ -32,7 +32,8 @@ ELLIPTIC_WORDS = 2
 SETTLED = frozenset({"gap", "year", "narrower"})
 
 _WORD = re.compile(r"[^\W_]+")
-Context = tuple[frozenset[str], frozenset[str]]  # what was asked about; how it was asked
+# What was asked about; how it was asked; the entries it was answered with.
+Context = tuple[frozenset[str], frozenset[str], tuple[str, ...]]
 _POSSESSIVE = re.compile(r"[^\W\d_]{3,}(?:nya|nye|ne)$")  # "anggotanya", "pabriknya"
 
 
@@ -130,8 +131,8 @@ class Responder:
         for segment in questions[:MAX_PARTS]:
             contexts = [
                 *previous[-1:],
-                (story, frozenset()),
-                *((t.topic, t.asking) for t in turns),
+                (story, frozenset(), ()),
+                *((t.topic, t.asking, t.entries) for t in turns),
             ]
             decision = self._resolve(segment, [c for c in contexts if c[0]], home)
             both = self._coordinated(segment, decision)
@@ -173,7 +174,7 @@ class Responder:
             for decision in parts:
                 if decision.status in ("answer", "clarify") or decision.reason in SETTLED:
                     entries = (decision.entry.id,) if decision.entry else ()
-                    topic, asking = self._context_of(decision)
+                    topic, asking, _ = self._context_of(decision)
                     conversation.remember(topic, entries, lang, asking)
         return Response(text, lang, tuple(parts), max(0, len(questions) - MAX_PARTS))
 
@@ -221,7 +222,9 @@ class Responder:
 
     def _context_of(self, decision: Decision) -> Context:
         tokens = decision.query.tokens
-        return self._context(tokens), frozenset(t for t in tokens if t in self._asking)
+        entries = (decision.entry.id,) if decision.entry is not None else ()
+        asking = frozenset(t for t in tokens if t in self._asking)
+        return self._context(tokens), asking, entries
 
     def _coordinated(
         self, segment: Segment, decision: Decision
@@ -289,7 +292,7 @@ class Responder:
             return alone
         unclear: Decision | None = None
         for context in contexts:
-            query = self._with_context(segment.query, *context)
+            query = self._with_context(segment.query, context[0], context[1])
             if query is None:
                 continue
             ranked = answerer.index.rank(query, limit=8)
@@ -298,7 +301,16 @@ class Responder:
             adopted = tuple(t for t in query.context if t in self._question_words)
             own = replace(segment.query, tokens=(*segment.query.tokens, *adopted))
             decision = answerer.narrowed(decide(query, answerer, ranked), segment.text, own, home)
+            if decision.status == "clarify":
+                # "di mana persisna?" after the batik group's name: the group's location,
+                # not the batik's export market, though both speak of batik and where.
+                decision = self._on_topic(decision, context[2], segment, own, home)
             if decision.status == "answer":
+                if self._explains_less(decision, alone, segment):
+                    # "Siapa ketua Forum PAUD? Siapa kepala Dinas Koperasi dan UKM-nya?":
+                    # the "-nya" does not make the second about the forum's chair, whose
+                    # entry says nothing of the office its own words name.
+                    return alone
                 return decision
             # "kalau di Pamulang aja?" after the city's count: read with what it leans on,
             # it is a narrower question; on its own it only named a place.
@@ -315,6 +327,49 @@ class Responder:
         ):
             return unclear
         return alone
+
+    def _on_topic(
+        self,
+        unclear: Decision,
+        entries: tuple[str, ...],
+        segment: Segment,
+        own: Query,
+        home: frozenset[str],
+    ) -> Decision:
+        """Between entries nearly as close, the one of the topic the context was answered
+        with, when it alone is and it scores as an answer would."""
+        kb = self.answerer.kb
+        topics = {e.topic for e in (kb.entry(i) for i in entries) if e is not None}
+        close = [e for e in unclear.suggestions if e.topic in topics]
+        if len(close) != 1:
+            return unclear
+        match = next(m for m in unclear.matches if m.entry is close[0])
+        if match.score < self.answerer.thresholds.answer:
+            return unclear
+        answered = replace(
+            unclear,
+            status="answer",
+            reason="related",
+            entry=match.entry,
+            score=match.score,
+            suggestions=(),
+            related=tuple(e for e in unclear.suggestions if e is not match.entry),
+        )
+        return self.answerer.narrowed(answered, segment.text, own, home)
+
+    def _explains_less(self, found: Decision, alone: Decision, segment: Segment) -> bool:
+        """Read with context, another entry than the one the question answers alone, and
+        one that leaves some of the question's own topical words unexplained where that
+        one explains them all: the context pulled it away from what it says."""
+        if alone.status != "answer" or alone.entry is None or found.entry is None:
+            return False
+        if found.entry is alone.entry:
+            return False
+        index = self.answerer.index
+        own = self._topic(segment.query.tokens) - self._frames
+        return bool(index.unexplained(found.entry, own)) and not index.unexplained(
+            alone.entry, own
+        )
 
     def _leans(self, segment: Segment) -> bool:
         """Nothing of its own to be about ("namanya apa?", "kalau di Ciputat?"): no

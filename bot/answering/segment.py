@@ -22,12 +22,15 @@ from bot.answering.normalize import Normalizer, Query
 MESSAGE_CHARS = 4096
 
 _EMOJI = "\u2600-\u27bf\u2b00-\u2bff\U0001f000-\U0001faff"
+# The number or letter of a list item: "1) … 2) …", "1. … 2. …", "(a) … (b) … (c) …".
+_ITEM = r"(?:^|(?<=\s))(?:\(?\d{1,2}[.)]|\([a-h]\)|[a-h]\))(?=\s)"
+_ITEMS = re.compile(_ITEM)
 # After ? or ! (even without a space), after . or ; followed by a space (so "15.000"
 # stays whole), at a line break, at a run of emoji, at the number of a list item ("1)
 # siapa … 2) siapa …", "1. … 2. …") or a bullet opening a line ("- …", "• …").
 _SENTENCE = re.compile(
-    rf"(?<=[?!])|(?<=[.;…])(?=\s)|\n+|[{_EMOJI}\ufe0f\u200d]+"
-    r"|(?:^|(?<=\s))\(?\d{1,2}[.)](?=\s)|(?:^|(?<=\n))\s*[-•*–]\s",
+    rf"(?<=[?!])|(?<=[.;…])(?=\s)|\n+|[{_EMOJI}\ufe0f\u200d]+|{_ITEM}"
+    r"|(?:^|(?<=\n))\s*[-•*–]\s",
 )
 _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?")
 
@@ -62,34 +65,52 @@ class Segmenter:
 
     def split(self, text: str) -> Segmented:
         text = text[:MESSAGE_CHARS]
-        sentences = [s.strip() for s in _SENTENCE.split(text)]
-        sentences = [s for s in sentences if _WORD.search(s)]
+        # (sentence, whether it opens an item of a list of two items or more)
+        sentences: list[tuple[str, bool]] = []
+        chunks = _ITEMS.split(text)
+        listed = len(chunks) > 2
+        for n, chunk in enumerate(chunks if listed else [text]):
+            found = [s.strip() for s in _SENTENCE.split(chunk)]
+            found = [s for s in found if _WORD.search(s)]
+            sentences.extend((s, listed and n > 0 and i == 0) for i, s in enumerate(found))
         if len(sentences) <= 1:
-            whole = sentences[0] if sentences else text
+            whole = sentences[0][0] if sentences else text
             return Segmented(self._clauses(self._segment(whole)), ())
         segments: list[Segment] = []
-        for sentence in sentences:
+        items: list[bool] = []
+        for sentence, item in sentences:
             segment = self._segment(sentence)
             if segments and self._bare(segment):
                 # "…akan nambah terus ya? knp": a question word on its own asks about the
                 # sentence before it, which becomes the question.
                 segment = self._segment(f"{segments.pop().text} {sentence}")
+                item = items.pop()
             elif segments and self._appeal(segment):
                 # "…setelah acara apa. Bisa dibantu jawab?", "Katanya 15 ribu. Benar?": a
                 # plea for an answer asks the sentence before it (without its own words:
                 # "bantu" is no subject).
                 segment = self._segment(f"{segments.pop().text.rstrip(' .!;,')}?")
+                item = items.pop()
             segments.append(segment)
+            items.append(item)
         if len(segments) == 1:
             return Segmented(self._clauses(segments[0]), ())
         marked = any("?" in s.text for s in segments)
+        # The items of a list asked for ("Tolong jawab 3 ya: (a) jumlah pelaku UKM, (b)
+        # binaan 2011, (c) nama kepala dinas") are questions, though each names only what
+        # is asked; the request that introduces them asks nothing of its own.
+        listing = any(items) and any(s.asks for s in segments)
         questions: list[Segment] = []
         story: list[Segment] = []
-        for segment in segments:
+        for segment, item in zip(segments, items, strict=True):
+            if listing and not item and segment.asks and self._only_asks(segment):
+                continue
             # With a question mark somewhere, a sentence without one asks only if it is
             # a request or starts like a question ("Tolong jelaskan …", "Kapan …"): a
             # story sentence may hold an embedded "apakah".
-            if segment.asks and (not marked or "?" in segment.text or self._direct(segment)):
+            if (listing and item) or (
+                segment.asks and (not marked or "?" in segment.text or self._direct(segment))
+            ):
                 questions.extend(self._clauses(segment))
             else:
                 story.append(segment)
@@ -124,6 +145,10 @@ class Segmenter:
             )
             and all(t in self._appeals for t in query.tokens)
         )
+
+    def _only_asks(self, segment: Segment) -> bool:
+        """Nothing but a plea for answers: "Tolong jawab 3 ya:", "Mohon dijawab:"."""
+        return all(t in self._appeals or t.isdigit() for t in segment.query.tokens)
 
     def _direct(self, segment: Segment) -> bool:
         words = [w.casefold() for w in _WORD.findall(segment.text)]
