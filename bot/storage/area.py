@@ -34,8 +34,9 @@ class Area:
     def flush_log(self) -> int:
         """Write every queued write now (the question log, reply links, votes); returns how
         many were waiting. It blocks, so it is for tests and the command line, never for the
-        event loop, where the writer's own once-a-second commit does it. On the writer
-        thread it returns at once: everything queued before the running write is written."""
+        event loop (the bot commits the queue once a second with `flush_queued`, which never
+        waits). On the writer thread it returns at once: everything queued before the
+        running job is written by then."""
         waiting = self.writer.pending()
         self.writer.drain(timeout=30)
         return waiting

@@ -174,7 +174,7 @@ class Writer:
     @property
     def db(self) -> sqlite_utils.Database:
         """The writer thread's own connection: the areas use it on that thread only (tests
-        reach it to make the disk fail). Opened when the thread starts."""
+        reach it to make the disk fail). Opened by the thread's first write or checkpoint."""
         assert self._db is not None
         return self._db
 
