@@ -56,7 +56,12 @@ def split_message(text: str, limit: int = TELEGRAM_TEXT_LIMIT) -> list[str]:
     well-formed. A part stays within `limit` both as HTML and as the text Telegram counts
     after parsing (UTF-16 units: an emoji is two).
     """
-    pieces = [_Piece.of(m.group()) for m in _PIECE.finditer(text.strip())]
+    text = text.strip()
+    # Nearly every reply fits: its HTML, counted in UTF-16 units, is never shorter than the
+    # text Telegram counts. Only longer ones are taken apart (a few microseconds a character).
+    if len(text) <= limit and len(text.encode("utf-16-le")) // 2 <= limit:
+        return [text] if text else []
+    pieces = [_Piece.of(m.group()) for m in _PIECE.finditer(text)]
     parts: list[str] = []
     start = 0
     open_tags: list[tuple[str, str]] = []  # (name, opening tag) at `start`
