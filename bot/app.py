@@ -28,6 +28,7 @@ from telegram.ext import (
     Defaults,
     JobQueue,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 
@@ -45,6 +46,7 @@ from bot.context import (
 )
 from bot.handlers import (
     broadcasting,
+    cards,
     errors,
     groups,
     inbox,
@@ -155,7 +157,10 @@ def register_handlers(app: BotApplication) -> None:
     new = filters.UpdateType.MESSAGE
     edited = filters.UpdateType.EDITED_MESSAGE
 
-    # 0. Before anything else (group -1): a staff member's reply to an inbox card is an
+    # 0. Before anything else (group -2): staff writing in the staff group hold the inbox's
+    #    cards back for a moment, so their commands and replies get the group's budget.
+    app.add_handler(TypeHandler(Update, cards.note_staff_activity), group=-2)
+    #    Then (group -1): a staff member's reply to an inbox card is an
     #    answer for the residents who asked, not a question for the bot.
     app.add_handler(
         MessageHandler(
@@ -246,6 +251,7 @@ async def on_startup(app: BotApplication) -> None:
     await set_staff_commands(app)
     assert services.broadcaster is not None
     services.broadcaster.resume()  # broadcasts a restart or a crash interrupted
+    cards.start_poster(app)  # and inbox cards still queued for the staff group
     jobs = require_job_queue(app)
     jobs.run_repeating(
         broadcasting.start_due_broadcasts,
@@ -301,6 +307,7 @@ async def on_shutdown(app: BotApplication) -> None:
     services = app.bot_data.services
     if services.broadcaster is not None:
         await services.broadcaster.stop()
+    await cards.stop_poster(app)
     services.storage.close()
 
 

@@ -53,6 +53,7 @@ class Settings:
     knowledge_dir: Path | None = None
     office_contact: str | None = None
     question_log_days: int = 180
+    inbox_cards_per_hour: int = 5
 
     @classmethod
     def from_env(
@@ -140,6 +141,7 @@ class Settings:
             knowledge_dir=Path(knowledge) if knowledge else None,
             office_contact=get("OFFICE_CONTACT"),
             question_log_days=int(_number(get("QUESTION_LOG_DAYS"), "QUESTION_LOG_DAYS", 180, 1)),
+            inbox_cards_per_hour=_whole(get("INBOX_CARDS_PER_HOUR"), "INBOX_CARDS_PER_HOUR", 5, 1),
         )
 
     def require_token(self) -> str:
@@ -183,6 +185,13 @@ def _number(raw: str | None, name: str, default: float, minimum: float) -> float
     if value < minimum:
         raise ConfigError(name, f"must be at least {minimum:g} (got {raw})")
     return value
+
+
+def _whole(raw: str | None, name: str, default: int, minimum: int) -> int:
+    value = _number(raw, name, default, minimum)
+    if value != int(value):
+        raise ConfigError(name, f"must be a whole number (got {raw})")
+    return int(value)
 
 
 def _ids(raw: str | None, name: str) -> frozenset[int]:

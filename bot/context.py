@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 # PTB 22 warns whenever a RetryAfter is built unless this is set (its rate limiter reads
 # the timedelta form already), so opt in before any request is made.
@@ -23,6 +23,14 @@ if TYPE_CHECKING:
     from bot.broadcast import Broadcaster
 
 
+class CardQueue(Protocol):
+    """The staff inbox's poster (handlers/cards.py), as the handlers that feed it see it."""
+
+    def wake(self) -> None: ...
+
+    def staff_spoke(self) -> None: ...
+
+
 @dataclass
 class Services:
     """What the bot works with; one instance per running Application."""
@@ -32,6 +40,7 @@ class Services:
     assistant: Assistant  # replaced as a whole by /muatulang, never edited in place
     bot_username: str = ""
     broadcaster: Broadcaster | None = None
+    card_poster: CardQueue | None = None  # None without a staff group (STAFF_CHAT_ID)
     knowledge_problems: list[str] = field(default_factory=list)
 
     def use_knowledge(self, kb: KnowledgeBase | None = None) -> None:

@@ -14,10 +14,12 @@ from bot.handlers.cards import (
     LEARNED_SEPARATOR,
     card_reply,
     file_question_again,
+    post_card,
     refresh_card,
 )
 from bot.handlers.common import acknowledge, decode, keyboard, replace_text, send
 from bot.handlers.permissions import is_staff, staff_or_refuse
+from bot.inbox import read_digest_answer
 from bot.rendering import Button, Reply, to_plain
 from bot.storage import Card
 
@@ -28,7 +30,8 @@ log = logging.getLogger(__name__)
 
 
 async def press_inbox_button(update: Update, context: BotContext) -> None:
-    """Jawab (how to), Tambahkan ke entri… (pick, learn), Abaikan, Kembali."""
+    """Jawab (how to), Tambahkan ke entri… (pick, learn), Abaikan, Kembali; a digest's
+    number (open: the full card, here)."""
     query = update.callback_query
     pressed = decode(query.data if query else None)
     if query is None or pressed is None or not await staff_or_refuse(update, context):
@@ -54,6 +57,9 @@ async def press_inbox_button(update: Update, context: BotContext) -> None:
     elif action == "learn" and services.assistant.kb.entry(entry_id) is not None:
         await acknowledge(query)
         await learn(context, card, entry_id, who)
+    elif action == "open" and isinstance(message, Message):
+        await acknowledge(query)
+        await post_card(context, card.id, message.chat_id)
     elif action == "ignore":
         await acknowledge(query)
         if services.storage.close_card(card.id, "ignored", who):
@@ -124,26 +130,39 @@ async def learn(context: BotContext, card: Card, entry_id: str, who: str) -> Non
 
 
 async def answer_from_staff(update: Update, context: BotContext) -> None:
-    """A staff member's reply to a card goes to everyone waiting on it (group -1 handler)."""
+    """A staff member's reply to a card goes to everyone waiting on it (group -1 handler);
+    a reply to a digest names its question by number ("2 Info KUR ada di bank")."""
     message, chat = update.effective_message, update.effective_chat
     if message is None or chat is None or message.reply_to_message is None:
         return
     services = context.services
-    card_id = services.storage.card_for_message(chat.id, message.reply_to_message.message_id)
-    if card_id is None:
+    storage = services.storage
+    renderer = services.assistant.renderer
+    replied = message.reply_to_message.message_id
+    card_id = storage.card_for_message(chat.id, replied)
+    listed = storage.digest_cards(chat.id, replied) if card_id is None else []
+    if card_id is None and not listed:
         return  # an ordinary reply: the normal handlers take it
     if not is_staff(context, update.effective_user):
         raise ApplicationHandlerStop  # residents in a staff group do not answer for staff
-    card = services.storage.card(card_id)
+    answer: Reply | None = None  # None: the staff member's message itself is copied
+    if card_id is None:
+        found = read_digest_answer(message.text or "")
+        if found is None or not 1 <= found.number <= len(listed):
+            how = renderer.render("inbox_digest_how", "id", count=len(listed))
+            await send(context, chat.id, Reply(how), "id", quote=message)
+            raise ApplicationHandlerStop
+        card_id = listed[found.number - 1]
+        answer = Reply(renderer.render("staff_answer_text", "id", text=found.text))
+    card = storage.card(card_id)
     who = staff_name(update, context)
-    renderer = services.assistant.renderer
-    if card is None or not services.storage.close_card(card_id, "answered", who):
+    if card is None or not storage.close_card(card_id, "answered", who):
         await send(
             context, chat.id, Reply(renderer.render("inbox_closed", "id")), "id", quote=message
         )
         raise ApplicationHandlerStop
     sent = failed = 0
-    for asker in services.storage.askers(card_id, waiting_only=False):
+    for asker in storage.askers(card_id, waiting_only=False):
         lang: Lang = "en" if card.lang == "en" else "id"
         header = Reply(renderer.render("staff_answer", lang, question=asker.text))
         if await deliver(
@@ -153,7 +172,8 @@ async def answer_from_staff(update: Update, context: BotContext) -> None:
             asker.message_id,
             header,
             lang,
-            copy_of=message,
+            copy_of=message if answer is None else None,
+            then=answer,
         ):
             sent += 1
         else:
@@ -177,8 +197,10 @@ async def deliver(
     reply: Reply,
     lang: Lang,
     copy_of: Message | None = None,
+    then: Reply | None = None,
 ) -> bool:
-    """To a resident: in their private chat, or as a reply to their message in the group."""
+    """To a resident: in their private chat, or as a reply to their message in the group;
+    `reply`, then a copy of `copy_of` or the reply `then`."""
     quote = (
         ReplyParameters(message_id, allow_sending_without_reply=True)
         if chat_type != "private"
@@ -190,6 +212,8 @@ async def deliver(
         )
         if copy_of is not None:
             await context.bot.copy_message(chat_id, copy_of.chat_id, copy_of.message_id)
+        if then is not None:
+            await context.bot.send_message(chat_id, then.html, reply_markup=keyboard(then, lang))
     except Forbidden:
         context.services.storage.deactivate(chat_id, "blocked")
         return False

@@ -207,3 +207,27 @@ def m004_question_log_and_inbox(db: sqlite_utils.Database) -> None:
 def m005_entry_speaker(db: sqlite_utils.Database) -> None:
     """Who the report quotes for an entry (JSON {id, en}), shown beside the source."""
     db.table("kb_entries").add_column("said_by", str)
+
+
+@MIGRATIONS()
+def m006_desk_card_queue(db: sqlite_utils.Database) -> None:
+    """The staff inbox's posting queue lives in the database, so a restart posts what was
+    still waiting: each card's post_state (queued / posted / held over the per-resident cap
+    / none when there is no staff group), a flag for a refresh of its posted copies, when
+    it was reminded; and the digests that list several cards in one staff-group message."""
+    inbox = db.table("inbox")
+    inbox.add_column("post_state", str)
+    inbox.add_column("refresh", int)
+    inbox.add_column("reminded_at", float)
+    # Cards from before the queue: posted when a copy exists or they are closed.
+    db.execute(
+        "UPDATE inbox SET post_state = CASE WHEN status != 'open'"
+        " OR id IN (SELECT card_id FROM card_messages) THEN 'posted' ELSE 'queued' END"
+    )
+    inbox.create_index(["post_state", "status"])
+    inbox.create_index(["first_asked_at"])
+    db.table("digest_lines").create(
+        {"chat_id": int, "message_id": int, "number": int, "card_id": int},
+        pk=("chat_id", "message_id", "number"),
+    )
+    db.table("digest_lines").create_index(["card_id"])
