@@ -52,6 +52,7 @@ from bot.handlers import (
     inbox,
     privacy,
     questions,
+    requests,
     subscriptions,
 )
 from bot.knowledge import KnowledgeInvalid, default_knowledge_dir, ensure_knowledge
@@ -191,6 +192,7 @@ def register_handlers(app: BotApplication) -> None:
     app.add_handler(CallbackQueryHandler(broadcasting.press_broadcast_button, pattern=r"^bc\|"))
     app.add_handler(CallbackQueryHandler(inbox.press_inbox_button, pattern=r"^inbox\|"))
     app.add_handler(CallbackQueryHandler(inbox.press_feedback, pattern=r"^fb\|"))
+    app.add_handler(CallbackQueryHandler(requests.press_satisfaction, pattern=r"^sat\|"))
     app.add_handler(CallbackQueryHandler(privacy.erase_my_data, pattern=r"^erase\|"))
     app.add_handler(CallbackQueryHandler(questions.press_button))
 
@@ -263,6 +265,9 @@ async def on_startup(app: BotApplication) -> None:
     late = {"misfire_grace_time": 30, "coalesce": True}
     jobs.run_repeating(flush_question_log, LOG_FLUSH_EVERY, name="question log", job_kwargs=late)
     jobs.run_repeating(apply_retention, RETENTION_CHECK_EVERY, first=60, name="retention")
+    jobs.run_repeating(
+        cards.remind_overdue, cards.REMINDER_EVERY, first=30, name="overdue cards", job_kwargs=late
+    )
     for problem in services.knowledge_problems:
         log.error("Knowledge files not used (serving the last good build): %s", problem)
     log.info(
@@ -281,6 +286,7 @@ async def apply_retention(context: BotContext) -> None:
     services = context.services
     removed = services.storage.forget_questions(services.settings.question_log_days)
     services.storage.forget_replies(older_than=services.settings.question_log_days * 86400)
+    services.storage.forget_requests(services.settings.question_log_days)
     if removed:
         log.info(
             "Retention: deleted %s questions older than %s days",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from pathlib import Path
 from typing import NoReturn
 
@@ -270,6 +271,7 @@ def evaluate(file: Path, facts: Path | None, min_accuracy: float | None, failure
 @main.command()
 def stats() -> None:
     """Print the usage figures staff see with /statistik."""
+    from bot.service_desk import collect_desk_stats
     from bot.stats import collect_stats
 
     settings = settings_or_exit()
@@ -283,6 +285,8 @@ def stats() -> None:
         renderer = Assistant(kb_).renderer
         labels = {e.id: e.label("id") for e in kb_.entries}
         click.echo(to_plain(renderer.render("stats", "id", stats=figures, labels=labels)))
+        desk = collect_desk_stats(storage, settings.response_target_hours, time.time())
+        click.echo("\n" + to_plain(renderer.render("stats_requests", "id", desk=desk)))
         click.echo("\nPertanyaan per hari (30 hari terakhir):")
         peak = max([sum(c.values()) for _, c in figures.daily] + [1])
         for day, counts in figures.daily:

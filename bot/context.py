@@ -4,6 +4,8 @@ and the one place the running bot builds its Assistant."""
 from __future__ import annotations
 
 import os
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -41,6 +43,9 @@ class Services:
     bot_username: str = ""
     broadcaster: Broadcaster | None = None
     card_poster: CardQueue | None = None  # None without a staff group (STAFF_CHAT_ID)
+    # The clock of the service desk (requests, due times, cards' age, reminders): a test
+    # sets it to a Friday afternoon or a holiday eve.
+    now: Callable[[], float] = time.time
     knowledge_problems: list[str] = field(default_factory=list)
 
     def use_knowledge(self, kb: KnowledgeBase | None = None) -> None:

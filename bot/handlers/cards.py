@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from dataclasses import dataclass
 from datetime import timedelta
 
 from telegram import Message, Update, User
@@ -24,29 +25,39 @@ from telegram.error import (
     TelegramError,
 )
 
-from bot.answering import Decision
+from bot.answering import Decision, Lang
 from bot.context import BotApplication, BotContext
 from bot.handlers.common import keyboard, replace_text
 from bot.inbox import CARD_BURST, CARDS_PER_MINUTE, DIGEST_SIZE, Budget, digest_now, question_key
 from bot.rendering import Button, Reply
-from bot.storage import Card, LoggedQuestion
+from bot.service_desk import Promise, promise, reference, working_age
+from bot.storage import Card, LoggedQuestion, Request
 
 log = logging.getLogger(__name__)
 
 LEARNED_SEPARATOR = " → "  # handled_by of a learned card: "<staff name> → <entry label>"
 
 
+@dataclass(frozen=True, slots=True)
+class Filed:
+    """A question sent to the office: the resident's request, and what they are promised."""
+
+    request: Request
+    promise: Promise
+
+
 def file_question(
     context: BotContext, update: Update, decision: Decision, question_id: int
-) -> bool:
-    """Put an unanswered question on a card; the card goes to staff in the background.
+) -> Filed | None:
+    """Put an unanswered question on a card, as the resident's tracked request; the card
+    goes to staff in the background.
 
-    Returns whether staff will see it (there is somebody to see it: a staff group or staff
-    members who can list the inbox).
+    None when nobody would see it (no staff group and no staff members who can list the
+    inbox), or there is nothing to file.
     """
     message, chat, user = update.effective_message, update.effective_chat, update.effective_user
     if message is None or chat is None:
-        return False
+        return None
     return _file(
         context,
         decision,
@@ -61,7 +72,7 @@ def file_question(
 
 def file_question_again(
     context: BotContext, update: Update, decision: Decision, question: LoggedQuestion
-) -> bool:
+) -> Filed | None:
     """A 👎 or "Bukan ini": the earlier question (not the tap) goes to the inbox."""
     return _file(
         context,
@@ -84,13 +95,15 @@ def _file(
     chat_type: str,
     user: User | None,
     message_id: int,
-) -> bool:
+) -> Filed | None:
     services = context.services
+    settings = services.settings
     key = question_key(decision.query)
-    if key is None:
-        return False
+    if key is None or (settings.staff_chat_id is None and not settings.admin_ids):
+        return None
     guess = decision.best_guess
-    staff_chat = services.settings.staff_chat_id
+    staff_chat = settings.staff_chat_id
+    now = services.now()
     card_id, new = services.storage.add_to_inbox(
         key=key,
         question_id=question_id,
@@ -103,9 +116,24 @@ def _file(
         message_id=message_id,
         best_entry_id=guess.entry.id if guess else None,
         best_score=guess.score if guess else 0.0,
+        now=now,
         queue=staff_chat is not None,
-        cap_per_hour=services.settings.inbox_cards_per_hour,
+        cap_per_hour=settings.inbox_cards_per_hour,
     )
+    promised = promise(settings.office, now, settings.response_target_hours)
+    request = services.storage.open_request(
+        card_id=card_id,
+        question_id=question_id,
+        chat_id=chat_id,
+        chat_type=chat_type,
+        user_id=user.id if user else 0,
+        lang=decision.lang,
+        text=text,
+        asked_at=now,
+        due_at=promised.due.timestamp(),
+    )
+    if request.asked_at != now:  # filed before (a 👎 pressed again): the first promise holds
+        promised = promise(settings.office, request.asked_at, settings.response_target_hours)
     poster = services.card_poster
     if poster is not None:
         # Queued in the database; the poster takes it to the staff group in the background
@@ -113,7 +141,25 @@ def _file(
         poster.wake()
     elif not new:  # no staff group: only copies in staff members' private chats to redraw
         context.application.create_task(refresh_card(context, card_id))
-    return staff_chat is not None or bool(services.settings.admin_ids)
+    return Filed(request, promised)
+
+
+def with_request_note(context: BotContext, reply: Reply, filed: Filed | None, lang: Lang) -> Reply:
+    """A reply to a question sent to the office, with its number and when to expect the
+    answer (after the office opens, when it is closed)."""
+    if filed is None:
+        return reply
+    p = filed.promise
+    note = context.services.assistant.renderer.render(
+        "request_filed",
+        lang,
+        reference=reference(filed.request.id),
+        open_now=p.open_now,
+        opens=p.opens,
+        due=p.due,
+        now=p.asked,
+    )
+    return Reply(f"{reply.html}\n{note}", reply.buttons)
 
 
 async def post_card(context: BotContext, card_id: int, chat_id: int) -> Message | None:
@@ -207,8 +253,10 @@ async def forget_card_text(context: BotContext, card_id: int) -> None:
 
 
 def card_view(context: BotContext, card: Card) -> dict[str, object]:
-    """What a card shows of its askers and the bot's guess (the card and digest templates)."""
+    """What a card shows of its askers, the bot's guess and its age in working hours (the
+    card and digest templates)."""
     services = context.services
+    settings = services.settings
     askers = services.storage.askers(card.id, waiting_only=False)
     first = askers[0] if askers else None
     guess = services.assistant.kb.entry(card.best_entry_id) if card.best_entry_id else None
@@ -218,6 +266,8 @@ def card_view(context: BotContext, card: Card) -> dict[str, object]:
         "others": max(0, len({a.user_id for a in askers}) - 1),
         "private": first is not None and first.chat_type == "private",
         "guess": guess.label("id") if guess else None,
+        "age": working_age(settings.office, card.first_asked_at, services.now()),
+        "target": settings.response_target_hours,
     }
 
 
@@ -266,6 +316,46 @@ def digest_reply(context: BotContext, listed: list[tuple[int, Card | None]]) -> 
         for i in range(0, len(buttons), DIGEST_BUTTONS_PER_ROW)
     )
     return Reply(text, rows)
+
+
+# -- reminders: cards past the response target ----------------------------------------------
+
+REMINDER_EVERY = 300  # seconds between looks for cards past the target (app.py's job)
+REMINDER_LISTS = 10  # questions a reminder names; the rest are counted
+
+
+async def remind_overdue(context: BotContext) -> None:
+    """One message in the staff group for every card that passed RESPONSE_TARGET_HOURS
+    since the last look ("3 pertanyaan melewati target"), never a second one per card."""
+    services = context.services
+    settings = services.settings
+    if settings.staff_chat_id is None:
+        return
+    now = services.now()
+    target = settings.response_target_hours
+    storage = services.storage
+    overdue = [
+        (card, age)
+        for card in storage.unreminded_cards(asked_before=now - target * 3600)
+        if (age := working_age(settings.office, card.first_asked_at, now)) >= target
+    ]
+    if not overdue:
+        return
+    overdue.sort(key=lambda pair: -pair[1])
+    text = services.assistant.renderer.render(
+        "inbox_overdue",
+        "id",
+        count=len(overdue),
+        target=target,
+        overdue=overdue[:REMINDER_LISTS],
+        more=max(0, len(overdue) - REMINDER_LISTS),
+    )
+    try:
+        await context.bot.send_message(settings.staff_chat_id, text)
+    except TelegramError as err:  # marked only once sent: the next look tries again
+        log.info("Could not send the overdue reminder: %s", err)
+        return
+    storage.mark_reminded([card.id for card, _ in overdue], now)
 
 
 # -- the poster: queued cards to the staff group ------------------------------------------

@@ -16,12 +16,14 @@ from bot.handlers.cards import (
     file_question_again,
     post_card,
     refresh_card,
+    with_request_note,
 )
 from bot.handlers.common import acknowledge, decode, keyboard, replace_text, send
 from bot.handlers.permissions import is_staff, staff_or_refuse
 from bot.inbox import read_digest_answer
 from bot.rendering import Button, Reply, to_plain
-from bot.storage import Card
+from bot.service_desk import working_age
+from bot.storage import Asker, Card
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +65,7 @@ async def press_inbox_button(update: Update, context: BotContext) -> None:
     elif action == "ignore":
         await acknowledge(query)
         if services.storage.close_card(card.id, "ignored", who):
+            services.storage.close_requests(card.id, services.now(), who)
             await refresh_card(context, card.id)
     else:
         await acknowledge(query, to_plain(renderer.render("stale_button", "id")))
@@ -113,19 +116,21 @@ async def learn(context: BotContext, card: Card, entry_id: str, who: str) -> Non
         return
     storage.learn_variant(entry_id, card.question, card.lang, who, card.id)
     services.use_knowledge()  # the same knowledge, with the phrasing just taught
+    lang: Lang = "en" if card.lang == "en" else "id"
+    settle_requests(context, card.id, who, entry.answer[lang])
     for asker in storage.askers(card.id, waiting_only=False):
-        lang: Lang = "en" if card.lang == "en" else "id"
         renderer = services.assistant.renderer
         header = renderer.render("learned_answer", lang, question=asker.text)
         reply = renderer.entry(entry, lang)
-        await deliver(
+        if await deliver(
             context,
             asker.chat_id,
             asker.chat_type,
             asker.message_id,
             Reply(f"{header}\n\n{reply.html}", reply.buttons),
             lang,
-        )
+        ):
+            await ask_for_vote(context, card.id, asker, lang)
     await refresh_card(context, card.id)
 
 
@@ -146,6 +151,7 @@ async def answer_from_staff(update: Update, context: BotContext) -> None:
     if not is_staff(context, update.effective_user):
         raise ApplicationHandlerStop  # residents in a staff group do not answer for staff
     answer: Reply | None = None  # None: the staff member's message itself is copied
+    found = None
     if card_id is None:
         found = read_digest_answer(message.text or "")
         if found is None or not 1 <= found.number <= len(listed):
@@ -161,9 +167,11 @@ async def answer_from_staff(update: Update, context: BotContext) -> None:
             context, chat.id, Reply(renderer.render("inbox_closed", "id")), "id", quote=message
         )
         raise ApplicationHandlerStop
+    said = found.text if answer is not None and found else message.text or message.caption or ""
+    settle_requests(context, card_id, who, said)
     sent = failed = 0
+    lang: Lang = "en" if card.lang == "en" else "id"
     for asker in storage.askers(card_id, waiting_only=False):
-        lang: Lang = "en" if card.lang == "en" else "id"
         header = Reply(renderer.render("staff_answer", lang, question=asker.text))
         if await deliver(
             context,
@@ -176,6 +184,7 @@ async def answer_from_staff(update: Update, context: BotContext) -> None:
             then=answer,
         ):
             sent += 1
+            await ask_for_vote(context, card_id, asker, lang)
         else:
             failed += 1
     await send(
@@ -187,6 +196,50 @@ async def answer_from_staff(update: Update, context: BotContext) -> None:
     )
     await refresh_card(context, card_id)
     raise ApplicationHandlerStop
+
+
+def settle_requests(context: BotContext, card_id: int, who: str, answer: str) -> None:
+    """The card's waiting requests are answered: when, by whom, with what (as the resident
+    sees it in /pertanyaansaya), and after how many working hours."""
+    services = context.services
+    storage = services.storage
+    now = services.now()
+    for request in storage.waiting_requests(card_id):
+        storage.answer_request(
+            request.id,
+            at=now,
+            by=who,
+            answer=answer,
+            response_hours=working_age(services.settings.office, request.asked_at, now),
+        )
+
+
+async def ask_for_vote(context: BotContext, card_id: int, asker: Asker, lang: Lang) -> None:
+    """Once a staff answer reached a resident, one question: did it help? (👍 / 👎)."""
+    request = context.services.storage.request_for(card_id, asker.question_id)
+    if request is None or request.status != "answered" or request.vote is not None:
+        return
+    renderer = context.services.assistant.renderer
+    reply = Reply(
+        renderer.render("satisfaction_question", lang),
+        (
+            (
+                Button(renderer.label("button_helpful", lang), "sat", f"up:{request.id}"),
+                Button(renderer.label("button_unhelpful", lang), "sat", f"down:{request.id}"),
+            ),
+        ),
+    )
+    quote = (
+        ReplyParameters(asker.message_id, allow_sending_without_reply=True)
+        if asker.chat_type != "private" and asker.message_id
+        else None
+    )
+    try:
+        await context.bot.send_message(
+            asker.chat_id, reply.html, reply_parameters=quote, reply_markup=keyboard(reply, lang)
+        )
+    except TelegramError as err:
+        log.info("Could not ask %s about a staff answer: %s", asker.chat_id, err)
 
 
 async def deliver(
@@ -263,10 +316,12 @@ async def press_feedback(update: Update, context: BotContext) -> None:
             log.info("Could not update feedback buttons: %s", err)
     if vote in ("down", "none"):
         decision = services.assistant.decide(question.text)
-        if file_question_again(context, update, decision, question):
+        filed = file_question_again(context, update, decision, question)
+        if filed is not None:
+            sorry = Reply(renderer.render("feedback_forwarded", pressed.lang))
             await send(
                 context,
                 chat.id,
-                Reply(renderer.render("feedback_forwarded", pressed.lang)),
+                with_request_note(context, sorry, filed, pressed.lang),
                 pressed.lang,
             )

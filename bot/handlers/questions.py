@@ -7,7 +7,7 @@ from telegram import Message, ReplyParameters, Update
 
 from bot.answering import Lang
 from bot.context import BotContext
-from bot.handlers.cards import file_question
+from bot.handlers.cards import file_question, with_request_note
 from bot.handlers.common import acknowledge, decode, edit, language_of, send
 from bot.rendering import Button, Reply
 
@@ -54,12 +54,17 @@ async def answer_question(
             if not confident_only:  # addressed: point to the answer; automatic: stay quiet
                 await point_to_earlier(context, chat.id, earlier, message, decision.lang)
             return
-    forwarded = False
+    filed = None  # sent to the office: the resident gets its number and when to expect it
     if decision.status == "fallback" and decision.reason != "empty":
-        forwarded = file_question(context, update, decision, question_id)
+        filed = file_question(context, update, decision, question_id)
     reply = with_feedback(
         context,
-        assistant.renderer.decision(decision, forwarded=forwarded),
+        with_request_note(
+            context,
+            assistant.renderer.decision(decision, forwarded=filed is not None),
+            filed,
+            decision.lang,
+        ),
         decision.status,
         question_id,
         decision.lang,

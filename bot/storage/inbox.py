@@ -224,6 +224,22 @@ class Inbox(Area):
         ).fetchall()
         return [(int(a), int(b)) for a, b in rows]
 
+    def unreminded_cards(self, asked_before: float) -> list[Card]:
+        """Open cards first asked before `asked_before` that had no reminder yet: the only
+        ones that can be past a working-hours target (working time is never longer)."""
+        rows = self.rows(
+            "SELECT * FROM inbox WHERE status = 'open' AND reminded_at IS NULL"
+            " AND first_asked_at < ? ORDER BY first_asked_at",
+            [asked_before],
+        )
+        return [Card.from_row(row) for row in rows]
+
+    def mark_reminded(self, card_ids: list[int], at: float) -> None:
+        with self.db.conn:
+            self.db.conn.executemany(
+                "UPDATE inbox SET reminded_at = ? WHERE id = ?", [(at, i) for i in card_ids]
+            )
+
     def top_unanswered(self, limit: int = 5) -> list[tuple[str, int]]:
         rows = self.db.execute(
             "SELECT question, count FROM inbox WHERE status = 'open' ORDER BY count DESC LIMIT ?",

@@ -231,3 +231,33 @@ def m006_desk_card_queue(db: sqlite_utils.Database) -> None:
         pk=("chat_id", "message_id", "number"),
     )
     db.table("digest_lines").create_index(["card_id"])
+
+
+@MIGRATIONS()
+def m007_desk_requests(db: sqlite_utils.Database) -> None:
+    """A question sent to the office is a tracked request: one per resident and question,
+    numbered for good (AUTOINCREMENT: an erased request's number is never given again),
+    with when it is due, its state, the answer, the first-response time in working hours
+    and the resident's one vote on the staff answer."""
+    db.execute(
+        "CREATE TABLE requests ("
+        " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+        " card_id INTEGER NOT NULL,"
+        " question_id INTEGER NOT NULL,"
+        " chat_id INTEGER NOT NULL,"
+        " chat_type TEXT NOT NULL,"
+        " user_id INTEGER NOT NULL,"
+        " lang TEXT NOT NULL,"
+        " text TEXT NOT NULL,"
+        " asked_at REAL NOT NULL,"
+        " due_at REAL NOT NULL,"
+        " status TEXT NOT NULL DEFAULT 'waiting',"  # waiting | answered | closed
+        " answered_at REAL,"
+        " answered_by TEXT,"
+        " answer TEXT,"
+        " response_hours REAL,"  # working hours from asked_at to the first answer
+        " vote INTEGER,"  # 1 helpful, 0 not, NULL not voted
+        " UNIQUE (card_id, question_id))"
+    )
+    db.table("requests").create_index(["user_id", "asked_at"])
+    db.table("requests").create_index(["asked_at"])
