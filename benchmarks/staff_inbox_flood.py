@@ -3,8 +3,10 @@
     python benchmarks/staff_inbox_flood.py [--junk 200] [--restart 60] [--crowd 2000]
 
 The bot and the fake run in one process (the delays measured here come from Telegram's
-limits, 30 messages/s overall and 20 a minute per group, which the fake enforces with 429s,
-not from CPU). Each scenario starts from a fresh database. Prints:
+limit of 20 messages a minute per group, which the fake enforces with 429s, not from CPU).
+The fake allows 35 messages/s overall, a little over the bot's own 30 (SEND_RATE_LIMIT):
+residents' answers are not what is measured here, and the two limiters' windows never line
+up exactly. Each scenario starts from a fresh database. Prints:
 
   * junk: one resident sends --junk distinct junk lines, then a staff member sends
     /umumkan in the staff group: how long until its preview is there, against the same
@@ -247,7 +249,7 @@ async def stop(app: BotApplication) -> None:
 
 
 def prepare_world(fake: FakeBotAPI, residents: int) -> None:
-    fake.set_rate_limit(per_second=30, per_group_per_minute=GROUP_PER_MINUTE)
+    fake.set_rate_limit(per_second=35, per_group_per_minute=GROUP_PER_MINUTE)
     fake.user(ADMIN, "Petugas Rina")
     fake.private_chat(ADMIN)
     fake.group(STAFF_GROUP, "Staf UKM", "supergroup", admins=[ADMIN], bot_status="administrator")

@@ -23,9 +23,11 @@ from telegram.ext import (
     ApplicationBuilder,
     CallbackQueryHandler,
     ChatMemberHandler,
+    ChosenInlineResultHandler,
     CommandHandler,
     ContextTypes,
     Defaults,
+    InlineQueryHandler,
     JobQueue,
     MessageHandler,
     TypeHandler,
@@ -50,6 +52,7 @@ from bot.handlers import (
     errors,
     groups,
     inbox,
+    inline,
     privacy,
     questions,
     requests,
@@ -58,6 +61,7 @@ from bot.handlers import (
 from bot.knowledge import KnowledgeInvalid, default_knowledge_dir, ensure_knowledge
 from bot.logs import configure_logging
 from bot.ordering import PerChatUpdateProcessor
+from bot.sharing import SUBSCRIBE_PAYLOAD
 from bot.storage import Storage
 from bot.telegram_request import ResilientPollingRequest
 
@@ -178,7 +182,15 @@ def register_handlers(app: BotApplication) -> None:
     )
 
     # 2. Commands, as declared in commands.py (names, who, menus). CommandHandler ignores
-    #    /cmd@otherbot on its own.
+    #    /cmd@otherbot on its own. First the one deep link that is another feature's command:
+    #    t.me/<bot>?start=langganan subscribes (start.py opens the others: answers, welcome).
+    app.add_handler(
+        CommandHandler(
+            "start",
+            subscriptions.subscribe,
+            filters=private & new & filters.Regex(rf"^/start\s+{SUBSCRIBE_PAYLOAD}\s*$"),
+        )
+    )
     for command in COMMANDS:
         app.add_handler(
             CommandHandler(
@@ -226,7 +238,11 @@ def register_handlers(app: BotApplication) -> None:
         )
     )
 
-    # 6. Errors: logged with the update's context, the resident told once, staff alerted.
+    # 6. Inline mode ("@bot pelatihan" in any chat): answers to share, and which were shared.
+    app.add_handler(InlineQueryHandler(inline.answer_inline_query))
+    app.add_handler(ChosenInlineResultHandler(inline.count_shared_answer))
+
+    # 7. Errors: logged with the update's context, the resident told once, staff alerted.
     app.add_error_handler(errors.report_error)
 
 
@@ -239,6 +255,7 @@ async def on_startup(app: BotApplication) -> None:
     services = app.bot_data.services
     me = await app.bot.get_me()
     services.bot_username = me.username or ""
+    services.storage.remember_bot_username(services.bot_username)  # for `ukm-bot link`
     scopes: tuple[tuple[BotCommandScope, Menu], ...] = (
         (BotCommandScopeAllPrivateChats(), "private"),
         (BotCommandScopeAllGroupChats(), "group"),

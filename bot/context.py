@@ -19,6 +19,7 @@ from bot.answering import KnowledgeBase
 from bot.assistant import Assistant
 from bot.config import Settings
 from bot.knowledge import with_learned
+from bot.sharing import SharedAnswers
 from bot.storage import Storage
 
 if TYPE_CHECKING:
@@ -47,6 +48,13 @@ class Services:
     # sets it to a Friday afternoon or a holiday eve.
     now: Callable[[], float] = time.time
     knowledge_problems: list[str] = field(default_factory=list)
+    _shared: SharedAnswers | None = field(default=None, repr=False)
+
+    def shared_answers(self) -> SharedAnswers:
+        """Inline listings (and their cache) for the knowledge being served now."""
+        if self._shared is None or self._shared.assistant is not self.assistant:
+            self._shared = SharedAnswers(self.assistant)
+        return self._shared
 
     def use_knowledge(self, kb: KnowledgeBase | None = None) -> None:
         """Serve `kb` (by default the current one again), with the phrasings staff taught.

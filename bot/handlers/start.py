@@ -1,4 +1,5 @@
-"""/start, /bantuan (/help) and /topik: what the bot knows and how to ask."""
+"""/start (with the deep links t.me/<bot>?start=<entry-id> that open on an answer),
+/bantuan (/help) and /topik: what the bot knows and how to ask."""
 
 from __future__ import annotations
 
@@ -18,7 +19,15 @@ async def welcome(update: Update, context: BotContext) -> None:
         # /start after unblocking the bot resumes the subscription the block had stopped.
         if context.services.storage.resubscribe_if_blocked(chat.id, lang):
             await send(context, chat.id, Reply(renderer.render("welcome_back", lang)), lang)
-        reply = Reply(renderer.render("welcome", lang), renderer.welcome_buttons(lang))
+        # A deep link to an answer (a shared answer's "Tanya lebih lanjut", a poster): that
+        # answer, with its related questions. Any other payload is a plain /start.
+        payload = context.args[0] if context.args else ""
+        entry = context.services.assistant.kb.entry(payload) if payload else None
+        reply = (
+            renderer.entry(entry, lang)
+            if entry is not None
+            else Reply(renderer.render("welcome", lang), renderer.welcome_buttons(lang))
+        )
     else:
         reply = Reply(renderer.render("welcome_group", lang, bot=context.services.bot_username))
     await send(

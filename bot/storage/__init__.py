@@ -6,6 +6,7 @@ outbox.py       announcements and their deliveries
 questions.py    the question log, its retention, the figures of /statistik
 inbox.py        the staff inbox's cards and askers, and the queue of cards to post
 requests.py     the questions residents sent to the office, tracked to an answer
+sharing.py      answers residents shared in inline mode; the bot's @username for links
 learned.py      phrasings staff taught
 personal.py     a resident's own data across areas (/hapusdata)
 migrations.py   the schema
@@ -26,6 +27,7 @@ from bot.storage.outbox import Broadcast, Outbox
 from bot.storage.personal import PersonalData
 from bot.storage.questions import LoggedQuestion, QuestionLog
 from bot.storage.requests import Request, RequestFigures, Requests
+from bot.storage.sharing import Sharing
 from bot.storage.subscribers import Subscriber, Subscribers
 
 __all__ = [
@@ -45,7 +47,9 @@ class StorageError(Exception):
     """The database cannot be opened or written; the message names the file."""
 
 
-class Storage(Outbox, Chats, Subscribers, PersonalData, QuestionLog, Inbox, Learned, Requests):
+class Storage(
+    Outbox, Chats, Subscribers, PersonalData, QuestionLog, Inbox, Learned, Requests, Sharing
+):
     """Owns the SQLite file. WAL mode so readers never wait for the writer.
 
     Every area's methods are the facade's own (callers only ever need `Storage`); an area

@@ -261,3 +261,15 @@ def m007_desk_requests(db: sqlite_utils.Database) -> None:
     )
     db.table("requests").create_index(["user_id", "asked_at"])
     db.table("requests").create_index(["asked_at"])
+
+
+@MIGRATIONS()
+def m008_desk_sharing(db: sqlite_utils.Database) -> None:
+    """Answers residents shared into other chats (inline mode; no user id kept), facts about
+    the running bot the command line needs (its @username, for `ukm-bot link`), and the
+    "Tanya soal ini" button an announcement may carry (its label and t.me link)."""
+    db.table("shared_answers").create({"entry_id": str, "lang": str, "shared_at": float})
+    db.table("broadcasts").add_column("button_text", str)
+    db.table("broadcasts").add_column("button_url", str)
+    db.table("shared_answers").create_index(["shared_at"])
+    db.table("bot_meta").create({"key": str, "value": str}, pk="key")
