@@ -56,6 +56,7 @@ from bot.handlers import (
     privacy,
     questions,
     requests,
+    start,
     subscriptions,
 )
 from bot.knowledge import KnowledgeInvalid, default_knowledge_dir, ensure_knowledge
@@ -268,6 +269,7 @@ async def on_startup(app: BotApplication) -> None:
                 language_code=None if lang == "id" else lang,  # Indonesian is the default
             )
     await set_staff_commands(app)
+    await start.introduce_bot(app)  # the descriptions, when they changed
     assert services.broadcaster is not None
     services.broadcaster.resume()  # broadcasts a restart or a crash interrupted
     cards.start_poster(app)  # and inbox cards still queued for the staff group

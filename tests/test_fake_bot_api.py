@@ -706,7 +706,7 @@ def article(result_id: str, title: str = "Judul", text: str = "<b>Jawaban</b>") 
 async def test_inline_queries_need_inline_mode_and_are_answered_once(
     fake: FakeBotAPI, bot: Bot
 ) -> None:
-    with pytest.raises(AssertionError, match="(?i)setinline"):
+    with pytest.raises(AssertionError, match=r"(?i)setinline"):
         fake.inline_query(ALICE, "pelatihan")
     fake.supports_inline_queries = True
     query = fake.inline_query(ALICE, "pelatihan")
@@ -715,9 +715,9 @@ async def test_inline_queries_need_inline_mode_and_are_answered_once(
     assert update.inline_query.chat_type == "sender"
     await bot.answer_inline_query(str(query["id"]), [article("a"), article("b", "Lain")])
     assert [r["id"] for r in fake.inline_results(query)] == ["a", "b"]
-    with pytest.raises(BadRequest, match="(?i)query is too old"):
+    with pytest.raises(BadRequest, match=r"(?i)query is too old"):
         await bot.answer_inline_query(str(query["id"]), [article("a")])  # once only
-    with pytest.raises(BadRequest, match="(?i)query is too old"):
+    with pytest.raises(BadRequest, match=r"(?i)query is too old"):
         await bot.answer_inline_query("999", [article("a")])
 
 
@@ -729,15 +729,15 @@ async def test_answer_inline_query_checks_results_as_telegram_does(
     fake.supports_inline_queries = True
     query_id = str(fake.inline_query(BOB, "x")["id"])
     too_many = [article(str(n)) for n in range(51)]
-    with pytest.raises(BadRequest, match="(?i)Too many inline query results"):
+    with pytest.raises(BadRequest, match=r"(?i)Too many inline query results"):
         await bot.answer_inline_query(query_id, too_many)
-    with pytest.raises(BadRequest, match="(?i)RESULT_ID_DUPLICATE"):
+    with pytest.raises(BadRequest, match=r"(?i)RESULT_ID_DUPLICATE"):
         await bot.answer_inline_query(query_id, [article("a"), article("a")])
-    with pytest.raises(BadRequest, match="(?i)RESULT_ID_INVALID"):
+    with pytest.raises(BadRequest, match=r"(?i)RESULT_ID_INVALID"):
         await bot.answer_inline_query(query_id, [article("x" * 65)])
-    with pytest.raises(BadRequest, match="(?i)can't parse entities"):
+    with pytest.raises(BadRequest, match=r"(?i)can't parse entities"):
         await bot.answer_inline_query(query_id, [article("a", text="<b>open")])
-    with pytest.raises(BadRequest, match="(?i)START_PARAM_INVALID"):
+    with pytest.raises(BadRequest, match=r"(?i)START_PARAM_INVALID"):
         await bot.answer_inline_query(
             query_id,
             [article("a")],
@@ -774,7 +774,7 @@ async def test_a_chosen_result_is_posted_via_the_bot_and_reported_with_feedback_
     [update] = await bot.get_updates(offset=fake.last_update_id)
     assert update.chosen_inline_result is not None
     assert update.chosen_inline_result.result_id == "a"
-    with pytest.raises(AssertionError, match="(?i)no answered result"):
+    with pytest.raises(AssertionError, match=r"(?i)no answered result"):
         fake.choose_inline_result(ALICE, query, "b")
 
 
@@ -788,11 +788,11 @@ async def test_descriptions_per_language_with_telegrams_limits(fake: FakeBotAPI,
     assert (await bot.get_my_short_description()).short_description == "Tanya soal UKM"
     assert (await bot.get_my_short_description("en")).short_description == ""
     assert fake.description("en") == "SME assistant"
-    with pytest.raises(BadRequest, match="(?i)too long"):
+    with pytest.raises(BadRequest, match=r"(?i)too long"):
         await bot.set_my_description("x" * 513)
-    with pytest.raises(BadRequest, match="(?i)too long"):
+    with pytest.raises(BadRequest, match=r"(?i)too long"):
         await bot.set_my_short_description("x" * 121)
-    with pytest.raises(BadRequest, match="(?i)language code"):
+    with pytest.raises(BadRequest, match=r"(?i)language code"):
         await bot.set_my_description("x", language_code="eng")
     await bot.set_my_description("", language_code="en")  # removes it
     assert (await bot.get_my_description("en")).description == ""
