@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -144,16 +145,18 @@ def _file(
     return Filed(request, promised)
 
 
-def with_request_note(context: BotContext, reply: Reply, filed: Filed | None, lang: Lang) -> Reply:
-    """A reply to a question sent to the office, with its number and when to expect the
+def with_request_note(
+    context: BotContext, reply: Reply, filed: Sequence[Filed], lang: Lang
+) -> Reply:
+    """A reply to questions sent to the office, with their numbers and when to expect the
     answer (after the office opens, when it is closed)."""
-    if filed is None:
+    if not filed:
         return reply
-    p = filed.promise
+    p = max((f.promise for f in filed), key=lambda promised: promised.due)
     note = context.services.assistant.renderer.render(
         "request_filed",
         lang,
-        reference=reference(filed.request.id),
+        references=[reference(f.request.id) for f in filed],
         open_now=p.open_now,
         opens=p.opens,
         due=p.due,
