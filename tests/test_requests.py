@@ -112,6 +112,19 @@ async def test_the_promise_in_english_and_a_second_number_for_a_second_resident(
     assert "/myquestions" in reply["text"]
 
 
+async def test_two_questions_for_the_office_in_one_message_are_two_requests(
+    fake: FakeBotAPI, start_bot: BotStarter
+) -> None:
+    setup(fake)
+    app = await start(start_bot, FRIDAY_1555)
+    reply = await ask(
+        fake, ANA, "Berapa bunga KUR untuk modal usaha? Terus kapan pasar malam dibuka?"
+    )
+    assert "No. #UKM-0001, #UKM-0002" in reply["text"]
+    assert "paling lambat Senin, 9 Maret pukul 15.55 WIB" in reply["text"]
+    assert app.bot_data.services.storage.count_requests_of(ANA) == 2
+
+
 async def test_a_thumbs_down_is_a_request_too_and_pressing_it_again_opens_no_second(
     fake: FakeBotAPI, start_bot: BotStarter
 ) -> None:
