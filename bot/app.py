@@ -306,6 +306,7 @@ async def apply_retention(context: BotContext) -> None:
     removed = services.storage.forget_questions(services.settings.question_log_days)
     services.storage.forget_replies(older_than=services.settings.question_log_days * 86400)
     services.storage.forget_requests(services.settings.question_log_days)
+    services.storage.forget_shares(services.settings.question_log_days)
     if removed:
         log.info(
             "Retention: deleted %s questions older than %s days",

@@ -138,6 +138,7 @@ class DeskStats:
     weeks: list[RequestFigures]  # oldest first, WEEKS_SHOWN of them, this week last
     total: RequestFigures  # the same weeks together
     target_hours: float
+    shared: int = 0  # answers residents shared into other chats (inline mode), same weeks
 
     def chart(self, legends: dict[str, str]) -> bytes:
         """Requests per week by outcome; `legends`: outcome -> its name (templates)."""
@@ -153,6 +154,8 @@ class DeskStats:
 
 class RequestSource(Protocol):
     def request_rows(self, since: float) -> Sequence[RequestRow]: ...
+
+    def shares_since(self, since: float) -> int: ...
 
 
 def collect_desk_stats(
@@ -170,4 +173,5 @@ def collect_desk_stats(
         weeks=[figures(f"{s:%d/%m}", by_week.get(s, []), target_hours) for s in starts],
         total=figures("total", rows, target_hours),
         target_hours=target_hours,
+        shared=source.shares_since(since),
     )

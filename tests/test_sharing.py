@@ -130,6 +130,10 @@ async def test_a_chosen_answer_is_posted_into_the_group_and_counted(
     assert fake.buttons(posted) == [("💬 Tanya lebih lanjut", None)]
     storage = app.bot_data.services.storage
     await fake.wait_until(lambda: storage.shares_since(0) == 1, what="the share counted")
+    # Staff see it in /statistik.
+    fake.send_text(ADMIN_ID, None, "/statistik")
+    [figures, *_] = await fake.wait_for_sent(ADMIN_ID)
+    assert "Jawaban yang dibagikan warga ke chat lain (inline): 1" in figures["text"]
     # Whoever presses the button lands in the bot on that answer (the deep link, below).
 
 

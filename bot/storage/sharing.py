@@ -24,6 +24,13 @@ class Sharing(Area):
         ).fetchone()
         return int(row[0])
 
+    def forget_shares(self, older_than_days: int) -> int:
+        """Kept as long as the question log (QUESTION_LOG_DAYS), though they name nobody."""
+        cutoff = time.time() - older_than_days * 86400
+        with self.db.conn:
+            cursor = self.db.execute("DELETE FROM shared_answers WHERE shared_at < ?", [cutoff])
+        return cursor.rowcount
+
     def remember_bot_username(self, username: str) -> None:
         """Kept at every start, so `ukm-bot link` can print t.me links without a token."""
         with self.db.conn:
