@@ -1,6 +1,6 @@
 """Inline answers per second against private answers, same bot, same run.
 
-    python benchmarks/inline_speed.py [--queries 500] [--rounds 3]
+    python benchmarks/inline_speed.py [--queries 400] [--rounds 3]
 
 The fake Telegram Bot API (tests/fake_bot_api/, inline mode on, no rate limits) runs as one
 process and `ukm-bot run` (SEND_RATE_LIMIT=0, a fresh database) as another. Each round takes
@@ -145,7 +145,7 @@ def fake_pid(fake: FakeBotAPIProcess) -> int:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--queries", type=int, default=500)
+    parser.add_argument("--queries", type=int, default=400)
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     exit_on_sigterm()

@@ -74,6 +74,8 @@ class SharedAnswers:
         self.size = size
         self.clock = clock
         self._cache: OrderedDict[tuple[str, Lang], tuple[float, Listing]] = OrderedDict()
+        # An entry's shared answer is the same whatever query found it: rendered once.
+        self._answers: dict[tuple[str, Lang], SharedAnswer] = {}
 
     def listing(self, query: str, user_lang: Lang) -> Listing:
         key = (" ".join(query.split()).casefold(), user_lang)
@@ -108,20 +110,20 @@ class SharedAnswers:
         return Listing(self._shared(entries, decision.lang), decision.lang, personal=False)
 
     def _shared(self, entries: list[Entry], lang: Lang) -> tuple[SharedAnswer, ...]:
-        renderer = self.assistant.renderer
-        shared = []
-        for entry in entries[:INLINE_RESULTS]:
+        return tuple(self._answer(entry, lang) for entry in entries[:INLINE_RESULTS])
+
+    def _answer(self, entry: Entry, lang: Lang) -> SharedAnswer:
+        found = self._answers.get((entry.id, lang))
+        if found is None:
             answer = entry.answer[lang]
             first_line = to_plain(answer).split("\n", 1)[0].strip()
             if len(first_line) > DESCRIPTION_CHARACTERS:
                 first_line = first_line[: DESCRIPTION_CHARACTERS - 1].rstrip() + "…"
-            shared.append(
-                SharedAnswer(
-                    entry_id=entry.id,
-                    title=entry.label(lang),
-                    description=first_line,
-                    html=renderer.render("answer", lang, entry=entry, answer=answer),
-                    lang=lang,
-                )
+            found = self._answers[(entry.id, lang)] = SharedAnswer(
+                entry_id=entry.id,
+                title=entry.label(lang),
+                description=first_line,
+                html=self.assistant.renderer.render("answer", lang, entry=entry, answer=answer),
+                lang=lang,
             )
-        return tuple(shared)
+        return found

@@ -3,6 +3,7 @@ one is counted (no name, no id) for /statistik."""
 
 from __future__ import annotations
 
+import functools
 import logging
 
 from telegram import (
@@ -57,11 +58,15 @@ async def answer_inline_query(update: Update, context: BotContext) -> None:
 
 
 def shared_result(context: BotContext, answer: SharedAnswer) -> InlineQueryResultArticle:
-    renderer = context.services.assistant.renderer
-    further = InlineKeyboardButton(
-        to_plain(renderer.render("button_ask_further", answer.lang)),
-        url=deep_link(context.services.bot_username, answer.entry_id),
-    )
+    label = to_plain(context.services.assistant.renderer.label("button_ask_further", answer.lang))
+    return article(answer, context.services.bot_username, label)
+
+
+@functools.lru_cache(maxsize=256)
+def article(answer: SharedAnswer, bot_username: str, label: str) -> InlineQueryResultArticle:
+    """One result, built once per answer: every query that finds an entry shares it (PTB's
+    objects cost more to build than the answer costs to find; they are immutable)."""
+    further = InlineKeyboardButton(label, url=deep_link(bot_username, answer.entry_id))
     return InlineQueryResultArticle(
         id=answer.entry_id,
         title=answer.title,
