@@ -100,7 +100,7 @@ def _file(
     services = context.services
     settings = services.settings
     key = question_key(decision.query)
-    if key is None or (settings.staff_chat_id is None and not settings.admin_ids):
+    if key is None:
         return None
     guess = decision.best_guess
     staff_chat = settings.staff_chat_id
@@ -121,6 +121,8 @@ def _file(
         queue=staff_chat is not None,
         cap_per_hour=settings.inbox_cards_per_hour,
     )
+    if staff_chat is None and not settings.admin_ids:
+        return None  # kept, but nobody can see it yet: no request, no promise
     promised = promise(settings.office, now, settings.response_target_hours)
     request = services.storage.open_request(
         card_id=card_id,
