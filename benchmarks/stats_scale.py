@@ -8,7 +8,7 @@ before the hourly figures (migration m005). In the same run, on the same rows:
 
   * baseline: the figures of /statistik as they were queried before (GROUP BY over the
     log with its covering index), median of 3, with the chart;
-  * the upgrade (migration m006 counts the existing log into question_stats): its time;
+  * the upgrade (migration m009 counts the existing log into question_stats): its time;
   * now: the same figures from question_stats (target: under 0.2 s at 5,000,000), median
     of 3, with the chart; both must give the same numbers;
   * the file's size before and after (compacted with VACUUM INTO), per million questions;
@@ -225,7 +225,7 @@ def main() -> None:
         raw.close()
 
         started = time.perf_counter()
-        storage = Storage(db)  # applies m006: counts the log into question_stats
+        storage = Storage(db)  # applies m009: counts the log into question_stats
         upgrade = time.perf_counter() - started
         new_time, new_figures = timed_stats(storage, legends, now)
         same = (
@@ -244,7 +244,7 @@ def main() -> None:
             f"  /statistik figures + chart, now (hourly figures): median {new_time:.3f} s "
             f"(target < 0.2 s); {old_time / new_time:.0f}x faster; same figures: {same}"
         )
-        print(f"  upgrade of an existing database (migration m006): {upgrade:.1f} s")
+        print(f"  upgrade of an existing database (migration m009): {upgrade:.1f} s")
         print(
             f"  database: {old_size:.0f} MB before ({(old_size - empty) / millions:.0f} MB "
             f"per million questions), {new_size:.0f} MB now compacted "

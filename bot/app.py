@@ -13,6 +13,7 @@ from telegram import (
     BotCommandScopeAllPrivateChats,
     BotCommandScopeChat,
     LinkPreviewOptions,
+    Update,
 )
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
@@ -22,11 +23,14 @@ from telegram.ext import (
     ApplicationBuilder,
     CallbackQueryHandler,
     ChatMemberHandler,
+    ChosenInlineResultHandler,
     CommandHandler,
     ContextTypes,
     Defaults,
+    InlineQueryHandler,
     JobQueue,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 
@@ -48,14 +52,18 @@ from bot.handlers import (
     errors,
     groups,
     inbox,
+    inline,
     privacy,
     questions,
+    requests,
+    start,
     subscriptions,
 )
 from bot.knowledge import KnowledgeInvalid, default_knowledge_dir, ensure_knowledge
 from bot.logs import configure_logging, install_redacting_excepthook
 from bot.ordering import PerChatUpdateProcessor
 from bot.runner import BotRunner, StartupError
+from bot.sharing import SUBSCRIBE_PAYLOAD
 from bot.storage import Problem, Storage, StorageError, StorageUnavailable
 from bot.telegram_request import ResilientPollingRequest
 
@@ -162,7 +170,10 @@ def register_handlers(app: BotApplication) -> None:
     new = filters.UpdateType.MESSAGE
     edited = filters.UpdateType.EDITED_MESSAGE
 
-    # 0. Before anything else (group -1): a staff member's reply to an inbox card is an
+    # 0. Before anything else (group -2): staff writing in the staff group hold the inbox's
+    #    cards back for a moment, so their commands and replies get the group's budget.
+    app.add_handler(TypeHandler(Update, cards.note_staff_activity), group=-2)
+    #    Then (group -1): a staff member's reply to an inbox card is an
     #    answer for the residents who asked, not a question for the bot.
     app.add_handler(
         MessageHandler(
@@ -179,7 +190,15 @@ def register_handlers(app: BotApplication) -> None:
     )
 
     # 2. Commands, as declared in commands.py (names, who, menus). CommandHandler ignores
-    #    /cmd@otherbot on its own.
+    #    /cmd@otherbot on its own. First the one deep link that is another feature's command:
+    #    t.me/<bot>?start=langganan subscribes (start.py opens the others: answers, welcome).
+    app.add_handler(
+        CommandHandler(
+            "start",
+            subscriptions.subscribe,
+            filters=private & new & filters.Regex(rf"^/start\s+{SUBSCRIBE_PAYLOAD}\s*$"),
+        )
+    )
     for command in COMMANDS:
         app.add_handler(
             CommandHandler(
@@ -193,6 +212,7 @@ def register_handlers(app: BotApplication) -> None:
     app.add_handler(CallbackQueryHandler(broadcasting.press_broadcast_button, pattern=r"^bc\|"))
     app.add_handler(CallbackQueryHandler(inbox.press_inbox_button, pattern=r"^inbox\|"))
     app.add_handler(CallbackQueryHandler(inbox.press_feedback, pattern=r"^fb\|"))
+    app.add_handler(CallbackQueryHandler(requests.press_satisfaction, pattern=r"^sat\|"))
     app.add_handler(CallbackQueryHandler(privacy.erase_my_data, pattern=r"^erase\|"))
     app.add_handler(CallbackQueryHandler(questions.press_button))
 
@@ -226,7 +246,11 @@ def register_handlers(app: BotApplication) -> None:
         )
     )
 
-    # 6. Errors: logged with the update's context, the resident told once, staff alerted.
+    # 6. Inline mode ("@bot pelatihan" in any chat): answers to share, and which were shared.
+    app.add_handler(InlineQueryHandler(inline.answer_inline_query))
+    app.add_handler(ChosenInlineResultHandler(inline.count_shared_answer))
+
+    # 7. Errors: logged with the update's context, the resident told once, staff alerted.
     app.add_error_handler(errors.report_error)
 
 
@@ -240,6 +264,7 @@ async def on_startup(app: BotApplication) -> None:
     services = app.bot_data.services
     me = await app.bot.get_me()
     services.bot_username = me.username or ""
+    services.storage.remember_bot_username(services.bot_username)  # for `ukm-bot link`
     scopes: tuple[tuple[BotCommandScope, Menu], ...] = (
         (BotCommandScopeAllPrivateChats(), "private"),
         (BotCommandScopeAllGroupChats(), "group"),
@@ -252,8 +277,10 @@ async def on_startup(app: BotApplication) -> None:
                 language_code=None if lang == "id" else lang,  # Indonesian is the default
             )
     await set_staff_commands(app)
+    await start.introduce_bot(app)  # the descriptions, when they changed
     assert services.broadcaster is not None
     services.broadcaster.resume()  # broadcasts a restart or a crash interrupted
+    cards.start_poster(app)  # and inbox cards still queued for the staff group
     jobs = require_job_queue(app)
     jobs.run_repeating(
         broadcasting.start_due_broadcasts,
@@ -261,14 +288,11 @@ async def on_startup(app: BotApplication) -> None:
         first=1,
         name="scheduled broadcasts",
     )
+    # A busy moment may delay a job; it then runs once, late, instead of warning.
+    late = {"misfire_grace_time": 30, "coalesce": True}
     # The question log, reply links and votes are committed together once a second, never
     # waiting for the database (storage/writer.py); staff hear when it cannot write.
-    jobs.run_repeating(
-        commit_queued_writes,
-        FLUSH_EVERY,
-        name="queued writes",
-        job_kwargs={"misfire_grace_time": 30, "coalesce": True},
-    )
+    jobs.run_repeating(commit_queued_writes, FLUSH_EVERY, name="queued writes", job_kwargs=late)
     loop = asyncio.get_running_loop()
 
     def storage_problem(problem: Problem | None) -> None:  # on the writer thread
@@ -279,6 +303,9 @@ async def on_startup(app: BotApplication) -> None:
     services.storage.on_problem = storage_problem
     services.storage.writer.start()
     jobs.run_repeating(apply_retention, RETENTION_CHECK_EVERY, first=60, name="retention")
+    jobs.run_repeating(
+        cards.remind_overdue, cards.REMINDER_EVERY, first=30, name="overdue cards", job_kwargs=late
+    )
     for problem in services.knowledge_problems:
         log.error("Knowledge files not used (serving the last good build): %s", problem)
     log.info(
@@ -293,9 +320,9 @@ async def commit_queued_writes(context: BotContext) -> None:
 
 
 async def apply_retention(context: BotContext) -> None:
-    """Questions, reply links and residents' words on inbox cards older than
-    QUESTION_LOG_DAYS are deleted (the README says so to residents); staff copies of the
-    cards that changed are redrawn."""
+    """Questions, reply links, residents' words on inbox cards, requests and shared-answer
+    rows older than QUESTION_LOG_DAYS are deleted (the README says so to residents); staff
+    copies of the cards that changed are redrawn."""
     storage = context.services.storage
     days = context.services.settings.question_log_days
     try:
@@ -303,6 +330,13 @@ async def apply_retention(context: BotContext) -> None:
     except StorageUnavailable as err:
         log.warning("Retention postponed to its next run: %s", err)
         return
+    # Requests to the office and shared-answer rows follow the same period.
+    for forget in (storage.forget_requests, storage.forget_shares):
+        try:
+            await storage.write_within(RETENTION_WAIT, forget, days)
+        except StorageUnavailable as err:
+            log.warning("Retention postponed to its next run: %s", err)
+            return
     for card_id in removed.cards:
         context.application.create_task(cards.forget_card_text(context, card_id, days))
     if removed.questions or removed.inbox or removed.replies:
@@ -333,6 +367,7 @@ async def on_shutdown(app: BotApplication) -> None:
     services = app.bot_data.services
     if services.broadcaster is not None:
         await services.broadcaster.stop()
+    await cards.stop_poster(app)
     # Writes still queued go in (waiting a few seconds at most for a locked database).
     await asyncio.to_thread(services.storage.close)
 

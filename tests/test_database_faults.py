@@ -63,7 +63,9 @@ async def test_answers_never_wait_for_another_process_lock(
         # ...and residents are answered while it still does.
         [answer] = await fake.wait_for_sent(RESIDENT)
         [fallback] = await fake.wait_for_sent(OTHER)
-        assert "15.000" in answer["text"] and "teruskan ke petugas" in fallback["text"]
+        assert "15.000" in answer["text"] and "tidak membahas" in fallback["text"]
+        # No request number can be given before the card is written: none is promised.
+        assert "#UKM-" not in fallback["text"]
         # An edit of the question just answered updates that answer (the link is known).
         fake.edit_text(question, "kerupuk diekspor ke mana?")
         await fake.wait_until(lambda: "Kerupuk" in fake.current(answer)["text"], what="edit")

@@ -116,6 +116,7 @@ async def test_a_staff_answer_reaches_a_group_that_became_a_supergroup(
         what="the askers moved",
     )
     assert rows(storage.path, "SELECT DISTINCT chat_id FROM questions") == [(SUPERGROUP,)]
+    assert rows(storage.path, "SELECT DISTINCT chat_id FROM requests") == [(SUPERGROUP,)]
     fake.send_text(ADMIN_ID, STAFF_GROUP, "Tanyakan KUR ke bank penyalur.", reply_to=card)
     sent = await fake.wait_for_sent(SUPERGROUP, count=2)
     assert "Jawaban petugas" in sent[0]["text"] and "bank penyalur" in sent[1]["text"]

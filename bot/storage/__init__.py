@@ -4,7 +4,9 @@ chats.py        per-chat settings, reply links, supergroup migration
 subscribers.py  who opted in to announcements
 outbox.py       announcements and their deliveries
 questions.py    the question log, its retention, the figures of /statistik
-inbox.py        the staff inbox's cards and askers
+inbox.py        the staff inbox's cards and askers, and the queue of cards to post
+requests.py     the questions residents sent to the office, tracked to an answer
+sharing.py      answers residents shared in inline mode; the bot's @username for links
 learned.py      phrasings staff taught
 personal.py     a resident's own data across areas (/hapusdata, retention)
 migrations.py   the schema
@@ -41,6 +43,8 @@ from bot.storage.migrations import MIGRATIONS
 from bot.storage.outbox import Broadcast, Outbox
 from bot.storage.personal import PersonalData, Retention
 from bot.storage.questions import LoggedQuestion, QuestionLog
+from bot.storage.requests import Request, RequestFigures, Requests
+from bot.storage.sharing import Sharing
 from bot.storage.subscribers import Subscriber, Subscribers
 from bot.storage.writer import WAL_SIZE_LIMIT, Problem, Writer, make_folder
 
@@ -51,6 +55,8 @@ __all__ = [
     "DatabaseDamaged",
     "LoggedQuestion",
     "Problem",
+    "Request",
+    "RequestFigures",
     "Retention",
     "Storage",
     "StorageError",
@@ -68,7 +74,9 @@ WRITE_TIMEOUT = 10.0  # seconds a resident may wait for a write they are told ab
 CLOSE_WAIT = 10.0  # seconds the writes still queued at shutdown may take
 
 
-class Storage(Outbox, PersonalData, QuestionLog, Chats, Subscribers, Inbox, Learned):
+class Storage(
+    Outbox, PersonalData, QuestionLog, Chats, Subscribers, Inbox, Learned, Requests, Sharing
+):
     """Owns the SQLite file. WAL mode so readers never wait for the writer.
 
     Every area's methods are the facade's own (callers only ever need `Storage`); an area
@@ -151,6 +159,11 @@ class Storage(Outbox, PersonalData, QuestionLog, Chats, Subscribers, Inbox, Lear
         """Wait until every write queued so far is in the file (StorageUnavailable after
         WRITE_TIMEOUT): for a reader that must see them there, not only in memory."""
         await self.write_within(WRITE_TIMEOUT, lambda: None)
+
+    def write_now(self, method: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        """Run a storage method here and now if the database takes it without waiting;
+        StorageUnavailable otherwise, with nothing changed (queue it with `write_within`)."""
+        return self.writer.run_now(functools.partial(method, *args, **kwargs))
 
     def write_later(self, method: Callable[P, object], *args: P.args, **kwargs: P.kwargs) -> None:
         """Run a storage method on the writer thread when the database takes it, nobody

@@ -64,7 +64,9 @@ class Chats(Area):
             ("deliveries", "chat_id"),
             ("questions", "chat_id"),
             ("inbox_askers", "chat_id"),  # a staff answer reaches the supergroup
+            ("requests", "chat_id"),  # and so does the request's
             ("card_messages", "chat_id"),  # the staff group itself may migrate
+            ("digest_lines", "chat_id"),
         ]
 
     def remember_reply(

@@ -46,8 +46,9 @@ class PersonalData(QuestionLog, Chats):
         }
 
     def erase_personal_data(self, user_id: int) -> dict[str, int]:
-        """Everything kept about one resident: questions, inbox entries, subscription, links,
-        and their id where they acted for a group (who subscribed it, who set /otomatis)."""
+        """Everything kept about one resident: questions, inbox entries and the requests they
+        are, subscription, links, and their id where they acted for a group (who subscribed
+        it, who set /otomatis)."""
         self.flush_log()
         self.erased_cards = [
             int(r[0])
@@ -75,6 +76,7 @@ class PersonalData(QuestionLog, Chats):
             self.db.execute(
                 "UPDATE chats SET auto_answer_by = NULL WHERE auto_answer_by = ?", [user_id]
             )
+            self.db.execute("DELETE FROM requests WHERE user_id = ?", [user_id])
             self.db.execute("DELETE FROM replies WHERE chat_id = ?", [user_id])
             self.db.execute("DELETE FROM deliveries WHERE chat_id = ?", [user_id])
             self._redraw_cards(self.erased_cards)

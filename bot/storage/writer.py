@@ -43,7 +43,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, InvalidStateError
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlite_utils
 
@@ -88,6 +88,7 @@ def file_identity(path: Path) -> tuple[int, int] | None:
     return found.st_dev, found.st_ino
 
 
+T = TypeVar("T")
 Runner = Callable[[list[Any]], object]  # writes a list of queued payloads in one go
 
 
@@ -239,6 +240,39 @@ class Writer:
                 self._cond.notify()
         else:
             self._remove(group[: self.MAX_BATCH], written=True)
+        finally:
+            self._writing.release()
+
+    def run_now(self, job: Callable[[], T]) -> T:
+        """Run a write on the calling thread at once, in its own transaction, never waiting
+        for another process's lock: StorageUnavailable (nothing changed) when writes are
+        failing already, when the writer thread is busy longer than a moment, or when the
+        database is locked. For a write whose result the caller needs right away and that
+        it can otherwise queue (see handlers/cards.py)."""
+        if self.in_writer_thread():
+            return job()
+        problem = self.problem
+        if problem is not None:
+            raise StorageUnavailable(problem.failure, problem.detail)
+        if self._defer or self._stopping:
+            raise StorageUnavailable("locked", "queued writes are waiting for the database")
+        if not self._writing.acquire(timeout=0.05):  # the thread writes for milliseconds
+            raise StorageUnavailable("locked", "the writer thread is waiting for the database")
+        try:
+            if file_identity(self.path) != self.identity:
+                raise StorageUnavailable("gone", GONE)
+            conn = self._main.conn
+            conn.execute("PRAGMA busy_timeout = 0")
+            try:
+                return job()
+            except sqlite3.Error as err:
+                _rollback(conn)
+                failure = failure_of(err)
+                if failure is None:
+                    raise
+                raise StorageUnavailable(failure, str(err)) from err
+            finally:
+                conn.execute(f"PRAGMA busy_timeout = {self._main_busy_ms}")
         finally:
             self._writing.release()
 
