@@ -75,10 +75,12 @@ CONNECTION_POOL = 32  # HTTP connections to the Bot API for sending
 # send only queue inside httpcore, whose queue handling then costs more than it saves.
 CONCURRENT_UPDATES = 64
 MAX_RETRIES = 3  # RetryAfter is waited out and retried this many times per request
-# The running bot writes through the storage's writer thread; a write still made on the
-# event loop (by code not yet moved there) waits at most this long for another process's
-# lock, instead of SQLite's usual 30 s during which no resident would be answered.
-EVENT_LOOP_BUSY_TIMEOUT = 1.0
+# The running bot queues its writes or hands them to the storage's writer thread; a write
+# still made on the event loop (the broadcaster's, the card poster's) waits at most this
+# long for a lock, instead of SQLite's 30 s during which no resident would be answered.
+# Long enough for the bot's own writer thread (its commits take milliseconds), short for
+# everyone waiting behind it when another process holds the lock.
+EVENT_LOOP_BUSY_TIMEOUT = 0.25
 
 
 def build_application(settings: Settings, storage: Storage | None = None) -> BotApplication:
