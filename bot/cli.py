@@ -25,6 +25,7 @@ from bot.knowledge import (
 from bot.knowledge_check import check_knowledge
 from bot.rendering import Button, Reply, to_plain
 from bot.storage import Storage, StorageError
+from bot.storage.instance import InstanceLock
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
@@ -102,9 +103,21 @@ def run(webhook: bool) -> None:
             chat_with(settings)
             return
         fail(str(err), 2)
-    from bot.app import run_bot  # Telegram is imported only when the bot really runs
+    # One copy per database, refused before anything else is loaded (it answers at once).
+    try:
+        lock = InstanceLock(settings.database_path).acquire()
+    except StorageError as err:
+        fail(str(err))
+    # Telegram is imported only when the bot really runs.
+    from bot.app import run_bot
+    from bot.runner import StartupError
 
-    run_bot(settings, webhook=webhook)
+    try:
+        run_bot(settings, webhook=webhook)
+    except StartupError as err:
+        fail(str(err), err.exit_code)
+    finally:
+        lock.release()
 
 
 @main.command()
