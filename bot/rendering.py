@@ -218,7 +218,8 @@ class Renderer:
             )
         if decision.status == "smalltalk":
             kind = decision.query.smalltalk or "greeting"
-            buttons = self.topic_buttons(lang) if kind in ("greeting", "identity", "story") else ()
+            inviting = kind in ("greeting", "identity", "story", "announce")
+            buttons = self.topic_buttons(lang) if inviting else ()
             return Reply(self.render("smalltalk", lang, kind=kind), buttons)
         return self.fallback(decision, forwarded)
 
