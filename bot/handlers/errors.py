@@ -11,6 +11,7 @@ from telegram.error import Forbidden, NetworkError, TelegramError
 from bot.context import BotContext
 from bot.handlers.common import language_of
 from bot.logs import redact
+from bot.telegram_request import surely_not_delivered
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +29,11 @@ async def report_error(update: object, context: BotContext) -> None:
     if isinstance(error, Forbidden):
         # The resident blocked the bot: nothing to tell them, nothing broken.
         log.info("Telegram refused a message (%s) for %s", error, where)
+        return
+    if error is not None and not surely_not_delivered(error):
+        # A send that timed out (or lost its connection) after the retries may well have
+        # been delivered: an apology after the answer would only confuse. Logged, no alert.
+        log.warning("No answer from Telegram for %s; it may have been delivered: %s", where, error)
         return
     log.error("Error while handling %s", where, exc_info=error)
     if isinstance(update, Update) and update.effective_chat is not None:
