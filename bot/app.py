@@ -144,7 +144,8 @@ class GracefulApplication(
     handed to the update processor, and the HTTP session closes right after; so first, for
     at most STOP_WAIT seconds: no new announcement send starts and those on their way are
     answered and recorded (a restart resends nothing delivered), and the updates already
-    taken from Telegram are answered (Telegram will not send them again)."""
+    taken from Telegram are answered (Telegram will not send them again). Then requests
+    still waiting for their turn are given up (pacing.TelegramLimits.close)."""
 
     async def stop(self) -> None:
         if self.running:
@@ -156,6 +157,10 @@ class GracefulApplication(
             if isinstance(processor, FairUpdateProcessor):
                 waits.append(self._drain_updates(processor))
             await asyncio.gather(*waits)
+            # Whatever still waits for its turn (staff cards at the staff group's pace) is
+            # given up now: PTB's stop() would otherwise wait for it, for minutes.
+            if isinstance(self.bot.rate_limiter, TelegramLimits):
+                self.bot.rate_limiter.close()
         await super().stop()
 
     async def _drain_updates(self, processor: FairUpdateProcessor) -> None:

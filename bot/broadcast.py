@@ -207,7 +207,9 @@ class Broadcaster:
     async def _deliver(self, broadcast: Broadcast, chat_id: int, slots: asyncio.Semaphore) -> None:
         try:
             status, error, target = await self._send_to(broadcast, chat_id)
-            self.storage.mark_delivery(broadcast.id, target, status, error)
+            if not (self.stopping and error is not None and error.startswith("NotSent")):
+                # (a send given up by the stop stays 'sending': sent after the restart)
+                self.storage.mark_delivery(broadcast.id, target, status, error)
         finally:
             slots.release()
 

@@ -34,7 +34,7 @@ from typing import Any
 from telegram.error import BadRequest, NetworkError, RetryAfter
 from telegram.ext import BaseRateLimiter
 
-from bot.telegram_request import surely_not_delivered
+from bot.telegram_request import NotSent, surely_not_delivered
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +100,11 @@ class SlidingWindow:
         return not self._turns or self._turns[-1] + self.period <= now
 
 
+def _wake(sleeper: asyncio.Future[None]) -> None:
+    if not sleeper.done():
+        sleeper.set_result(None)
+
+
 def _seconds(retry_after: int | float | dtm.timedelta) -> float:
     if isinstance(retry_after, dtm.timedelta):
         return retry_after.total_seconds()
@@ -163,12 +168,23 @@ class TelegramLimits(BaseRateLimiter[Lane]):
         self._last_refusal: tuple[ChatKey | None, float] = (None, -1e9)
         self.refusals = 0  # 429s seen (for logs and benchmarks)
         self.global_pauses = 0
+        self._closed = False
+        self._sleepers: set[asyncio.Future[None]] = set()
 
     async def initialize(self) -> None:
         pass
 
     async def shutdown(self) -> None:
-        pass
+        self.close()
+
+    def close(self) -> None:
+        """Stopping: a request still waiting for its turn (a group's pace, a pause, a
+        back-off) is refused with NotSent instead of holding the shutdown for minutes;
+        what may go at once still goes."""
+        self._closed = True
+        for sleeper in self._sleepers:
+            if not sleeper.done():
+                sleeper.set_result(None)
 
     # -- turns --------------------------------------------------------------------------
 
@@ -199,7 +215,22 @@ class TelegramLimits(BaseRateLimiter[Lane]):
     async def _sleep_until(self, moment: float) -> None:
         delay = moment - self.clock()
         if delay > 0:
-            await asyncio.sleep(delay)
+            await self._sleep(delay)
+
+    async def _sleep(self, delay: float) -> None:
+        if self._closed:
+            raise NotSent("The bot is stopping: not sent")
+        loop = asyncio.get_running_loop()
+        sleeper: asyncio.Future[None] = loop.create_future()
+        timer = loop.call_later(delay, _wake, sleeper)
+        self._sleepers.add(sleeper)
+        try:
+            await sleeper
+        finally:
+            timer.cancel()
+            self._sleepers.discard(sleeper)
+        if self._closed:
+            raise NotSent("The bot is stopping: not sent")
 
     def _paused(self, chat: ChatKey | None) -> bool:
         now = self.clock()
@@ -300,6 +331,6 @@ class TelegramLimits(BaseRateLimiter[Lane]):
                     raise
                 backoff = BROADCAST_BACKOFF if lane is Lane.BROADCAST else ANSWER_BACKOFF
                 log.info("%s for chat %s failed (%s); sending again", endpoint, chat, err)
-                await asyncio.sleep(backoff[min(failures, len(backoff) - 1)])
+                await self._sleep(backoff[min(failures, len(backoff) - 1)])
                 failures += 1
             lane_pacer = self.broadcast if lane is Lane.BROADCAST else None

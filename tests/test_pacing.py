@@ -37,12 +37,19 @@ class Api:
         self.limits = limits
         self.calls: list[tuple[int | None, str]] = []
         self.script: dict[int | None, list[Exception]] = {}
+        self._called = asyncio.Event()
+
+    async def wait_for_calls(self, count: int) -> None:
+        while len(self.calls) < count:
+            self._called.clear()
+            await self._called.wait()
 
     async def request(
         self, endpoint: str, chat_id: int | None, lane: Lane | None = None
     ) -> dict[str, Any]:
         async def callback() -> dict[str, Any]:
             self.calls.append((chat_id, endpoint))
+            self._called.set()
             errors = self.script.get(chat_id)
             if errors:
                 raise errors.pop(0)
@@ -58,8 +65,7 @@ async def test_a_429_for_one_chat_pauses_that_chat_only() -> None:
     api = Api(TelegramLimits(overall_rate=None))
     api.script[1] = [RetryAfter(1)]
     first = asyncio.create_task(api.request("sendMessage", 1))
-    while not api.calls:
-        await asyncio.sleep(0.01)
+    await api.wait_for_calls(1)
     await api.request("sendMessage", 2)  # not held by chat 1's pause
     assert not first.done()
     await first
@@ -73,8 +79,7 @@ async def test_429s_for_two_chats_at_once_pause_every_chat() -> None:
     api.script[1] = [RetryAfter(1)]
     api.script[2] = [RetryAfter(1)]
     refused = [asyncio.create_task(api.request("sendMessage", chat)) for chat in (1, 2)]
-    while len(api.calls) < 2:
-        await asyncio.sleep(0.01)
+    await api.wait_for_calls(2)
     paused_until = limits._paused_until  # the overall limit: Telegram's answer to both
     third = asyncio.create_task(api.request("sendMessage", 3))
     await asyncio.gather(third, *refused)
