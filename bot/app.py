@@ -110,7 +110,7 @@ def build_application(settings: Settings, storage: Storage | None = None) -> Bot
             )
         )
         .rate_limiter(limits)
-        .request(AiohttpRequest(CONNECTION_POOL))
+        .request(AiohttpRequest(CONNECTION_POOL, brief_messages=True))
         .get_updates_request(ResilientPollingRequest())
         .update_queue(asyncio.Queue(maxsize=UPDATE_QUEUE))
         .concurrent_updates(

@@ -49,10 +49,18 @@ class AiohttpRequest(BaseRequest):
     cost 1.5 ms of CPU through httpx at 32 in flight and 0.19 ms through aiohttp
     (0.8 / 0.3 ms one at a time); the bot's answers are mostly that request.
 
-    Parameters are sent form-encoded, as PTB's own request does, and files as multipart.
-    Failures are raised as PTB's errors, sorted for whoever decides to retry: `NotSent`
-    (sending again is safe), `ServerError` (5xx), `TimedOut` / `NetworkError` (the request
-    may have been carried out).
+    Parameters are sent as a JSON body (PTB's `json_payload`: nested values JSON-encoded as
+    strings, the form the Bot API reads from any encoding), files as multipart. Failures are
+    raised as PTB's errors, sorted for whoever decides to retry: `NotSent` (sending again is
+    safe), `ServerError` (5xx), `TimedOut` / `NetworkError` (the request may have been
+    carried out).
+
+    With `brief_messages`, a message Telegram returns (what sendMessage, sendPhoto and
+    editMessageText answer) is read back as its id, date, chat and topic only: the bot uses
+    nothing else of what it sent (`message_id` for reply links, cards and previews), and PTB
+    would otherwise build the whole Message from Telegram's echo of it, its entities and
+    its keyboard: 12 % of the bot's CPU per answer, measured. The polling request (incoming
+    updates) is never cut.
     """
 
     def __init__(
@@ -62,8 +70,11 @@ class AiohttpRequest(BaseRequest):
         write_timeout: float | None = WRITE_TIMEOUT,
         connect_timeout: float | None = CONNECT_TIMEOUT,
         pool_timeout: float | None = POOL_TIMEOUT,
+        *,
+        brief_messages: bool = False,
     ) -> None:
         self.connections = connections
+        self.brief_messages = brief_messages
         self._read_timeout = read_timeout
         self._write_timeout = write_timeout
         self._connect_timeout = connect_timeout
@@ -115,10 +126,17 @@ class AiohttpRequest(BaseRequest):
             sock_read=read,
         )
         data: Any = None
+        headers = None
         if request_data is not None:
-            data = _multipart(request_data, files) if files else request_data.json_parameters
+            if files:
+                data = _multipart(request_data, files)
+            else:
+                data = request_data.json_payload
+                headers = _JSON
         try:
-            async with session.request(method, url, data=data, timeout=timeout) as response:
+            async with session.request(
+                method, url, data=data, headers=headers, timeout=timeout
+            ) as response:
                 payload = await response.read()
                 status = response.status
         except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError) as err:
@@ -131,9 +149,30 @@ class AiohttpRequest(BaseRequest):
             raise ServerError(_description(payload, status))
         return status, payload
 
+    def parse_json_payload(self, payload: bytes) -> dict[str, Any]:  # type: ignore[override]
+        # (PTB declares it a staticmethod; the instance's setting decides here.)
+        decoded = BaseRequest.parse_json_payload(payload)
+        if self.brief_messages:
+            result = decoded.get("result")
+            if isinstance(result, dict) and "message_id" in result and "chat" in result:
+                decoded["result"] = _brief(result)
+        return decoded
+
     @staticmethod
     def _given(value: Any, default: float | None) -> float | None:
         return default if value is BaseRequest.DEFAULT_NONE else value
+
+
+_JSON = {"Content-Type": "application/json"}
+_BRIEF_FIELDS = ("message_id", "date", "message_thread_id", "is_topic_message")
+
+
+def _brief(message: dict[str, Any]) -> dict[str, Any]:
+    """A sent message as the bot reads it back: which message, when, where."""
+    brief = {key: message[key] for key in _BRIEF_FIELDS if key in message}
+    chat = message["chat"]
+    brief["chat"] = {"id": chat["id"], "type": chat["type"]} if isinstance(chat, dict) else chat
+    return brief
 
 
 def _total(*values: float | None) -> float | None:
