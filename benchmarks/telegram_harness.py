@@ -71,7 +71,16 @@ def questions(path: Path = ROOT / "tests" / "data" / "dev.jsonl") -> list[str]:
 
 
 # Ways residents open a message; used to make more distinct questions than the test sets hold.
-OPENINGS = ("", "halo min, ", "permisi kak, ", "mau tanya, ", "pagi min, ")
+OPENINGS = (
+    "",
+    "halo min, ",
+    "permisi kak, ",
+    "mau tanya, ",
+    "pagi min, ",
+    "siang kak, ",
+    "sore min, ",
+    "malam kak, ",
+)
 
 
 def distinct_questions(count: int, folder: Path = ROOT / "tests" / "data") -> list[str]:

@@ -68,9 +68,9 @@ CONNECTION_POOL = 32  # HTTP connections to the Bot API for sending
 # Chats served at once (one worker per chat at a time, in order within it). More than the
 # connection pool only queues for a connection.
 UPDATE_WORKERS = 32
-# Updates held in memory: PTB's queue takes one getUpdates batch (100), the chats' queues a
-# few batches; beyond that polling waits, and the backlog waits at Telegram, not in memory.
-UPDATE_QUEUE = 100
+# Updates held in memory, at most: a few getUpdates batches (Telegram sends up to 100 at a
+# time). With less room than a batch the bot does not poll: the backlog waits at Telegram.
+UPDATE_BATCH = 100
 QUEUED_UPDATES = 500
 STOP_WAIT = 5.0  # seconds a clean stop (SIGTERM) gives queued updates and sends in flight
 
@@ -92,6 +92,15 @@ def build_application(settings: Settings, storage: Storage | None = None) -> Bot
     # A limit of 0 lifts the overall pace (a local Bot API server that enforces its own);
     # groups always keep Telegram's 20 messages a minute.
     limits = TelegramLimits(settings.send_rate_limit or None, settings.broadcast_rate)
+    processor = FairUpdateProcessor(
+        UPDATE_WORKERS,
+        QUEUED_UPDATES,
+        is_question=flood_controlled(settings),
+        on_flood=lambda update, scope: flood.tell_about_flood(application, update, scope),
+    )
+    polling = ResilientPollingRequest(
+        room=lambda: processor.wait_for_room(UPDATE_BATCH, application.update_queue.qsize)
+    )
     application: BotApplication = (
         ApplicationBuilder()
         .application_class(GracefulApplication)
@@ -111,16 +120,8 @@ def build_application(settings: Settings, storage: Storage | None = None) -> Bot
         )
         .rate_limiter(limits)
         .request(AiohttpRequest(CONNECTION_POOL, brief_messages=True))
-        .get_updates_request(ResilientPollingRequest())
-        .update_queue(asyncio.Queue(maxsize=UPDATE_QUEUE))
-        .concurrent_updates(
-            FairUpdateProcessor(
-                UPDATE_WORKERS,
-                QUEUED_UPDATES,
-                is_question=flood_controlled(settings),
-                on_flood=lambda update, scope: flood.tell_about_flood(application, update, scope),
-            )
-        )
+        .get_updates_request(polling)
+        .concurrent_updates(processor)
         .post_init(on_startup)
         .post_shutdown(on_shutdown)
         .build()

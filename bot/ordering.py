@@ -90,9 +90,10 @@ class FairUpdateProcessor(BaseUpdateProcessor):
     while it waited on its group's 20-messages-a-minute pace (others waited 110 s). Here:
 
     * this processor reports `max_concurrent_updates` = 1, so PTB awaits `process_update`
-      for each update; that only puts the update in its chat's queue, and blocks while the
-      queues hold `max_queued` updates. PTB's update queue is bounded too (app.py), so the
-      polling stops fetching until the bot catches up: updates wait at Telegram, not here;
+      for each update; that only puts the update in its chat's queue (and would block while
+      the queues hold `max_queued` updates). The long poll asks `wait_for_room` before each
+      getUpdates (telegram_request.py), so the bot fetches a batch only when it has room for
+      it: a backlog waits at Telegram, not in memory, and no batch is ever half taken;
     * `workers` tasks serve the chats that have work, round-robin; a chat is served by one
       worker at a time, so its updates keep their order (an edit after its question) and a
       slow chat (group pace, a 429 pause) holds one worker, never the others;
@@ -181,6 +182,13 @@ class FairUpdateProcessor(BaseUpdateProcessor):
         self._askers.clear()
         self._groups.clear()
         self._queued = 0
+
+    async def wait_for_room(self, batch: int, waiting: Callable[[], int] = lambda: 0) -> None:
+        """Until `batch` more updates fit beside those queued and the `waiting` ones (fetched,
+        not yet handed over)."""
+        while self._queued + waiting() + batch > self.max_queued:
+            self._space.clear()
+            await self._space.wait()
 
     # -- taking updates -------------------------------------------------------------------
 
@@ -304,8 +312,7 @@ class FairUpdateProcessor(BaseUpdateProcessor):
             chat = self._chats[key]
             item = chat.items.popleft()
             self._queued -= 1
-            if self._queued < self.max_queued:
-                self._space.set()
+            self._space.set()  # room for a waiting hand-over or the next getUpdates
             chat.busy = True
             self._running += 1
             try:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import aiohttp
@@ -219,16 +220,29 @@ class ResilientPollingRequest(AiohttpRequest):
     RETRY_EVERY = 1.0
     LOG_EVERY = 30  # one warning per half minute of outage, not one per second
 
-    def __init__(self) -> None:
+    def __init__(self, room: Callable[[], Awaitable[None]] | None = None) -> None:
         super().__init__(connections=2)
+        self.room = room
 
-    async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        *args: Any,
+        **kwargs: Any,
+    ) -> tuple[int, bytes]:
+        # A long poll waits until the bot has room for a whole batch of updates (`room`,
+        # ordering.py): the backlog stays at Telegram. PTB's last call at a stop (timeout 0,
+        # to confirm what was fetched) never waits.
+        if self.room is not None and _long_poll(request_data):
+            await self.room()
         # The arguments (URL, method, data, timeouts) go through untouched: only whether
         # and when to try again is decided here.
         attempt = 0
         while True:
             try:
-                return await super().do_request(*args, **kwargs)
+                return await super().do_request(url, method, request_data, *args, **kwargs)
             except (NotSent, ServerError) as err:
                 problem = str(err)
             except TimedOut:
@@ -241,3 +255,8 @@ class ResilientPollingRequest(AiohttpRequest):
                 )
             attempt += 1
             await asyncio.sleep(self.RETRY_EVERY)
+
+
+def _long_poll(request_data: RequestData | None) -> bool:
+    timeout = request_data.parameters.get("timeout") if request_data is not None else None
+    return isinstance(timeout, int | float) and timeout > 0

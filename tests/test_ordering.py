@@ -162,3 +162,20 @@ async def test_shutdown_closes_what_never_ran_without_warnings(log: Log) -> None
     assert await processor.drain(0.05) == 5  # what a stop that runs out of time leaves
     await processor.shutdown()  # closes the four queued coroutines: no "never awaited"
     assert log.ran == []
+
+
+async def test_the_next_batch_is_fetched_only_when_there_is_room_for_it(log: Log) -> None:
+    processor = FairUpdateProcessor(workers=1, max_queued=5)
+    await processor.initialize()
+    try:
+        log.gates[5] = asyncio.Event()
+        for i in range(4):  # one running, three queued
+            await give(processor, log, update(5, text=f"q{i}"))
+        poll = asyncio.create_task(processor.wait_for_room(3))  # a batch of three
+        await asyncio.sleep(0.05)
+        assert not poll.done()  # the next getUpdates waits: the backlog stays at Telegram
+        log.gates[5].set()
+        await poll
+        await settle(processor)
+    finally:
+        await processor.shutdown()
