@@ -4,10 +4,15 @@
 
 Prints, on this machine and in this run:
   * questions per second on the shipped knowledge base (target: at least 2,000), over
-    the questions of tests/data/*.jsonl, after one warm-up pass;
+    the short-question sets (tests/data/dev.jsonl and eval_*.jsonl), after one warm-up
+    pass;
   * the median and 95th-percentile time per question on a synthetic knowledge base of
     --entries entries (target: median under 10 ms), generated here from random words
     with ten phrasings each, queried with perturbed phrasings;
+  * the median time for a long message (about 1,500 characters: a story and three
+    questions, built from distinct sentences of the shipped question sets; target: under
+    5 ms), against the same message read as one question (the reader before messages
+    were split) as a baseline;
   * a same-run baseline: rapidfuzz's plain `process.extractOne` (WRatio) over the same
     phrasings, so a slow machine shows up as a slow baseline rather than a failure.
 """
@@ -21,9 +26,11 @@ import statistics
 import string
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "tests" / "data"
 sys.path.insert(0, str(ROOT))
 
 from rapidfuzz import fuzz, process  # noqa: E402
@@ -35,7 +42,8 @@ from bot.knowledge import default_knowledge_dir, load_knowledge  # noqa: E402
 
 def shipped_questions() -> list[str]:
     questions = []
-    for path in sorted((ROOT / "tests" / "data").glob("*.jsonl")):
+    # The short-question sets (the long-message and conversation sets are measured apart).
+    for path in [DATA / "dev.jsonl", *sorted(DATA.glob("eval_*.jsonl"))]:
         questions += [json.loads(line)["q"] for line in path.read_text().splitlines() if line]
     return questions
 
@@ -49,6 +57,42 @@ def questions_per_second(assistant: Assistant, questions: list[str], seconds: fl
             assistant.ask(q)
         done += len(questions)
     return done / (time.perf_counter() - start)
+
+
+STORY = [
+    "Saya ibu rumah tangga di Pamulang dan baru mulai jualan kue kering dari rumah.",
+    "Anak-anak sudah sekolah, jadi dari pagi sampai siang saya punya waktu luang.",
+    "Tetangga saya bilang ada kelompok usaha yang sering dibahas di grup WA warga.",
+    "Saya juga sedang menyusun catatan untuk rapat PKK di RW kami minggu depan.",
+    "Suami saya kerja di Jakarta dan biasanya baru pulang malam hari.",
+    "Kami sempat membaca beberapa kliping berita lama tentang usaha kecil di kota ini.",
+    "Bu RT meminta saya mengumpulkan informasi yang bisa dipercaya, bukan kabar burung.",
+    "Saya mencatat semuanya di buku tulis supaya tidak lupa waktu rapat nanti.",
+]
+
+
+def long_messages(questions: list[str], rng: random.Random, n: int) -> list[str]:
+    """Messages of about 1,500 characters: story sentences, then three questions."""
+    asking = [q for q in questions if q.rstrip().endswith("?") and len(q) < 120]
+    messages = []
+    for _ in range(n):
+        story: list[str] = []
+        while sum(len(s) + 1 for s in story) < 1250:
+            story.append(rng.choice(STORY))
+        message = " ".join([*story, *rng.sample(asking, 3)])
+        messages.append(message)
+    return messages
+
+
+def median_ms(run: Callable[[str], object], texts: list[str]) -> float:
+    for t in texts[:10]:
+        run(t)
+    times = []
+    for t in texts:
+        start = time.perf_counter()
+        run(t)
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times)
 
 
 def synthetic_kb(base: KnowledgeBase, n: int, rng: random.Random) -> KnowledgeBase:
@@ -113,6 +157,14 @@ def main() -> None:
     print(f"shipped knowledge base: {len(kb.entries)} entries, {len(variants)} phrasings")
     print(f"  normalise+match+decide+render: {qps:,.0f} questions/s (target >= 2,000)")
     print(f"  baseline, plain rapidfuzz WRatio extractOne: {baseline:,.0f} questions/s")
+
+    messages = long_messages(questions, rng, 300)
+    size = statistics.mean(len(m) for m in messages)
+    whole = median_ms(assistant.answerer.decide, messages)
+    parts = median_ms(assistant.ask, messages)
+    print(f"long messages: {len(messages)} of ~{size:,.0f} characters, a story and 3 questions")
+    print(f"  found, each decided with context, rendered: median {parts:.2f} ms (target < 5 ms)")
+    print(f"  baseline, the same message read as one question: median {whole:.2f} ms")
 
     t0 = time.perf_counter()
     big = synthetic_kb(kb, args.entries, rng)

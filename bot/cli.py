@@ -9,18 +9,18 @@ from typing import NoReturn
 
 import click
 
-from bot.answering import KnowledgeBase, Lang
+from bot.answering import Conversation, Conversations, KnowledgeBase, Lang
 from bot.assistant import Answer, Assistant
 from bot.config import ConfigError, Settings
 from bot.knowledge import (
     KnowledgeInvalid,
     Problem,
-    check_knowledge,
     default_knowledge_dir,
     ensure_knowledge,
     load_knowledge,
     save_knowledge,
 )
+from bot.knowledge_check import check_knowledge
 from bot.rendering import Button, Reply, to_plain
 from bot.storage import Storage, StorageError
 
@@ -112,13 +112,17 @@ def ask(question: str | None, as_json: bool) -> None:
     """Answer QUESTION as a resident would see it; without QUESTION, read one per line.
 
     A line may also be a JSON object with the question under "q" (the evaluation sets'
-    format), "question" or "text"; its "id", if any, is echoed in the JSON reply.
+    format), "question" or "text"; its "id", if any, is echoed in the JSON reply. Lines
+    with the same "conversation" value are answered in order as one chat (a follow-up
+    such as "di mana tuh?" reads the lines before it); other lines stay independent.
     """
     bot = assistant(settings_or_exit())
     lines = [question] if question is not None else _stdin_lines()
+    chats = Conversations()
     for line in lines:
-        text, item_id = _question_of(line) if question is None else (line, None)
-        answer = bot.ask(text)
+        text, item_id, chat_key = _question_of(line) if question is None else (line, None, None)
+        conversation = chats(chat_key) if chat_key is not None else None
+        answer = bot.ask(text, conversation)
         if as_json:
             reply = answer.as_json()
             if item_id is not None:
@@ -136,18 +140,21 @@ def _stdin_lines() -> list[str]:
     return [line.rstrip("\r\n") for line in sys.stdin]
 
 
-def _question_of(line: str) -> tuple[str, object]:
-    """The question on a stdin line: the line itself, or a JSON object's q/question/text."""
+def _question_of(line: str) -> tuple[str, object, str | None]:
+    """The question on a stdin line (the line itself, or a JSON object's q/question/text),
+    its id, and the conversation it belongs to."""
     if line.lstrip().startswith("{"):
         try:
             item = json.loads(line)
         except json.JSONDecodeError:
-            return line, None
+            return line, None, None
         if isinstance(item, dict):
-            for key in ("q", "question", "text"):
-                if isinstance(item.get(key), str):
-                    return item[key], item.get("id")
-    return line, None
+            chat = item.get("conversation")
+            key = json.dumps(chat) if chat is not None else None
+            for field in ("q", "question", "text"):
+                if isinstance(item.get(field), str):
+                    return item[field], item.get("id"), key
+    return line, None, None
 
 
 def format_reply(reply: Reply, numbered: bool = False) -> str:
@@ -170,6 +177,7 @@ def chat() -> None:
 def chat_with(settings: Settings) -> None:
     bot = assistant(settings)
     kb = bot.kb
+    conversation = Conversation()  # follow-ups read the last few questions, as in Telegram
     click.echo(
         "Asisten UKM Tangsel. Ketik pertanyaan; angka untuk memilih tombol; "
         "'topik' untuk daftar topik; 'keluar' untuk selesai.\n"
@@ -191,9 +199,15 @@ def chat_with(settings: Settings) -> None:
             reply = bot.renderer.topics_menu(lang)
         elif command.isdigit() and 1 <= int(command) <= len(buttons):
             reply = _press(bot, kb, buttons[int(command) - 1], lang)
+        elif command.isdigit():
+            # A number is a button press; one that is not on screen is said so, with the
+            # buttons that are, rather than read as a question.
+            text = bot.renderer.render("no_button", lang, number=command, count=len(buttons))
+            click.echo("\nBot> " + to_plain(text))
+            continue
         else:
-            answer: Answer = bot.ask(text)
-            lang = answer.decision.lang
+            answer: Answer = bot.ask(text, conversation)
+            lang = answer.response.lang
             reply = answer.reply
         buttons = [b for row in reply.buttons for b in row]
         click.echo("\nBot> " + format_reply(reply, numbered=True).replace("\n", "\n     "))
@@ -227,19 +241,16 @@ def evaluate(file: Path, facts: Path | None, min_accuracy: float | None, failure
     from bot.evaluation import evaluate as run_eval
 
     bot = assistant(settings_or_exit())
+
+    def answer(q: str, conversation: Conversation | None) -> tuple[str, str, str | None]:
+        a = bot.ask(q, conversation)
+        entry = a.decision.entry
+        return a.response.status, a.reply.text, entry.id if entry else None
+
     try:
         items = load_items(file)
         patterns = load_fact_patterns(facts or facts_for(file))
-
-        def answer(q: str) -> tuple[str, str, str | None]:
-            a = bot.ask(q)
-            return (
-                a.decision.status,
-                a.reply.text,
-                a.decision.entry.id if a.decision.entry else None,
-            )
-
-        report = run_eval(items, answer, patterns)
+        report = run_eval(items, answer, patterns, Conversation)
     except EvalFileError as err:
         fail(str(err))
     if failures and report.failures:
@@ -254,6 +265,14 @@ def evaluate(file: Path, facts: Path | None, min_accuracy: float | None, failure
     click.echo(
         "Per style:  " + "  ".join(f"{s} {ok}/{n}" for s, (ok, n) in report.by_style.items())
     )
+    if report.by_turn:
+        click.echo(
+            "Per turn:   "
+            + "  ".join(
+                f"turn {t} {ok}/{n} (confident-wrong {wrong})"
+                for t, (ok, n, wrong) in report.by_turn.items()
+            )
+        )
     figures = report.figures()
     click.echo(
         f"questions: {report.n}  accuracy: {figures['accuracy']:.3f}  in-scope accuracy: "

@@ -14,7 +14,7 @@ os.environ.setdefault("PTB_TIMEDELTA", "1")
 from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
 
 from bot.answering import KnowledgeBase
-from bot.assistant import Assistant
+from bot.assistant import Assistant, Memory
 from bot.config import Settings
 from bot.knowledge import with_learned
 from bot.storage import Storage
@@ -30,6 +30,7 @@ class Services:
     settings: Settings
     storage: Storage
     assistant: Assistant  # replaced as a whole by /muatulang, never edited in place
+    memory: Memory = field(default_factory=Memory)  # follow-ups; survives /muatulang
     bot_username: str = ""
     broadcaster: Broadcaster | None = None
     knowledge_problems: list[str] = field(default_factory=list)

@@ -1,4 +1,9 @@
-"""Grade the bot on a question set with the rule of shared/eval/README.md."""
+"""Grade the bot on a question set with the rule of shared/eval/README.md.
+
+A set is JSON Lines of questions, or of conversations (`{"id", "lang", "turns": [{"q",
+"expect"}, ...]}`): each conversation's turns are asked in order in one fresh chat
+session and each turn is graded on its own with the same rule, also per turn position.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeVar
 
 BUNDLED_FACTS = Path(__file__).with_name("eval_facts.json")
 
@@ -23,6 +29,8 @@ class EvalItem:
     style: str
     expect: tuple[str, ...]
     lang: str = "id"
+    conversation: str | None = None  # the conversation this turn belongs to
+    turn: int = 0  # its position there, from 1 (0: a question on its own)
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +52,8 @@ class EvalReport:
     greeting_ok: float
     confident_wrong: float
     by_style: dict[str, tuple[int, int]] = field(default_factory=dict)  # style -> (ok, n)
+    # turn position -> (ok, n, confident wrong), for conversation sets
+    by_turn: dict[int, tuple[int, int, int]] = field(default_factory=dict)
     failures: list[Graded] = field(default_factory=list)
 
     def figures(self) -> dict[str, float]:
@@ -67,6 +77,9 @@ def load_items(path: Path) -> list[EvalItem]:
             continue
         try:
             raw = json.loads(line)
+            if "turns" in raw:
+                items.extend(_turns(raw))
+                continue
             items.append(
                 EvalItem(
                     str(raw["id"]),
@@ -78,10 +91,26 @@ def load_items(path: Path) -> list[EvalItem]:
             )
         except (json.JSONDecodeError, KeyError, TypeError) as err:
             raise EvalFileError(
-                f"{path}, line {number}: expected a JSON object with 'id', 'q' and 'expect' "
-                f"({err})"
+                f"{path}, line {number}: expected a JSON object with 'id', 'q' and 'expect', "
+                f"or 'id' and 'turns' ({err})"
             ) from err
     return items
+
+
+def _turns(raw: dict[str, Any]) -> list[EvalItem]:
+    conversation = str(raw["id"])
+    return [
+        EvalItem(
+            f"{conversation}-{n}",
+            str(turn["q"]),
+            str(turn.get("style", raw.get("style", "conversation"))),
+            tuple(turn.get("expect", [])),
+            str(raw.get("lang", "id")),
+            conversation,
+            n,
+        )
+        for n, turn in enumerate(raw["turns"], 1)
+    ]
 
 
 def load_fact_patterns(path: Path) -> dict[str, list[re.Pattern[str]]]:
@@ -112,6 +141,7 @@ def grade(
     """`results` holds (status, plain answer text, entry id) per item, in order."""
     totals: Counter[str] = Counter()
     styles: dict[str, Counter[str]] = defaultdict(Counter)
+    turns: dict[int, Counter[str]] = defaultdict(Counter)
     graded: list[Graded] = []
     for item, (status, answer, entry_id) in zip(items, results, strict=True):
         if item.expect:
@@ -132,6 +162,10 @@ def grade(
         totals["wrong"] += wrong
         styles[item.style]["n"] += 1
         styles[item.style]["ok"] += ok
+        if item.turn:
+            turns[item.turn]["n"] += 1
+            turns[item.turn]["ok"] += ok
+            turns[item.turn]["wrong"] += wrong
         graded.append(Graded(item, status, answer, entry_id, ok, wrong))
     n = max(1, len(items))
     return EvalReport(
@@ -142,13 +176,29 @@ def grade(
         greeting_ok=totals["greeting_ok"] / max(1, totals["greeting"]),
         confident_wrong=totals["wrong"] / n,
         by_style={s: (c["ok"], c["n"]) for s, c in sorted(styles.items())},
+        by_turn={t: (c["ok"], c["n"], c["wrong"]) for t, c in sorted(turns.items())},
         failures=[g for g in graded if not g.ok],
     )
 
 
+Session = TypeVar("Session")
+
+
 def evaluate(
     items: Sequence[EvalItem],
-    ask: Callable[[str], tuple[str, str, str | None]],
+    ask: Callable[[str, Session | None], tuple[str, str, str | None]],
     patterns: dict[str, list[re.Pattern[str]]],
+    new_session: Callable[[], Session] | None = None,
 ) -> EvalReport:
-    return grade(items, [ask(item.q) for item in items], patterns)
+    """Ask every item, then grade. Turns of one conversation share one session from
+    `new_session` (a fresh one per conversation); other questions are asked alone."""
+    results = []
+    session: Session | None = None
+    current: str | None = None
+    for item in items:
+        if item.conversation is None or new_session is None:
+            session, current = None, None
+        elif item.conversation != current:
+            session, current = new_session(), item.conversation
+        results.append(ask(item.q, session))
+    return grade(items, results, patterns)

@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
-import json
 import re
 import tomllib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
 import jinja2
 import sqlite_utils
 
+from bot import compiled
 from bot.answering.model import LANGS, Entry, KnowledgeBase, Lang, Lexicon, Source, Topic
+from bot.compiled import read_saved_knowledge as read_saved_knowledge
+from bot.compiled import save_knowledge as save_knowledge
 from bot.rendering import number_filter
 
 ENTRY_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,39}$")  # short: it travels in callback_data
@@ -102,14 +104,11 @@ def knowledge_files(directory: Path) -> list[Path]:
     ]
 
 
-# Bump when what is compiled into the database changes shape (a new entry field such as
-# `said_by`), so an existing database is rebuilt even though no knowledge file changed.
-COMPILED_FORMAT = 2
-
-
 def knowledge_hash(directory: Path) -> str:
-    """Changes whenever any knowledge file is added, removed or edited (or the format)."""
-    digest = hashlib.sha256(f"format {COMPILED_FORMAT}\n".encode())
+    """Changes whenever any knowledge file is added, removed or edited, and whenever the
+    compiled format does (a new field in the dataclasses: see bot/compiled.py), so an
+    upgraded bot rebuilds its copy even though no knowledge file changed."""
+    digest = hashlib.sha256(f"format {compiled.FORMAT}\n".encode())
     for path in knowledge_files(directory):
         digest.update(path.name.encode())
         digest.update(path.read_bytes() if path.is_file() else b"<missing>")
@@ -340,43 +339,47 @@ def parse_lexicon(
                 abbreviations[short] = tuple(long.split())
     question_words = phrase_table("question_words")
     synonyms = phrase_table("synonyms")
-    section_words = doc.get("words") if isinstance(doc.get("words"), Mapping) else {}
-    smalltalk_raw = doc.get("smalltalk") if isinstance(doc.get("smalltalk"), Mapping) else {}
-    language = doc.get("language") if isinstance(doc.get("language"), Mapping) else {}
-    assert isinstance(section_words, Mapping)
-    assert isinstance(smalltalk_raw, Mapping)
-    assert isinstance(language, Mapping)
+    sections: dict[str, Mapping[str, Any]] = {"": doc}
+    for name in ("words", "smalltalk", "language", "restrictions"):
+        value = doc.get(name)
+        sections[name] = value if isinstance(value, Mapping) else {}
     smalltalk = {
         kind: frozenset(tuple(p.split()) for p in words(phrases, f"smalltalk.{kind}"))
-        for kind, phrases in smalltalk_raw.items()
+        for kind, phrases in sections["smalltalk"].items()
     }
     if not smalltalk:
         out.add(path, "needs a [smalltalk] table (greeting, thanks, ...)", field_="smalltalk")
+    restrictions = {
+        kind: frozenset(words(values, f"restrictions.{kind}"))
+        for kind, values in sections["restrictions"].items()
+    }
+    # Every other field is a word list, read by its own name (see Lexicon's docstring).
+    lists: dict[str, frozenset[str]] = {}
+    for item in dataclasses.fields(Lexicon):
+        if item.name in _LEXICON_TABLES:
+            continue
+        section = _LEXICON_SECTIONS.get(item.name, "words")
+        found = words(sections[section].get(item.name, []), f"{section}.{item.name}".lstrip("."))
+        # `common` may hold phrases ("rumah sakit"); each of their words is ordinary.
+        lists[item.name] = frozenset(
+            w for v in found for w in (v.split() if item.name == "common" else (v,))
+        )
     if any(p.severity == "error" for p in out.problems[start:]):
         return None
     return Lexicon(
         abbreviations=abbreviations,
         question_words=question_words,
         synonyms=synonyms,
-        protected=frozenset(words(doc.get("protected", []), "protected")),
-        fillers=frozenset(words(section_words.get("fillers", []), "words.fillers")),
-        stopwords=frozenset(words(section_words.get("stopwords", []), "words.stopwords")),
         smalltalk=smalltalk,
-        english=frozenset(words(language.get("english", []), "language.english")),
-        common=frozenset(
-            w
-            for phrase in words(section_words.get("common", []), "words.common")
-            for w in phrase.split()
-        ),
-        exact_concepts=frozenset(
-            words(section_words.get("exact_concepts", []), "words.exact_concepts")
-        ),
-        negators=frozenset(words(section_words.get("negators", []), "words.negators")),
-        attributes=frozenset(words(section_words.get("attributes", []), "words.attributes")),
-        subjects=frozenset(words(section_words.get("subjects", []), "words.subjects")),
-        chatter=frozenset(words(section_words.get("chatter", []), "words.chatter")),
-        requests=frozenset(words(section_words.get("requests", []), "words.requests")),
+        restrictions=restrictions,
+        **lists,
     )
+
+
+# Lexicon fields that are tables, read above; and where the word lists not under [words]
+# live ("" is the top of the file).
+_LEXICON_TABLES = {"abbreviations", "question_words", "synonyms", "smalltalk", "restrictions"}
+_LEXICON_SECTIONS = {"protected": "", "english": "language"}
 
 
 class _FactRenderer:
@@ -387,6 +390,7 @@ class _FactRenderer:
             undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=False
         )
         self.env.filters["number"] = number_filter
+        self.env.filters["thousands"] = thousands_filter
         self.facts = facts
         self.source = source
 
@@ -403,6 +407,15 @@ class _FactRenderer:
             }
         text = self.env.from_string(template).render(fact=facts, source=source, lang=lang)
         return " ".join(text.split())
+
+
+@jinja2.pass_context
+def thousands_filter(context: jinja2.runtime.Context, value: object) -> str:
+    """15000 -> "15 ribu" / "15 thousand": a figure as people say it, from the fact."""
+    if not isinstance(value, int) or value < 1000 or value % 1000:
+        return number_filter(context, value)
+    word = "ribu" if context.get("lang") == "id" else "thousand"
+    return f"{value // 1000:,} {word}".replace(",", ".")
 
 
 def _in_lang(value: object, lang: Lang) -> object:
@@ -540,80 +553,16 @@ def _parse_entries(
     return entries
 
 
-# -- checking how well the files work together -------------------------------------
-
-
-def check_knowledge(
-    directory: Path, learned: Mapping[str, Iterable[str]] | None = None
-) -> tuple[KnowledgeBase | None, list[Problem]]:
-    """Validate the files, then test that every phrasing finds its own entry."""
-    from bot.answering import Answerer  # local: answering depends on nothing here
-
-    try:
-        kb = load_knowledge(directory)
-    except KnowledgeInvalid as err:
-        return None, err.problems
-    if learned:
-        kb = with_learned(kb, learned)
-    problems: list[Problem] = []
-    answerer = Answerer(kb)
-    index = answerer.index
-    files = {e.id: f"entries/{e.topic}.toml" for e in kb.entries}
-    signatures: dict[frozenset[str], str] = {}
-    for entry in kb.entries:
-        for variant in entry.variants():
-            tokens = frozenset(index.normalizer.tokens(variant))
-            if not tokens:
-                problems.append(
-                    Problem(
-                        files[entry.id],
-                        f"'{variant}' has no words the bot can match on",
-                        entry.id,
-                        "questions",
-                    )
-                )
-                continue
-            other = signatures.get(tokens)
-            if other is not None and other != entry.id:
-                problems.append(
-                    Problem(
-                        files[entry.id],
-                        f"'{variant}' matches entry '{other}' "
-                        "exactly as well as its own; reword it",
-                        entry.id,
-                        "questions",
-                    )
-                )
-            signatures.setdefault(tokens, entry.id)
-            ranked = index.rank(answerer.normalizer.normalize(variant), limit=2)
-            if ranked and ranked[0].entry.id != entry.id:
-                problems.append(
-                    Problem(
-                        files[entry.id],
-                        f"'{variant}' matches entry '{ranked[0].entry.id}' better than its own",
-                        entry.id,
-                        "questions",
-                    )
-                )
-    return kb, problems
-
-
 def with_learned(kb: KnowledgeBase, learned: Mapping[str, Iterable[str]]) -> KnowledgeBase:
     """The same knowledge base with phrasings staff taught the bot added to their entries."""
     entries = []
     for entry in kb.entries:
         extra = tuple(dict.fromkeys(learned.get(entry.id, ())))
-        entries.append(_replace_entry(entry, learned=extra) if extra else entry)
+        entries.append(replace(entry, learned=extra) if extra else entry)
     return KnowledgeBase(tuple(entries), kb.topics, kb.lexicon, kb.source, kb.facts, kb.version)
 
 
-def _replace_entry(entry: Entry, **changes: Any) -> Entry:
-    from dataclasses import replace
-
-    return replace(entry, **changes)
-
-
-# -- the SQLite copy -----------------------------------------------------------------
+# -- the SQLite copy (bot/compiled.py) -------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
@@ -621,100 +570,6 @@ class KnowledgeStatus:
     kb: KnowledgeBase
     rebuilt: bool
     problems: list[Problem]  # why the files were not used, when they were not
-
-
-def save_knowledge(db: sqlite_utils.Database, kb: KnowledgeBase) -> None:
-    """Replace the knowledge tables in one transaction; learned phrasings are kept."""
-    with db.conn:
-        for name in ("kb_entries", "kb_questions", "kb_topics", "kb_meta"):
-            db.execute(f"DELETE FROM {name}")
-        db.table("kb_topics").insert_all(
-            {
-                "id": t.id,
-                "position": i,
-                "label": json.dumps(t.label),
-                "intro": json.dumps(t.intro),
-                "gap": t.gap,
-            }
-            for i, t in enumerate(kb.topics)
-        )
-        db.table("kb_entries").insert_all(
-            {
-                "id": e.id,
-                "position": i,
-                "topic": e.topic,
-                "gap": e.gap,
-                "answer_id": e.answer["id"],
-                "answer_en": e.answer["en"],
-                "keywords": json.dumps(e.keywords),
-                "related": json.dumps(e.related),
-                "show_contact": e.show_contact,
-                "said_by": json.dumps(e.said_by) if e.said_by else None,
-            }
-            for i, e in enumerate(kb.entries)
-        )
-        db.table("kb_questions").insert_all(
-            {"entry_id": e.id, "lang": lang, "position": i, "text": q}
-            for e in kb.entries
-            for lang in LANGS
-            for i, q in enumerate(e.questions[lang])
-        )
-        meta = {
-            "version": kb.version,
-            "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
-            "source": json.dumps(
-                {
-                    "outlet": kb.source.outlet,
-                    "year": kb.source.year,
-                    "dateline": kb.source.dateline,
-                    "editor": kb.source.editor,
-                    "title": kb.source.title,
-                }
-            ),
-            "facts": json.dumps(kb.facts),
-            "lexicon": json.dumps(_lexicon_to_json(kb.lexicon)),
-        }
-        db.table("kb_meta").insert_all({"key": k, "value": v} for k, v in meta.items())
-
-
-def read_saved_knowledge(db: sqlite_utils.Database) -> KnowledgeBase | None:
-    """The knowledge base last built into the database, or None if there is none."""
-    if not db.table("kb_meta").exists() or not db.table("kb_meta").count:
-        return None
-    meta = {row["key"]: row["value"] for row in db.table("kb_meta").rows}
-    topics = tuple(
-        Topic(r["id"], json.loads(r["label"]), json.loads(r["intro"]), bool(r["gap"]))
-        for r in db.table("kb_topics").rows_where(order_by="position")
-    )
-    questions: dict[str, dict[Lang, list[str]]] = {}
-    for r in db.table("kb_questions").rows_where(order_by="entry_id, lang, position"):
-        questions.setdefault(r["entry_id"], {"id": [], "en": []})[r["lang"]].append(r["text"])
-    entries = tuple(
-        Entry(
-            id=r["id"],
-            topic=r["topic"],
-            questions={lang: tuple(q) for lang, q in questions.get(r["id"], {}).items()},
-            answer={"id": r["answer_id"], "en": r["answer_en"]},
-            keywords=tuple(json.loads(r["keywords"])),
-            related=tuple(json.loads(r["related"])),
-            show_contact=bool(r["show_contact"]),
-            gap=bool(r["gap"]),
-            said_by=json.loads(r["said_by"]) if r.get("said_by") else None,
-        )
-        for r in db.table("kb_entries").rows_where(order_by="position")
-    )
-    raw_source = json.loads(meta["source"])
-    source = Source(
-        raw_source["outlet"],
-        raw_source["year"],
-        raw_source["dateline"],
-        raw_source["editor"],
-        raw_source["title"],
-    )
-    lexicon = _lexicon_from_json(json.loads(meta["lexicon"]))
-    return KnowledgeBase(
-        entries, topics, lexicon, source, json.loads(meta["facts"]), meta["version"]
-    )
 
 
 def ensure_knowledge(db: sqlite_utils.Database, directory: Path) -> KnowledgeStatus:
@@ -736,50 +591,3 @@ def ensure_knowledge(db: sqlite_utils.Database, directory: Path) -> KnowledgeSta
         return KnowledgeStatus(saved, rebuilt=False, problems=err.problems)
     save_knowledge(db, kb)
     return KnowledgeStatus(kb, rebuilt=True, problems=[])
-
-
-def _lexicon_to_json(lexicon: Lexicon) -> dict[str, object]:
-    return {
-        "abbreviations": {k: " ".join(v) for k, v in lexicon.abbreviations.items()},
-        "question_words": [[" ".join(k), v] for k, v in lexicon.question_words.items()],
-        "synonyms": [[" ".join(k), v] for k, v in lexicon.synonyms.items()],
-        "protected": sorted(lexicon.protected),
-        "fillers": sorted(lexicon.fillers),
-        "stopwords": sorted(lexicon.stopwords),
-        "smalltalk": {k: sorted(" ".join(p) for p in v) for k, v in lexicon.smalltalk.items()},
-        "english": sorted(lexicon.english),
-        "common": sorted(lexicon.common),
-        "exact_concepts": sorted(lexicon.exact_concepts),
-        "negators": sorted(lexicon.negators),
-        "attributes": sorted(lexicon.attributes),
-        "subjects": sorted(lexicon.subjects),
-        "chatter": sorted(lexicon.chatter),
-        "requests": sorted(lexicon.requests),
-    }
-
-
-def _lexicon_from_json(data: Mapping[str, Any]) -> Lexicon:
-    return Lexicon(
-        abbreviations={k: tuple(v.split()) for k, v in data["abbreviations"].items()},
-        question_words={tuple(k.split()): v for k, v in data["question_words"]},
-        synonyms={tuple(k.split()): v for k, v in data["synonyms"]},
-        protected=frozenset(data["protected"]),
-        fillers=frozenset(data["fillers"]),
-        stopwords=frozenset(data["stopwords"]),
-        smalltalk={
-            k: frozenset(tuple(p.split()) for p in v) for k, v in data["smalltalk"].items()
-        },
-        english=frozenset(data["english"]),
-        common=frozenset(data.get("common", [])),
-        exact_concepts=frozenset(data.get("exact_concepts", [])),
-        negators=frozenset(data.get("negators", [])),
-        attributes=frozenset(data.get("attributes", [])),
-        subjects=frozenset(data.get("subjects", [])),
-        chatter=frozenset(data.get("chatter", [])),
-        requests=frozenset(data.get("requests", [])),
-    )
-
-
-def cast_lang(value: str) -> Lang:
-    """A language code from outside (Telegram, a CLI flag) as one the bot speaks."""
-    return "en" if value == "en" else "id"

@@ -10,10 +10,11 @@ from typing import Any
 
 import jinja2
 
-from bot.answering import Decision, Entry, KnowledgeBase, Lang, Topic
+from bot.answering import Decision, Entry, KnowledgeBase, Lang, Response, Topic
 
 TELEGRAM_TEXT_LIMIT = 4096  # characters of one message, after entities are parsed
 TELEGRAM_CAPTION_LIMIT = 1024
+MAX_OFFERED = 4  # related questions offered under a reply of several answers
 ANNOUNCEMENT_TO_KNOWLEDGE = {"koperasi": "kelompok"}  # announcement topic -> knowledge topic
 
 _TAG = re.compile(r"<[^>]+>")
@@ -154,12 +155,65 @@ class Renderer:
             )
         if decision.status == "smalltalk":
             kind = decision.query.smalltalk or "greeting"
-            buttons = self.topic_buttons(lang) if kind in ("greeting", "identity") else ()
+            buttons = self.topic_buttons(lang) if kind in ("greeting", "identity", "story") else ()
             return Reply(self.render("smalltalk", lang, kind=kind), buttons)
         return self.fallback(decision, forwarded)
 
+    def response(self, response: Response, forwarded: bool = False) -> Reply:
+        """The reply to a whole message: one decision's reply, or every question's short
+        answer in order with one source line (`forwarded`: staff were sent the parts that
+        were not answered)."""
+        if len(response.parts) == 1 and not response.more:
+            return self.decision(response.parts[0], forwarded=forwarded)
+        lang = response.lang
+        parts = [
+            {
+                "question": _shorten(p.query.text),
+                "status": p.status,
+                "reason": p.reason,
+                "answer": p.entry.answer[lang] if p.entry else "",
+                "narrowing": p.narrowing,
+                "years": p.years,
+            }
+            for p in response.parts
+        ]
+        speakers = list(
+            dict.fromkeys(
+                p.entry.said_by[lang]
+                for p in response.parts
+                if p.entry and p.entry.said_by and p.status == "answer"
+            )
+        )
+        offered: list[Entry] = []
+        for part in response.parts:
+            for entry in (*part.suggestions, *part.related):
+                if entry not in offered and all(entry is not p.entry for p in response.parts):
+                    offered.append(entry)
+        html = self.render(
+            "parts",
+            lang,
+            parts=parts,
+            more=response.more,
+            forwarded=forwarded and bool(response.unanswered),
+            speakers=speakers,
+        )
+        return Reply(html, self.entry_buttons(offered[:MAX_OFFERED], lang))
+
     def fallback(self, decision: Decision, forwarded: bool = False) -> Reply:
         lang = decision.lang
+        if decision.reason == "narrower" and decision.entry is not None:
+            entry = decision.entry
+            return Reply(
+                self.render(
+                    "narrower",
+                    lang,
+                    entry=entry,
+                    answer=entry.answer[lang],
+                    narrowing=decision.narrowing,
+                    forwarded=forwarded,
+                ),
+                self.entry_buttons(decision.related, lang),
+            )
         gap = decision.entry if decision.reason == "gap" else None
         if gap is not None:
             related = [e for e in (self.kb.entry(r) for r in gap.related) if e and not e.gap]
@@ -219,6 +273,12 @@ class Renderer:
     def topic_buttons(self, lang: Lang) -> tuple[tuple[Button, ...], ...]:
         buttons = [Button(t.label[lang], "topic", t.id) for t in self.kb.browsable_topics()]
         return tuple(tuple(buttons[i : i + 2]) for i in range(0, len(buttons), 2))
+
+
+def _shorten(text: str, limit: int = 90) -> str:
+    """A question quoted above its answer: one line, cut at a word."""
+    line = " ".join(text.split())
+    return line if len(line) <= limit else line[:limit].rsplit(" ", 1)[0] + "…"
 
 
 def format_number(value: object, lang: str) -> str:

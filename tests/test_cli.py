@@ -95,6 +95,60 @@ def test_ask_json_takes_evaluation_set_lines_as_they_are(run: Run) -> None:
     assert json.loads(out)["question"] == "{ ekspor"
 
 
+def test_ask_json_lists_each_question_of_a_message(run: Run) -> None:
+    code, out, _ = run(
+        "ask", "--json", "Kerupuk serpong diekspor ke mana? Terus harga batiknya berapa?"
+    )
+    assert code == 0
+    result = json.loads(out)
+    assert set(result) >= JSON_KEYS  # the old fields stay
+    assert result["status"] == "answer"  # one part is answered
+    assert "China" in result["answer"] and "Harga produk" in result["answer"]
+    assert [(p["status"], p["entry_id"]) for p in result["parts"]] == [
+        ("answer", "ekspor-kerupuk"),
+        ("fallback", "batas-harga"),
+    ]
+    assert all(set(p) == {"text", "status", "entry_id", "score"} for p in result["parts"])
+
+
+def test_ask_json_answers_a_conversation_in_order(run: Run) -> None:
+    lines = [
+        {"id": 1, "conversation": "a", "q": "UKM batik ibu-ibu di Tangsel namanya apa?"},
+        {"id": 2, "conversation": "b", "q": "Kerupuk Tangsel diekspor ke mana?"},
+        {"id": 3, "conversation": "a", "q": "di mana tuh?"},
+        {"id": 4, "q": "di mana tuh?"},  # no conversation: on its own, as before
+        {"id": 5, "conversation": "b", "q": "siapa yang bilang?"},
+    ]
+    code, out, _ = run("ask", "--json", input="".join(json.dumps(x) + "\n" for x in lines))
+    assert code == 0
+    replies = {r["id"]: r for r in map(json.loads, out.splitlines())}
+    assert "Pondok Cabe Udik" in replies[3]["answer"]
+    assert "Pondok Cabe Udik" not in replies[4]["answer"]
+    assert "Ismunandar" in replies[5]["answer"] and "Zeda" not in replies[5]["answer"]
+
+
+def test_eval_grades_a_conversation_set_per_turn(run: Run, tmp_path: Path) -> None:
+    chats = tmp_path / "chats.jsonl"
+    chats.write_text(
+        json.dumps(
+            {
+                "id": "c1",
+                "lang": "id",
+                "turns": [
+                    {"q": "UKM batik ibu-ibu di Tangsel namanya apa?", "expect": ["F8"]},
+                    {"q": "di mana tuh?", "expect": ["F9"]},
+                    {"q": "nomor hp-nya ada?", "expect": []},
+                ],
+            }
+        )
+        + "\n"
+    )
+    code, out, _ = run("eval", str(chats))
+    assert code == 0
+    assert "turn 1 1/1" in out and "turn 2 1/1" in out and "turn 3 1/1" in out
+    assert "accuracy: 1.000" in out
+
+
 def test_eval_prints_the_figures_and_enforces_a_floor(run: Run) -> None:
     code, out, _ = run("eval", str(DATA / "dev.jsonl"), "--no-failures")
     assert code == 0
@@ -146,6 +200,16 @@ def test_chat_answers_and_presses_buttons_by_number(run: Run) -> None:
     assert "Pelatihan" in out  # the topic list, then topic 1 opened
     assert "800" in out
     assert "Sama-sama" in out
+
+
+def test_chat_keeps_the_conversation_and_names_a_missing_button(run: Run) -> None:
+    code, out, _ = run(
+        "chat", input="Apa manfaat ikut kelompok batik ibu-ibu?\ndi mana tuh?\n9\nkeluar\n"
+    )
+    assert code == 0
+    benefits, where, button = out.split("Bot>")[-3:]
+    assert "Pondok Cabe Udik" not in benefits and "Pondok Cabe Udik" in where
+    assert "Tidak ada tombol 9" in button
 
 
 def test_bad_settings_name_the_variable(run: Run, monkeypatch: pytest.MonkeyPatch) -> None:

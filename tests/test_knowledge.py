@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 import shutil
@@ -10,15 +11,17 @@ from pathlib import Path
 
 import pytest
 
-from bot import knowledge
+from bot import compiled
+from bot.answering import KnowledgeBase
 from bot.knowledge import (
     KnowledgeInvalid,
-    check_knowledge,
     default_knowledge_dir,
     ensure_knowledge,
     load_knowledge,
     read_saved_knowledge,
+    save_knowledge,
 )
+from bot.knowledge_check import check_knowledge
 from bot.storage import Storage
 
 
@@ -93,7 +96,7 @@ def test_no_sentence_of_the_report_is_copied() -> None:
         (
             lambda d: edit(
                 d / "entries/data.toml",
-                "{{ fact.sme_actors | number }} (15 ribu)",
+                "{{ fact.sme_actors | number }} ({{ fact.sme_actors | thousands }})",
                 "{{ fact.sme_actorz }}",
             ),
             "entries/data.toml: entry 'data-jumlah', field 'answer.id': does not render: "
@@ -193,7 +196,7 @@ def test_an_upgrade_that_compiles_differently_rebuilds_the_database(
     start rebuilds it although no knowledge file changed."""
     storage = Storage(tmp_path / "bot.db")
     assert ensure_knowledge(storage.db, knowledge_copy).rebuilt
-    monkeypatch.setattr(knowledge, "COMPILED_FORMAT", knowledge.COMPILED_FORMAT + 1)
+    monkeypatch.setattr(compiled, "FORMAT", "another-release")
     upgraded = ensure_knowledge(storage.db, knowledge_copy)
     assert upgraded.rebuilt
     entry = upgraded.kb.entry("ekspor-kerupuk")
@@ -222,3 +225,65 @@ def test_broken_files_and_no_database_is_an_error(knowledge_copy: Path, tmp_path
     storage = Storage(tmp_path / "bot.db")
     with pytest.raises(KnowledgeInvalid, match=r"topics\.toml"):
         ensure_knowledge(storage.db, knowledge_copy)
+
+
+def test_the_saved_copy_reads_back_equal_field_for_field(
+    kb: KnowledgeBase, tmp_path: Path
+) -> None:
+    """Every field of every dataclass survives the database, with no field named in the
+    code that saves it: a field added tomorrow is saved too."""
+    storage = Storage(tmp_path / "bot.db")
+    save_knowledge(storage.db, kb)
+    saved = read_saved_knowledge(storage.db)
+    assert saved == kb
+    assert saved is not None and saved.lexicon == kb.lexicon and saved.facts == kb.facts
+
+
+@dataclasses.dataclass(frozen=True)
+class _Before:
+    name: str
+
+
+@dataclasses.dataclass(frozen=True)
+class _After:
+    name: str
+    said_by: str | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class _Holder:
+    entries: tuple[_Before, ...]
+
+
+@dataclasses.dataclass(frozen=True)
+class _NewHolder:
+    entries: tuple[_After, ...]
+
+
+def test_the_compiled_format_follows_the_dataclasses() -> None:
+    """A new field changes the format by itself: no number to remember to bump."""
+    assert compiled.schema_fingerprint(_Holder) != compiled.schema_fingerprint(_NewHolder)
+    assert compiled.schema_fingerprint(_Holder) == compiled.schema_fingerprint(_Holder)
+
+
+def test_a_copy_an_older_release_wrote_is_rebuilt(knowledge_copy: Path, tmp_path: Path) -> None:
+    storage = Storage(tmp_path / "bot.db")
+    ensure_knowledge(storage.db, knowledge_copy)
+    storage.db.execute("UPDATE kb_meta SET value = '{\"entries\": []}' WHERE key = 'knowledge'")
+    assert read_saved_knowledge(storage.db) is None  # unreadable, so not served
+    assert ensure_knowledge(storage.db, knowledge_copy).rebuilt
+
+
+def test_a_figure_said_in_words_follows_the_fact(knowledge_copy: Path) -> None:
+    edit(knowledge_copy / "facts.toml", "sme_actors = 15000", "sme_actors = 17000")
+    entry = load_knowledge(knowledge_copy).entry("data-jumlah")
+    assert entry is not None and "17.000 (17 ribu)" in entry.answer["id"]
+
+
+def test_kb_check_warns_about_a_number_that_repeats_a_fact(knowledge_copy: Path) -> None:
+    path = knowledge_copy / "entries" / "data.toml"
+    edit(path, "({{ fact.sme_actors | thousands }})", "(15 ribu)")
+    _, problems = check_knowledge(knowledge_copy)
+    warnings = [str(p) for p in problems if p.severity == "warning"]
+    assert any("'15 ribu' repeats fact 'sme_actors'" in w and "data-jumlah" in w for w in warnings)
+    assert not any(p.severity == "error" for p in problems)

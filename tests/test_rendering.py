@@ -80,6 +80,13 @@ def test_one_huge_line_is_cut_at_a_space_outside_tags() -> None:
         parse_telegram_html(part, strict=True)
 
 
+def test_the_greeting_keeps_proper_nouns(assistant: Assistant) -> None:
+    for text, lang in (("halo", "id"), ("hello", "en")):
+        reply = assistant.ask(text).reply.text
+        assert "Cipta Karya Sejahtera" in reply and "cipta karya" not in reply, lang
+        assert "tangsel" not in reply and "south tangerang" not in reply, lang
+
+
 TEMPLATES = Path(bot.__file__).parent / "templates"
 
 

@@ -1,13 +1,19 @@
 """The answering core: normalise, match and decide, with no I/O and no Telegram."""
 
+from bot.answering.context import Conversation, Conversations
 from bot.answering.decide import Answerer, Decision, Status, Thresholds, decide
 from bot.answering.match import Index, Match, Scoring
 from bot.answering.model import LANGS, Entry, KnowledgeBase, Lang, Lexicon, Source, Topic
+from bot.answering.narrow import Narrowing
 from bot.answering.normalize import Normalizer, Query
+from bot.answering.respond import MAX_PARTS, Responder, Response
 
 __all__ = [
     "LANGS",
+    "MAX_PARTS",
     "Answerer",
+    "Conversation",
+    "Conversations",
     "Decision",
     "Entry",
     "Index",
@@ -15,8 +21,11 @@ __all__ = [
     "Lang",
     "Lexicon",
     "Match",
+    "Narrowing",
     "Normalizer",
     "Query",
+    "Responder",
+    "Response",
     "Scoring",
     "Source",
     "Status",

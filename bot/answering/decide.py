@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from bot.answering.match import Index, Match, Scoring
 from bot.answering.model import Entry, KnowledgeBase, Lang
+from bot.answering.narrow import ASKED, CAUSE, COUNT, SETTINGS, Coverage, Narrowing
 from bot.answering.normalize import Normalizer, Query
 
 Status = Literal["answer", "clarify", "smalltalk", "fallback"]
@@ -55,13 +56,15 @@ _YEAR_IN_TEXT = re.compile(r"\b(?:19|20)\d\d\b")
 class Decision:
     status: Status
     query: Query
-    reason: str  # match | related | gap | unclear | no_match | empty | smalltalk | year
+    # match | related | gap | unclear | no_match | empty | smalltalk | year | narrower | story
+    reason: str
     entry: Entry | None = None  # the answer, or the gap entry explaining a fallback
     score: float = 0.0
     suggestions: tuple[Entry, ...] = ()
     related: tuple[Entry, ...] = ()
     matches: tuple[Match, ...] = ()  # the ranking behind the decision (best guesses)
     years: tuple[int, ...] = ()  # years asked about that the report does not cover
+    narrowing: Narrowing | None = None  # why a matched entry is too broad (reason narrower)
 
     @property
     def lang(self) -> Lang:
@@ -92,10 +95,60 @@ class Answerer:
             t for e in kb.entries if not e.gap for t in (*e.variants(), *e.answer.values())
         ]
         self.known_years = frozenset(int(y) for t in texts for y in _YEAR_IN_TEXT.findall(t))
+        source = kb.source
+        said = (source.outlet, source.title["id"], source.title["en"], "sumber source")
+        self.coverage = Coverage(
+            kb.entries,
+            self.normalizer,
+            {e.id: v for e, v in zip(self.index.entries, self.index.entry_vocab, strict=True)},
+            frozenset(t for text in said for t in self.normalizer.tokens(text)),
+        )
 
     def decide(self, text: str) -> Decision:
+        """The decision for one question on its own (no context, no second question)."""
         query = self.normalizer.normalize(text)
-        return decide(query, self, self.index.rank(query, limit=8))
+        return self.narrowed(decide(query, self, self.index.rank(query, limit=8)), text, query)
+
+    def narrowed(
+        self, decision: Decision, text: str, own: Query, home: frozenset[str] = frozenset()
+    ) -> Decision:
+        """An answer whose entry does not speak to a restriction of the question (`own`:
+        the question's own words, not the context it was matched with) goes to the next
+        entry nearly as good that does ("kenapa ibu-ibu cocok …, kata ketua PAUD?": the
+        benefits, not who spoke); with none, it becomes a fallback that gives what the
+        report does say (reason "narrower")."""
+        if decision.status != "answer" or decision.entry is None:
+            return decision
+        narrowing = self.coverage.narrowing(text, own, decision.entry, home)
+        if narrowing is None:
+            return decision
+        limits = self.thresholds
+        # Only a question of another kind (a why, a how many) may move to the next entry;
+        # a place or a year the top entry lacks is a narrower question, and another
+        # entry that happens to name that place answers something else.
+        # What is asked for ("acara apa") may be what the next entry speaks of.
+        matches = decision.matches[1:] if narrowing.kind in (COUNT, CAUSE, ASKED) else ()
+        broader: tuple[Match, Narrowing] | None = None
+        for match in matches:
+            if match.entry.gap or match.score < limits.answer:
+                continue
+            other = self.coverage.narrowing(text, own, match.entry, home)
+            if other is None and decision.score - match.score <= limits.spread:
+                return replace(
+                    decision,
+                    entry=match.entry,
+                    score=match.score,
+                    related=_related(self, match.entry),
+                )
+            if broader is None and other is not None and other.kind in SETTINGS:
+                # Beyond the spread it is no answer, but may hold the broader fact.
+                broader = (match, other)
+        if broader is not None:
+            # "and in Pondok Aren alone?": the city's count, for the city only, is what
+            # the report gives, not the MTQ held there.
+            match, narrowing = broader
+            decision = replace(decision, entry=match.entry, score=match.score)
+        return replace(decision, status="fallback", reason="narrower", narrowing=narrowing)
 
     def rank(self, text: str, limit: int = 5) -> list[Match]:
         return self.index.rank(self.normalizer.normalize(text), limit)

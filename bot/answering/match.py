@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz
@@ -56,6 +56,14 @@ class Scoring:
     # A "not in the report" entry whose own distinctive words (those no answering entry
     # uses) are absent from the question is matching only on shared topic words.
     gap_unasked_penalty: float = 0.85
+    # A place inside the city ("Pamulang", "Serpong") says where something is more often
+    # than what is asked: "ukm di pamulang ada berapa?" asks the SME count, not about the
+    # group that happens to be in Pamulang. Its weight is this fraction of its IDF.
+    place_weight: float = 0.6
+    # Words a question borrows from its context (the story before it, the previous
+    # question) weigh this fraction of their weight: they steer an elliptic question
+    # ("di mana tuh?") without drowning what it does say ("manfaatnya apa?").
+    context_weight: float = 0.7
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,16 +111,23 @@ class Index:
         for words in vocab:
             for w in words:
                 df[w] += 1
-        self.idf = {w: math.log(1 + n / c) for w, c in df.items()}
+        places = normalizer.lexicon.places
+        self.idf = {
+            w: math.log(1 + n / c) * (self.scoring.place_weight if w in places else 1.0)
+            for w, c in df.items()
+        }
         top = math.log(1 + n)
         self._ordinary = self.scoring.ordinary_weight * top
+        self._places = normalizer.lexicon.places
         self._unknown = self.scoring.unknown_weight * top
         self.entry_vocab = [frozenset(v) for v in vocab]
-        self.keyword_vocab = [
-            frozenset(t for k in e.keywords for t in normalizer.tokens(k)) for e in self.entries
-        ]
+
         self.answer_vocab = [a - v for a, v in zip(answer_vocab, self.entry_vocab, strict=True)]
         self.entry_qwords = [v & qwords for v in self.entry_vocab]
+        keyword_vocab = [
+            frozenset(t for k in e.keywords for t in normalizer.tokens(k)) for e in self.entries
+        ]
+        self.keyword_vocab = keyword_vocab
         # Concepts (lexicon canonical words) that only "not in the report" entries use.
         concepts = frozenset(normalizer.lexicon.synonyms.values())
         answerable = set().union(
@@ -122,17 +137,33 @@ class Index:
         # Plus concepts the lexicon knows but no entry uses at all ("cuaca", "walikota"):
         # the resident is asking about something else entirely.
         said = set().union(*answer_vocab)
+        # (A place inside the city is not something else: it narrows; see narrow.py.)
         unused = (
-            concepts - answerable - gap_words - said - normalizer.lexicon.canonical_question_words
+            concepts
+            - answerable
+            - gap_words
+            - said
+            - normalizer.lexicon.canonical_question_words
+            - normalizer.lexicon.places
         )
         self.gap_concepts = frozenset(((gap_words - answerable) & concepts) | unused)
         # A gap entry's distinctive words: the concepts it alone names (a price, a link,
         # a date), not incidental words of its phrasings ("diadakan", "buka").
         named = concepts | normalizer.lexicon.attributes | normalizer.lexicon.subjects
-        self.distinctive = [
-            frozenset((v - answerable - qwords) & named) if e.gap else frozenset()
-            for e, v in zip(self.entries, vocab, strict=True)
-        ]
+        # Also the concepts of its keywords that its neighbours (the answering entries it
+        # lists as related) never use: "daftar" is the training's sign-up, which the
+        # report does not describe, though the group's entry uses the word too. (Not a
+        # subject or an attribute: "kerupuk" or "nama" alone asks nothing beyond it.)
+        position = {e.id: i for i, e in enumerate(self.entries)}
+        aside = normalizer.lexicon.subjects | normalizer.lexicon.attributes
+        self.distinctive: list[frozenset[str]] = []
+        for i, (e, v) in enumerate(zip(self.entries, vocab, strict=True)):
+            if not e.gap:
+                self.distinctive.append(frozenset())
+                continue
+            near = set().union(*(vocab[position[r]] for r in e.related if r in position))
+            own = (v - answerable) | (keyword_vocab[i] - near - aside)
+            self.distinctive.append(frozenset((own - qwords) & named))
         self._qwords = qwords
         self._common = normalizer.lexicon.chatter | normalizer.lexicon.stopwords
         self._attributes = normalizer.lexicon.attributes
@@ -148,31 +179,30 @@ class Index:
                 for t in tokens:
                     self.postings[t].append(index)
         self._owner = [v.entry_index for v in self.variants]
-        self._common_postings = max(COMMON_POSTINGS, len(self.variants) // 50)
+        self._common_postings = min(COMMON_POSTINGS, max(50, len(self.variants) // 5))
         self._norm = [v.weight ** (self.scoring.alpha - 1) for v in self.variants]
 
     def weight(self, token: str) -> float:
         known = self.idf.get(token)
         if known is not None:
             return known
-        return self._ordinary if token in self._common else self._unknown
+        # A place no entry names (a sub-district) is where, not what: weighed like an
+        # ordinary word, not like an unknown subject.
+        return self._ordinary if token in self._common or token in self._places else self._unknown
 
     def _weight(self, tokens: frozenset[str]) -> float:
         return sum(self.weight(t) for t in tokens)
 
-    def _question_weight(self, tokens: frozenset[str]) -> float:
-        """Like _weight, but words no entry uses count with diminishing returns.
+    def _question_weight(self, weights: dict[str, float]) -> float:
+        """The weight of a question's words, those no entry uses with diminishing returns.
 
         One unknown word ("cuaca") may be the whole subject of a question; the sixth
         unknown word of a long, polite message is mostly context. So the i-th such word
         counts 1/i of its weight (for 6 words, 2.45 instead of 6).
         """
-        known = sum(self.idf[t] for t in tokens if t in self.idf)
-        others = sorted((self.weight(t) for t in tokens if t not in self.idf), reverse=True)
+        known = sum(w for t, w in weights.items() if t in self.idf)
+        others = sorted((w for t, w in weights.items() if t not in self.idf), reverse=True)
         return known + sum(w / i for i, w in enumerate(others, 1))
-
-    def vocabulary(self, entry: Entry) -> frozenset[str]:
-        return self.entry_vocab[self._position[entry.id]]
 
     def subject(self, entry: Entry) -> frozenset[str]:
         """Words that name what a "not in the report" entry is about: its keywords, and
@@ -180,13 +210,23 @@ class Index:
         i = self._position[entry.id]
         return self.keyword_vocab[i] | self.distinctive[i]
 
+    def unexplained(self, entry: Entry, tokens: Iterable[str]) -> frozenset[str]:
+        """The words of `tokens` that nothing of the entry uses: its phrasings, keywords
+        and answer."""
+        i = self._position[entry.id]
+        vocab, said = self.entry_vocab[i], self.answer_vocab[i]
+        return frozenset(t for t in tokens if t not in vocab and t not in said)
+
     def rank(self, query: Query, limit: int = 5) -> list[Match]:
         """Entries ordered by score; only entries sharing a word with the question."""
         q = frozenset(query.tokens)
         if not q:
             return []
         s = self.scoring
-        q_weight = self._question_weight(q)
+        weights = {t: self.weight(t) for t in q}
+        for t in query.context & q:
+            weights[t] *= s.context_weight
+        q_weight = self._question_weight(weights)
         # Shared weight per phrasing, accumulated through the postings: each question word
         # visits only the phrasings that contain it.
         # In a large knowledge base a word like "apa" sits in most phrasings: it cannot pick
@@ -196,11 +236,11 @@ class Index:
         frequent = [t for t in known if t not in rare] if rare else []
         shared: dict[int, float] = defaultdict(float)
         for t in rare or known:
-            w = self.idf[t]
+            w = weights[t]
             for vi in self.postings[t]:
                 shared[vi] += w
         for t in frequent:
-            w = self.idf[t]
+            w = weights[t]
             for vi in shared:
                 if t in self.variants[vi].tokens:
                     shared[vi] += w
@@ -227,10 +267,11 @@ class Index:
         beyond_report = bool(q & self.gap_concepts)
         wanted = q & self._attributes
         about = q & self._subjects
+        placed = bool(q & self._places)
         matches: list[Match] = []
         for ei, (v_score, vi) in best.items():
-            covered = self._weight(q & self.entry_vocab[ei])
-            covered += s.answer_vocab_weight * self._weight(q & self.answer_vocab[ei])
+            covered = sum(weights[t] for t in q & self.entry_vocab[ei])
+            covered += s.answer_vocab_weight * sum(weights[t] for t in q & self.answer_vocab[ei])
             variant = self.variants[vi]
             ratio = fuzz.token_sort_ratio(joined, variant.joined) / 100
             score = (
@@ -245,6 +286,11 @@ class Index:
             if wanted - self.entry_vocab[ei] - self.answer_vocab[ei]:
                 score *= s.attribute_penalty
             if about - self.entry_vocab[ei]:
+                score *= s.subject_penalty
+            elif placed and not about and variant.tokens & self._subjects:
+                # The phrasing that matched is about something the question never names
+                # ("anggota ukm batik di pamulang ada berapa" for "ukm di pamulang ada
+                # berapa?"): it shares only the setting, a place, not the subject.
                 score *= s.subject_penalty
             if self.entries[ei].gap and not q & self.distinctive[ei]:
                 score *= s.gap_unasked_penalty

@@ -50,7 +50,12 @@ class Source:
 
 @dataclass(frozen=True, slots=True)
 class Lexicon:
-    """How residents type, as data: see knowledge/lexicon.toml."""
+    """How residents type, as data: see knowledge/lexicon.toml.
+
+    Every word list is a `frozenset[str]` read from `[words]` under its own name (except
+    `protected`, at the top, and `english`, under `[language]`): a new list is a new field
+    here and a new list in the file, nothing else (bot/knowledge.py reads them by name).
+    """
 
     abbreviations: dict[str, tuple[str, ...]]
     question_words: dict[tuple[str, ...], str]  # surface phrase -> canonical
@@ -67,6 +72,39 @@ class Lexicon:
     subjects: frozenset[str] = frozenset()  # what a question is about: kerupuk, batik...
     chatter: frozenset[str] = frozenset()  # words that carry little topic: weighed lightly
     requests: frozenset[str] = frozenset()  # "tolong", "dong": a thank-you that asks more
+    # Finding the questions in a long message (bot/answering/segment.py).
+    asking: frozenset[str] = frozenset()  # "tolong jelaskan", "tell me": a request asks
+    question_tags: frozenset[str] = frozenset()  # "..., gak?": a yes/no question's tail
+    yes_no_openers: frozenset[str] = frozenset()  # "is it …?": an English yes/no question
+    reported: frozenset[str] = frozenset()  # "mereka bertanya … apa": a question reported
+    appeals: frozenset[str] = frozenset()  # "bisa dibantu?", "benar?": asks the one before
+    connectives: frozenset[str] = frozenset()  # "terus", "and": where a second one starts
+    coordinators: frozenset[str] = frozenset()  # "dan", "sama": two subjects, one question
+    # Follow-ups and context (bot/answering/respond.py).
+    anaphora: frozenset[str] = frozenset()  # "itu", "tuh", "beliau", "it": leans on before
+    places: frozenset[str] = frozenset()  # canonical places inside the city (sub-districts)
+    regions: frozenset[str] = frozenset()  # the city, other cities: a follow-up's own replaces
+    frames: frozenset[str] = frozenset()  # "berita": where every fact is, not what is asked
+    aspects: frozenset[str] = frozenset()  # "manfaat", "lokasi": what is asked, not of what
+    residence: frozenset[str] = frozenset()  # "saya tinggal di": the place is the asker's
+    first_person: frozenset[str] = frozenset()  # "saya", "I": a statement about the asker
+    here: frozenset[str] = frozenset()  # "di sini", "kelurahan kami": the asker's own place
+    another: frozenset[str] = frozenset()  # "juga", "lain", "also": another one, elsewhere
+    conditionals: frozenset[str] = frozenset()  # "kalau", "if": a clause that supposes
+    # Narrowed questions (bot/answering/narrow.py): kind -> canonical words that restrict
+    # what is asked (a place, men only, a motif...), and the words of a stated cause.
+    restrictions: dict[str, frozenset[str]] = field(default_factory=dict)
+    reasons: frozenset[str] = frozenset()  # "karena", "agar", "because": an answer's why
+    # "tanggal berapa", "what month": a question that asks a time; "Jumat", "Januari": an
+    # answer that gives one (besides a year).
+    time_units: frozenset[str] = frozenset()
+    countries: frozenset[str] = frozenset()  # an answer that names one says where
+    dates: frozenset[str] = frozenset()
+    # What is asked (bot/answering/narrow.py): the word a question word is bound to
+    # ("acara apa", "which city", "berapa persen") must be accounted for by the answer.
+    classifiers: frozenset[str] = frozenset()  # "berapa orang": counts, restricts nothing
+    names: frozenset[str] = frozenset()  # concepts that are names: an answer naming one
+    # gives "nama"
 
     @property
     def canonical_question_words(self) -> frozenset[str]:

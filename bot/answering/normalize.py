@@ -17,6 +17,24 @@ from bot.answering.model import Lang, Lexicon
 # that would only cost time.
 MAX_CHARS = 1000
 
+# Control and format characters (NUL, RTL marks, zero-width joiners) -> a space. A
+# translate table, built once, instead of a category lookup per character of every
+# message: the Basic Multilingual Plane, plus the few format characters beyond it.
+_CONTROL_TO_SPACE = {
+    cp: " "
+    for cp in (
+        *range(0x10000),
+        0x110BD,
+        0x110CD,
+        *range(0x13430, 0x13440),
+        *range(0x1BCA0, 0x1BCA4),
+        *range(0x1D173, 0x1D17B),
+        0xE0001,
+        *range(0xE0020, 0xE0080),
+    )
+    if unicodedata.category(chr(cp)) in ("Cc", "Cf")
+}
+
 _URL = re.compile(r"(?:https?://|www\.)\S+|\S+@\S+\.\w+")
 _MENTION = re.compile(r"@\w+")
 _THOUSANDS = re.compile(r"(?<=\d)[.,](?=\d{3}(?!\d))")
@@ -112,6 +130,8 @@ _SUFFIXES = (
     "ing",
     "ne",  # Javanese -(n)e, "its": "carane", "syarate", "anggotane"
     "e",
+    "nye",  # Betawi -nye: "untungnye", "tempatnye"
+    "na",  # Sundanese -na: "mangpaatna", "anggotana"
 )
 _PREFIXES = (
     "meng",
@@ -154,8 +174,15 @@ _NASAL = {
     "pe": ("",),
 }
 
+# Question words that ask which thing or how many of a thing, and so are bound to a word
+# beside them: "acara apa", "di kota mana", "what event", "berapa persen".
+_BINDING = frozenset({"apa", "berapa"})
+# The word that opens a relative clause ("yg" is "yang" by then; the English "that" is
+# as often "that group").
+_RELATIVE = frozenset({"yang"})
+
 # Smalltalk kinds in order of precedence when a message mixes them ("halo, makasih").
-SMALLTALK_PRECEDENCE = ("identity", "thanks", "bye", "greeting", "ack")
+SMALLTALK_PRECEDENCE = ("identity", "thanks", "wish", "bye", "greeting", "ack")
 _CLOSING_MAX_CONTENT = 5  # content words a thank-you may carry ("infonya membantu ...")
 
 
@@ -171,10 +198,17 @@ class Query:
     unknown: tuple[str, ...] = ()  # content words the bot does not know
 
     asks: bool = False  # a question mark or a question word: it looks like a question
-
-    @property
-    def is_empty(self) -> bool:
-        return not self.tokens and self.smalltalk is None
+    questions: int = 0  # question words, counted each time ("berapa …, terus berapa …")
+    # Of `tokens`, those added from context (the story, an earlier question): they weigh
+    # less than the question's own words (see match.Scoring.context_weight).
+    context: frozenset[str] = frozenset()
+    # What is asked for: the words right beside "apa"/"berapa" or after a request to name
+    # ("acara apa", "di kota mana", "what event", "berapa persen", "sebutkan nama …").
+    # An answer that never speaks of one answers another question (see narrow.py).
+    heads: tuple[str, ...] = ()
+    # The first word of a relative clause ("UKM yang sudah ekspor", "members that are
+    # women"): in a count it narrows what is counted.
+    relative: tuple[str, ...] = ()
 
 
 class Normalizer:
@@ -199,6 +233,12 @@ class Normalizer:
         self._max_phrase = max((len(p) for p in phrases), default=1)
         self._mapped = frozenset(phrases.values())
         self._question_words = frozenset(lexicon.question_words.values())
+        # "sebutkan nama …", "sebutin …": a request that takes what it asks for next.
+        self._naming = frozenset(
+            a
+            for a in lexicon.asking
+            if " " not in a and a not in lexicon.fillers and a not in lexicon.abbreviations
+        )
         self._negators = frozenset(tuple(n.split()) for n in lexicon.negators)
         self._smalltalk: dict[tuple[str, ...], str] = {}
         for kind in reversed(SMALLTALK_PRECEDENCE):
@@ -258,25 +298,61 @@ class Normalizer:
         tokens: list[str] = []
         unknown: list[str] = []
         negated = 0  # how many more words to drop after "selain" / "besides"
+        opening = False  # right after it, before the thing it names
+        questions = 0  # question words, each time one occurs
+        heads: list[str] = []
+        before: str | None = None  # the word right before, with no glue in between
+        binding = False  # the word right before asks for the next one ("berapa persen")
+        relative: list[str] = []
+        opens = False  # right after "yang" / "that", before the clause's first word
         for token, mapped in self._canonical(words):
             if token == BREAK:
                 negated = 0
+                before, binding, opens = None, False, False
                 continue
+            if not mapped and token in _RELATIVE:
+                opens = True
+            elif opens and not (mapped or token in self._question_words) and self._is_glue(token):
+                pass  # "yang sudah ekspor": the clause's first word is still to come
+            elif opens:
+                relative.append(token)
+                opens = False
+            if token in _BINDING:
+                if before is not None:
+                    heads.append(before)  # "acara apa", "di kota mana", "namanya apa"
+                before, binding = None, True
+            elif not (mapped or token in self._question_words) and (
+                token in self._naming or self._is_glue(token)
+            ):
+                before, binding = None, token in self._naming
+            else:
+                if binding and token not in self._question_words:
+                    heads.append(token)  # "what event", "berapa persen", "sebutin nama"
+                before, binding = token, False
             if token == NEGATION:
                 negated = 2
+                opening = True
                 continue
             if negated:
+                before = None
                 # "selain kerupuk, ..." / "besides income, ...": the resident is NOT
                 # asking about the thing named right after, so it must not steer the
                 # match. The thing is the run of content words that follows (at most
-                # two: "kain batik"); a glue word, a question word or a comma ends it.
-                if token in self._question_words or (not mapped and self._is_glue(token)):
+                # two: "kain batik"); a glue word after it ("selain di Pondok Cabe Udik":
+                # not before it), a question word or a comma ends it.
+                glue = not mapped and self._is_glue(token)
+                if glue and opening:
+                    continue
+                opening = False
+                if token in self._question_words or glue:
                     negated = 0
                 else:
                     negated -= 1
                     continue
             if not mapped and self._is_glue(token):  # incl. "halo min, ..." before a question
                 continue
+            if token in self._question_words:
+                questions += 1
             if token not in tokens:
                 tokens.append(token)
                 if not mapped and token not in self._known and not token.isdigit():
@@ -292,13 +368,17 @@ class Normalizer:
             years=years,
             unknown=tuple(unknown),
             asks=asks,
+            questions=questions,
+            heads=tuple(dict.fromkeys(h for h in heads if h in tokens)),
+            relative=tuple(dict.fromkeys(r for r in relative if r in tokens)),
         )
+
+    def language(self, text: str) -> Lang:
+        """The language of a message, without the rest of the normalisation."""
+        return self._language(self._pieces(text[:MAX_CHARS]))
 
     def tokens(self, text: str) -> tuple[str, ...]:
         return self.normalize(text).tokens
-
-    def is_known(self, word: str) -> bool:
-        return word in self._known
 
     # -- steps ------------------------------------------------------------------------
 
@@ -306,8 +386,14 @@ class Normalizer:
         """Clean and tokenise: lower case, no links, mentions, emoji or punctuation."""
         text = unicodedata.normalize("NFKC", text)
         # Control and format characters (NUL, RTL marks, zero-width joiners) become spaces.
-        text = "".join(" " if unicodedata.category(ch) in ("Cc", "Cf") else ch for ch in text)
+        text = text.translate(_CONTROL_TO_SPACE)
         text = text.casefold().replace("\u2019", "'").replace("`", "'")
+        if not text.isascii():
+            # "téh", "éta", "badé": Sundanese spelling marks the vowel; residents type it
+            # both ways, and the lexicon lists the plain letters.
+            text = "".join(
+                c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c)
+            )
         text = _URL.sub(" ", text)
         text = _MENTION.sub(" ", text)
         text = _THOUSANDS.sub("", text)
@@ -487,8 +573,9 @@ class Normalizer:
     def _smalltalk_kind(self, words: list[str], tokens: list[str], asks: bool) -> str | None:
         """The small-talk kind of a message that is only small talk, or a closing remark.
 
-        A closing remark thanks or says goodbye and says a little more: "Terima kasih,
-        infonya membantu untuk siaran kami", "Thanks, that's all I needed. Goodbye!". It
+        A closing remark thanks, wishes well or says goodbye and says a little more:
+        "Terima kasih, infonya membantu untuk siaran kami", "mantap, sukses terus buat UKM
+        Tangsel!", "Thanks, that's all I needed. Goodbye!". It
         is not a question, though it holds words the bot knows, when it asks nothing (no
         question mark, no question word), requests nothing ("tolong", "dong", "tell me"),
         names no subject of the knowledge base ("makasih, pelatihan ukm" still wants the
@@ -498,7 +585,7 @@ class Normalizer:
         may_close = not (
             asks
             or len(tokens) > _CLOSING_MAX_CONTENT
-            or any(w in lex.requests for w in words)
+            or self._asks_more(words)
             or any(t in lex.subjects for t in tokens)
         )
         kinds, only_smalltalk = self._smalltalk_scan(words, whole=may_close)
@@ -506,7 +593,25 @@ class Normalizer:
             return next((k for k in SMALLTALK_PRECEDENCE if k in kinds), None)
         if not may_close:
             return None
-        return next((k for k in ("thanks", "bye") if k in kinds), None)
+        return next((k for k in ("thanks", "wish", "bye") if k in kinds), None)
+
+    def _asks_more(self, words: list[str]) -> bool:
+        """A request word ("tolong", "terus") outside a small-talk phrase: "makasih, terus
+        pelatihannya?" asks more, "sukses terus!" does not."""
+        requests = self.lexicon.requests
+        if not any(w in requests for w in words):
+            return False
+        i = 0
+        while i < len(words):
+            for size in range(min(self._max_smalltalk, len(words) - i), 1, -1):
+                if tuple(words[i : i + size]) in self._smalltalk:
+                    i += size
+                    break
+            else:
+                if words[i] in requests:
+                    return True
+                i += 1
+        return False
 
 
 def _words(texts: Iterable[str]) -> Iterable[str]:

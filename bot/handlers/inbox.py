@@ -209,20 +209,24 @@ async def _show_on(context: BotContext, message: Message, reply: Reply) -> None:
 
 
 async def press_feedback(update: Update, context: BotContext) -> None:
-    """👍 / 👎 under an answer, 🙅 "Bukan ini" under a clarification."""
+    """👍 / 👎 under an answer, 🙅 "Bukan ini" under a clarification. Under a reply of
+    several questions one button stands for each of them ("up:12,13"): the vote counts for
+    each, and a 👎 files each."""
     query, chat = update.callback_query, update.effective_chat
     pressed = decode(query.data if query else None)
     if query is None or chat is None or pressed is None:
         return
-    vote, _, raw_id = pressed.value.partition(":")
+    vote, _, raw_ids = pressed.value.partition(":")
     services = context.services
     renderer = services.assistant.renderer
-    question = services.storage.question(int(raw_id)) if raw_id.isdigit() else None
+    ids = [int(i) for i in raw_ids.split(",") if i.isdigit()]
+    asked = [q for q in map(services.storage.question, ids) if q is not None]
     user = update.effective_user
-    if question is None or (user is not None and question.user_id != user.id):
+    if not asked or (user is not None and any(q.user_id != user.id for q in asked)):
         await acknowledge(query, to_plain(renderer.render("stale_button", pressed.lang)))
         return
-    services.storage.set_helpful(question.id, vote == "up")
+    for question in asked:
+        services.storage.set_helpful(question.id, vote == "up")
     await acknowledge(query, to_plain(renderer.render("feedback_thanks", pressed.lang)))
     if isinstance(query.message, Message):  # the choice is made: take its buttons away
         markup = query.message.reply_markup
@@ -238,8 +242,11 @@ async def press_feedback(update: Update, context: BotContext) -> None:
         except BadRequest as err:
             log.info("Could not update feedback buttons: %s", err)
     if vote in ("down", "none"):
-        decision = services.assistant.decide(question.text)
-        if file_question_again(context, update, decision, question):
+        filed = [
+            file_question_again(context, update, services.assistant.decide(q.text), q)
+            for q in asked
+        ]
+        if any(filed):
             await send(
                 context,
                 chat.id,

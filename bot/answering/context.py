@@ -1,0 +1,99 @@
+"""What a conversation asked recently: the context a follow-up question leans on.
+
+Like Dialogflow's contexts, it lasts a few turns or a few minutes, whichever ends first
+(5 turns, 20 minutes): "di mana tuh?" an hour later must not be read against a question
+nobody remembers. One `Conversation` per caller: a private chat, or one asker within a
+group, so two residents asking follow-ups in the same group never cross. The clock is
+injected, so tests and the CLI can move time on.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict, deque
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+
+from bot.answering.model import Lang
+
+FOLLOW_UP_TURNS = 5
+FOLLOW_UP_SECONDS = 20 * 60
+# Conversations kept at once; the least recently used beyond this are forgotten (a busy
+# group must not grow memory without bound).
+MAX_CONVERSATIONS = 10_000
+
+Clock = Callable[[], float]
+
+
+@dataclass(frozen=True, slots=True)
+class Turn:
+    at: float  # clock time
+    topic: frozenset[str]  # the topical words of what was asked (after resolution)
+    entries: tuple[str, ...]  # entries answered or narrowed in that turn
+    lang: Lang
+    asking: frozenset[str] = frozenset()  # how it asked: "berapa", "lokasi", "nama"
+
+
+class Conversation:
+    """The recent turns of one caller, newest last."""
+
+    def __init__(
+        self,
+        clock: Clock = time.monotonic,
+        turns: int = FOLLOW_UP_TURNS,
+        seconds: float = FOLLOW_UP_SECONDS,
+    ) -> None:
+        self.clock = clock
+        self.seconds = seconds
+        self._turns: deque[Turn] = deque(maxlen=turns)
+
+    def recent(self) -> tuple[Turn, ...]:
+        """Turns still in the window, newest first."""
+        now = self.clock()
+        while self._turns and now - self._turns[0].at > self.seconds:
+            self._turns.popleft()
+        return tuple(reversed(self._turns))
+
+    def remember(
+        self,
+        topic: frozenset[str],
+        entries: tuple[str, ...],
+        lang: Lang,
+        asking: frozenset[str] = frozenset(),
+    ) -> None:
+        if topic or entries:
+            self._turns.append(Turn(self.clock(), topic, entries, lang, asking))
+
+    def forget(self) -> None:
+        self._turns.clear()
+
+
+class Conversations:
+    """One conversation per caller key: a chat id, or (chat id, user id) in a group."""
+
+    def __init__(
+        self,
+        clock: Clock = time.monotonic,
+        turns: int = FOLLOW_UP_TURNS,
+        seconds: float = FOLLOW_UP_SECONDS,
+        limit: int = MAX_CONVERSATIONS,
+    ) -> None:
+        self.clock = clock
+        self.turns = turns
+        self.seconds = seconds
+        self.limit = limit
+        self._by_key: OrderedDict[Hashable, Conversation] = OrderedDict()
+
+    def __call__(self, key: Hashable) -> Conversation:
+        conversation = self._by_key.get(key)
+        if conversation is None:
+            conversation = Conversation(self.clock, self.turns, self.seconds)
+            self._by_key[key] = conversation
+            while len(self._by_key) > self.limit:
+                self._by_key.popitem(last=False)
+        else:
+            self._by_key.move_to_end(key)
+        return conversation
+
+    def __len__(self) -> int:
+        return len(self._by_key)

@@ -1,0 +1,401 @@
+"""Questions narrower than the answer: what a question restricts versus what an entry says.
+
+"ukm di ciputat ada berapa?" matches the city-wide count well, but the report gives no
+figure for Ciputat: answering 15,000 would be a confident wrong answer. So after the
+matcher has chosen an entry, the question's restrictions (lexicon `[restrictions]`: a
+place, men only, a motif, a money amount, a stopped export; plus a year, a count and a
+cause) are compared with what that entry's answer speaks of. One the answer does not
+cover means the report gives nothing that narrow: the resident is told so, and given what
+the report does say.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from bot.answering.model import Entry, Lexicon
+from bot.answering.normalize import Normalizer, Query
+
+# Kinds with a check of their own: a count needs a figure in the answer, a cause a word
+# that gives one ("karena", "so that"), a "when" a time. Every other kind needs its word
+# in the answer.
+COUNT = "count"
+CAUSE = "cause"
+YEAR = "year"
+TIME = "time"
+LOCATED = "located"
+PLACE = "place"
+PRODUCT = "product"
+# The word a question word is bound to ("acara apa", "di kota mana", "berapa persen"),
+# which the answer never speaks of: it answers another question.
+ASKED = "asked"
+# Where and when: the kinds a later question leaning on a narrowed one shares with it.
+SETTINGS = frozenset({PLACE, "subplace", "counted_now", YEAR, "now"})
+COUNTED = "counted_"  # a kind that narrows only a count ("berapa anggota laki-laki?")
+
+# A figure in an answer, and what it is: a year ("2011", "2009-2010") or a rank ("MTQ
+# ke-8", "8th") answer "tahun berapa" and "ke berapa", not "berapa UKM?".
+_NUMBER = re.compile(r"(?<![\w-])(ke[- ]?)?(\d(?:[\d.,]*\d)?)(st|nd|rd|th)?\b", re.IGNORECASE)
+_YEAR_FIGURE = re.compile(r"(?:19|20)\d\d")
+_NUMBER_WORDS = frozenset(
+    [
+        "satu",
+        "dua",
+        "tiga",
+        "empat",
+        "lima",
+        "enam",
+        "tujuh",
+        "delapan",
+        "sembilan",
+        "sepuluh",
+        "puluhan",
+        "ratusan",
+        "ribuan",
+        "one",
+        "two",
+        "three",
+        "four",
+        "five",
+        "six",
+        "seven",
+        "eight",
+        "nine",
+        "ten",
+        "dozens",
+        "hundreds",
+        "thousands",
+    ]
+)
+_WORD = re.compile(r"[^\W_]+")
+_CLAUSE = re.compile(r"[,;:.!?\n]+")
+
+
+@dataclass(frozen=True, slots=True)
+class Narrowing:
+    """A restriction of the question that the matched answer does not speak to."""
+
+    kind: str  # a kind of lexicon [restrictions], or "year"
+    words: tuple[str, ...] = ()  # the years asked about, for "year"
+
+
+@dataclass(frozen=True, slots=True)
+class _Covers:
+    tokens: frozenset[str]  # canonical words of the answers and keywords
+    figure: bool  # the answer gives an amount (not only a year or a rank)
+    ordinal: bool  # the answer gives a rank ("ke-8")
+    time: bool  # the answer says when: a year, a day or a month
+    located: bool  # the answer says where: a place of the city or a country
+    reason: bool  # the answer gives a cause
+    placed: bool  # the answer says where: a place asked about is a claim it settles
+    products: bool  # the answer speaks of products (crackers, batik): names what it covers
+    places: frozenset[str]  # places its topic's answers name (the group is in Pamulang)
+    # Every word the reply accounts for: the entry's phrasings, keywords and answer, the
+    # source line under every answer, who told the reporter, "nama" when it names one.
+    explained: frozenset[str] = frozenset()
+
+
+class Coverage:
+    """What each entry's answer speaks of, computed once per knowledge base."""
+
+    def __init__(
+        self,
+        entries: Sequence[Entry],
+        normalizer: Normalizer,
+        vocab: Mapping[str, frozenset[str]] | None = None,
+        source: frozenset[str] = frozenset(),
+    ) -> None:
+        """`vocab`: the words of each entry's phrasings and keywords, by entry id (the
+        matcher's index has them); `source`: the words of the source line every answer
+        carries."""
+        lexicon = normalizer.lexicon
+        vocab = vocab or {}
+        speaker = frozenset(normalizer.tokens(" ".join(_SPEAKER)))
+        self.normalizer = normalizer
+        self._kinds: dict[str, str] = {
+            word: kind for kind, words in lexicon.restrictions.items() for word in words
+        }
+        self._covers: dict[str, _Covers] = {}
+        topic_places: dict[str, set[str]] = {}
+        answer_tokens = {e.id: self._answer_tokens(e) for e in entries}
+        for entry in entries:
+            found = {t for t in answer_tokens[entry.id] if self._kinds.get(t) == PLACE}
+            topic_places.setdefault(entry.topic, set()).update(found)
+        for entry in entries:
+            texts = (*entry.answer.values(), *entry.keywords)
+            words = {w for t in entry.answer.values() for w in _WORD.findall(t.casefold())}
+            figures = [m for t in entry.answer.values() for m in _NUMBER.finditer(t)]
+            years = [m for m in figures if _YEAR_FIGURE.fullmatch(m.group(2))]
+            ranks = [m for m in figures if m.group(1) or m.group(3)]
+            self._covers[entry.id] = _Covers(
+                tokens=frozenset(t for text in texts for t in normalizer.tokens(text)),
+                figure=len(figures) > len(years) + len(ranks) or bool(words & _NUMBER_WORDS),
+                ordinal=bool(ranks),
+                time=bool(years) or bool(words & lexicon.dates),
+                located=bool(answer_tokens[entry.id] & (lexicon.places | lexicon.countries)),
+                reason=bool(words & lexicon.reasons),
+                placed=any(self._kinds.get(t) == PLACE for t in answer_tokens[entry.id]),
+                products=any(self._kinds.get(t) == PRODUCT for t in answer_tokens[entry.id]),
+                places=frozenset(topic_places[entry.topic]),
+                explained=frozenset(
+                    {
+                        *vocab.get(entry.id, ()),
+                        *answer_tokens[entry.id],
+                        *(t for k in entry.keywords for t in normalizer.tokens(k)),
+                        *source,
+                        *lexicon.frames,
+                        *(speaker if entry.said_by else ()),
+                        *(
+                            t
+                            for said in (entry.said_by or {}).values()
+                            for t in normalizer.tokens(said)
+                        ),
+                        *(("nama",) if answer_tokens[entry.id] & lexicon.names else ()),
+                    }
+                ),
+            )
+        self._residence = _residence_pattern(lexicon)
+        self._when = _when_pattern(lexicon)
+        self._time_asked = _time_pattern(lexicon)
+        self._rank_asked = _rank_pattern(lexicon)
+        self._time_tokens = frozenset(t for u in lexicon.time_units for t in normalizer.tokens(u))
+        self._question_words = lexicon.canonical_question_words
+        self._first_person = lexicon.first_person
+        self._tags = lexicon.question_tags
+        self._others = lexicon.another
+        self._conditionals = lexicon.conditionals
+        self._here = _phrase_pattern(lexicon.here)
+        # Words whose meaning the bot knows (concepts, ordinary words, what is asked for),
+        # so a question bound to one asks something definite; minus those that say where
+        # or when (checked above), count without restricting ("berapa orang"), or carry
+        # no topic. An unknown word beside "apa" is as often regional speech or a typo
+        # ("naon namina", "ana piro") as a thing asked: it is not judged.
+        # A name the question gives (the group, a person, the event) the answer must give
+        # too ("Kenapa Cipta Karya akhirnya tutup?" is not about the office's focus); a
+        # place is judged above, with what the asker says of themselves set apart.
+        self.named = lexicon.names - lexicon.places
+        common = frozenset(t for w in lexicon.common for t in w.split())
+        self.judged = (frozenset(lexicon.synonyms.values()) | common | lexicon.attributes) - (
+            self._question_words
+            | lexicon.places
+            | lexicon.regions
+            | lexicon.frames
+            | self._time_tokens
+            | lexicon.chatter
+            | lexicon.stopwords
+            | lexicon.classifiers
+        )
+
+    def _answer_tokens(self, entry: Entry) -> set[str]:
+        return {t for text in entry.answer.values() for t in self.normalizer.tokens(text)}
+
+    def narrowing(
+        self,
+        text: str,
+        query: Query,
+        entry: Entry,
+        home: frozenset[str] = frozenset(),
+        settings: bool = False,
+    ) -> Narrowing | None:
+        """The first restriction of the question that `entry`'s answer does not cover.
+        `home`: where the asker said they are (in the story), which "di sini", "di
+        kelurahan kami" ask about. `settings`: only where and when (a place, a finer
+        place, a year, now), what a later question leaning on this one shares."""
+        covers = self._covers.get(entry.id)
+        if covers is None:
+            return None
+        counting = any(self._kinds.get(t) == COUNT for t in query.tokens)
+        when = self.asks_when(text, query)
+        if when and not covers.time and not settings:
+            return Narrowing(TIME)
+        places: list[str] = []
+        # Things the question names that the answer does not speak of: each restricts
+        # the question only where it asks, not in what the asker says of themselves
+        # ("saya jualan kue di Pamulang, …"); that costs a reading per clause, so it is
+        # checked only for these.
+        pending: list[tuple[str, Narrowing]] = []
+        for token in query.tokens:
+            kind = self._kinds.get(token)
+            if kind is None or (settings and kind not in SETTINGS):
+                continue
+            if kind == COUNT:
+                # "tahun berapa" is answered by a year, "MTQ ke berapa" by a rank.
+                if not (
+                    covers.figure
+                    or (when and covers.time)
+                    or (covers.ordinal and self._rank_asked.search(text.casefold()))
+                ):
+                    return Narrowing(COUNT)
+            elif kind == CAUSE:
+                if not covers.reason:
+                    return Narrowing(CAUSE)
+            elif kind == LOCATED:
+                # Only where the question asks where or which ("di gedung mana?"), not in
+                # a relative clause ("di kota tempat kampus kami berada").
+                if not covers.located and set(query.tokens) & _WHERE:
+                    return Narrowing(LOCATED)
+            elif kind == PLACE:
+                places.append(token)
+            elif kind.startswith(COUNTED):
+                if counting and token not in covers.tokens:
+                    pending.append((token, Narrowing(kind.removeprefix(COUNTED))))
+            elif kind == PRODUCT:
+                # An answer about some products does not speak of another ("tas anyaman
+                # diekspor ke mana?"); one about no product at all is no claim on it.
+                if covers.products and token not in covers.tokens:
+                    pending.append((token, Narrowing(PRODUCT)))
+            elif token not in covers.tokens:
+                pending.append((token, Narrowing(kind)))
+        folded = text.casefold()
+        # The asker's own place, asked about: only with a place about (theirs, or named).
+        here = self._here is not None and bool(home or places) and bool(self._here.search(folded))
+        another = bool(places) and self._another(folded)
+        asked: tuple[frozenset[str], frozenset[str]] | None = None
+        settles = not (counting or another or here) and covers.placed
+        if pending or here or (places and not settles):
+            asked = self._asked(text)
+            for token, narrowing in pending:
+                if token in asked[0]:
+                    return narrowing
+            places = [p for p in places if p in asked[0]]
+        if here and asked is not None:
+            # "di kelurahan kami", "di sini": the asker's own place is the one asked, and
+            # whether there is one there too.
+            mine = [p for p in home | asked[1] if self._kinds.get(p) == PLACE]
+            places.extend(mine)
+            another = another or bool(mine)
+        # An answer that says where settles a claim about a place ("di Serpong, kan?"),
+        # though not a count for that place, nor whether there is another one there ("di
+        # Pondok Cabe Ilir ada juga?"); a place its topic names is the thing asked about
+        # ("ukm yang di Pamulang itu"); "di Pamulang atau Pondok Aren?" is answered when
+        # one of them is covered.
+        if (
+            places
+            and (counting or not covers.placed or another)
+            and not covers.places & set(places)
+        ):
+            return Narrowing(PLACE)
+        years = [str(y) for y in query.years]
+        if years and not covers.tokens & set(years):
+            return Narrowing(YEAR, tuple(years))
+        if counting and not settings:
+            # A count narrowed by a relative clause ("Berapa jumlah UKM Tangsel yang sudah
+            # ekspor?", "… yang perempuan?") is not answered by the count of them all.
+            for word in query.relative:
+                if word in self.judged and word not in covers.explained:
+                    return Narrowing(COUNT, (word,))
+        if not settings:
+            # What is asked for must be what the answer speaks of: "di jalan apa?" is not
+            # answered by the kelurahan, "di kota mana di China?" by the country, "What
+            # event was it?" by who the official was.
+            for head in query.heads:
+                if head in self.judged and head not in covers.explained:
+                    return Narrowing(ASKED, (head,))
+            for token in query.tokens:
+                if token in self.named and token not in covers.explained:
+                    return Narrowing(ASKED, (token,))
+        return None
+
+    def asks_when(self, text: str, query: Query) -> bool:
+        """The question asks a time: "kapan", "iraha", a clause that opens with "when", or
+        a unit of time asked ("bulan apa", "tanggal berapa", "what year"); not "where was
+        he when he spoke", not "per bulan apa per tahun" (a month or a year)."""
+        folded = text.casefold()
+        if "kapan" in query.tokens and self._when.search(folded):
+            return True
+        if not self._time_tokens.intersection(query.tokens):
+            return False  # no unit of time named: nothing to look for
+        return any(
+            (m.group("pre") or "").strip() not in _PER for m in self._time_asked.finditer(folded)
+        )
+
+    def _asked(self, text: str) -> tuple[frozenset[str], frozenset[str]]:
+        """The words of the clauses that ask, and those of what the asker says of
+        themselves: their home ("saya tinggal di Ciputat") and statements about them
+        ("saya jualan kue di Pamulang, ..."; a clause with "saya" that asks nothing)."""
+        own: set[str] = set()
+        if self._residence is not None:
+            for match in self._residence.finditer(text):
+                own.update(self.normalizer.tokens(match.group()))
+            text = self._residence.sub(" , ", text)
+        asked: set[str] = set()
+        supposed: set[str] = set()
+        for clause in _CLAUSE.split(text):
+            tokens = self.normalizer.tokens(clause)
+            if not tokens:
+                continue
+            words = _WORD.findall(clause.casefold())
+            asks = set(tokens) & self._question_words or words[-1] in self._tags
+            if set(words) & self._first_person and not asks:
+                own.update(tokens)
+            elif words[0] in self._conditionals and not asks:
+                supposed.update(tokens)  # "kalau ada yang pesan banyak, …": a setting
+            else:
+                asked.update(tokens)
+        # A supposition is the question itself when nothing else asks ("kalau di Pamulang?").
+        return frozenset(asked if asked else asked | supposed), frozenset(own)
+
+    def _another(self, folded: str) -> bool:
+        return any(w in self._others for w in _WORD.findall(folded))
+
+
+def _residence_pattern(lexicon: Lexicon) -> re.Pattern[str] | None:
+    """The residence phrase and the up to three words after it, up to a comma or stop."""
+    if not lexicon.residence:
+        return None
+    phrases = sorted(lexicon.residence, key=len, reverse=True)
+    marker = "|".join(re.escape(p).replace(r"\ ", r"\s+") for p in phrases)
+    return re.compile(rf"\b(?:{marker})\b(?:\s+[^\W_]+(?:-[^\W_]+)?){{1,3}}", re.IGNORECASE)
+
+
+# The source line names who told the reporter when an entry has `said_by`: it answers
+# "who said so".
+_SPEAKER = ("siapa", "bicara", "narasumber")
+
+# Question words that ask where or which (canonical).
+_WHERE = frozenset({"dimana", "apa"})
+
+# "per bulan apa per tahun": a unit after these is a rate, not a time asked.
+_PER = frozenset({"per", "tiap", "setiap", "se", "each", "every", "a"})
+
+
+def _when_pattern(lexicon: Lexicon) -> re.Pattern[str]:
+    """Any surface of "kapan" but the English "when", which asks only where a clause
+    begins ("When was it published?", "…, and when?")."""
+    surfaces = {" ".join(k) for k, v in lexicon.question_words.items() if v == "kapan"}
+    surfaces |= {k for k, v in lexicon.abbreviations.items() if v == ("kapan",)}
+    anywhere = sorted((s for s in surfaces if s != "when"), key=len, reverse=True)
+    joined = "|".join(re.escape(s).replace(r"\ ", r"\s+") for s in anywhere)
+    return re.compile(rf"\b(?:{joined})\b|(?:^|[,;:.!?(]|\band|\bor|\bbut)\s*when\b")
+
+
+def _time_pattern(lexicon: Lexicon) -> re.Pattern[str]:
+    """A unit of time followed by "apa"/"berapa" in any spelling, or after what/which."""
+    asking = {"apa", "berapa"}
+    words = {k[0] for k, v in lexicon.question_words.items() if v in asking and len(k) == 1}
+    words |= {k for k, v in lexicon.abbreviations.items() if len(v) == 1 and v[0] in asking}
+    words -= {"what", "which", "mana"}
+    units = "|".join(sorted(map(re.escape, lexicon.time_units), key=len, reverse=True))
+    asked = "|".join(sorted(map(re.escape, words), key=len, reverse=True))
+    return re.compile(
+        rf"(?P<pre>\b[^\W\d_]+\s+)?\b(?:{units})\s+(?:{asked})\b|\b(?:what|which)\s+(?:{units})\b"
+    )
+
+
+def _rank_pattern(lexicon: Lexicon) -> re.Pattern[str]:
+    """ "ke berapa", "ke-brp", "keberapa": a rank asked ("MTQ ke berapa?")."""
+    words = {k[0] for k, v in lexicon.question_words.items() if v == "berapa" and len(k) == 1}
+    words |= {k for k, v in lexicon.abbreviations.items() if v == ("berapa",)}
+    asked = "|".join(sorted(map(re.escape, words), key=len, reverse=True))
+    return re.compile(rf"\bke[- ]?(?:{asked})\b|\bwhich edition\b")
+
+
+def _phrase_pattern(phrases: frozenset[str]) -> re.Pattern[str] | None:
+    if not phrases:
+        return None
+    joined = "|".join(
+        re.escape(p).replace(r"\ ", r"\s+") for p in sorted(phrases, key=len, reverse=True)
+    )
+    return re.compile(rf"\b(?:{joined})\b")

@@ -1,0 +1,159 @@
+"""The compiled copy of the knowledge base in SQLite: one JSON document, written and read
+generically from the dataclasses of bot/answering/model.py.
+
+Nothing here names a field: a new field of `Entry` or `Lexicon` is saved and read back
+without a change to this module, and the format version is a fingerprint of the
+dataclasses themselves, so a database built by an older release (whose copy lacks the
+field) is rebuilt on the next start without anyone bumping a number by hand.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import types
+import typing
+from datetime import UTC, datetime
+from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
+
+import sqlite_utils
+
+from bot.answering.model import KnowledgeBase
+
+_META = "kb_meta"  # key/value rows: version, built_at, format, knowledge
+
+
+class CompiledFormatError(Exception):
+    """A saved copy does not fit the current dataclasses (an older release wrote it)."""
+
+
+def schema_fingerprint(root: type = KnowledgeBase) -> str:
+    """A short hash of every field name and type reachable from `root`."""
+    seen: dict[str, str] = {}
+
+    def visit(tp: Any) -> None:
+        for arg in get_args(tp):
+            visit(arg)
+        if dataclasses.is_dataclass(tp) and isinstance(tp, type) and tp.__name__ not in seen:
+            hints = get_type_hints(tp)
+            fields = [f for f in dataclasses.fields(tp) if f.init]
+            seen[tp.__name__] = ";".join(f"{f.name}:{hints[f.name]!r}" for f in fields)
+            for f in fields:
+                visit(hints[f.name])
+
+    visit(root)
+    text = "\n".join(f"{name}({spec})" for name, spec in sorted(seen.items()))
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+FORMAT = schema_fingerprint()
+
+
+# -- dataclasses <-> JSON ------------------------------------------------------------------
+
+
+def to_jsonable(value: Any) -> Any:
+    """Dataclasses become objects (their init fields), tuples and sets lists (sets
+    sorted, so the same knowledge always gives the same bytes), and a dict whose keys
+    are not text a list of [key, value] pairs."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {
+            f.name: to_jsonable(getattr(value, f.name))
+            for f in dataclasses.fields(value)
+            if f.init
+        }
+    if isinstance(value, dict):
+        if all(isinstance(k, str) for k in value):
+            return {k: to_jsonable(v) for k, v in value.items()}
+        return [[to_jsonable(k), to_jsonable(v)] for k, v in value.items()]
+    if isinstance(value, frozenset | set):
+        return sorted((to_jsonable(v) for v in value), key=json.dumps)
+    if isinstance(value, tuple | list):
+        return [to_jsonable(v) for v in value]
+    return value
+
+
+def from_jsonable(tp: Any, data: Any) -> Any:
+    """The inverse of to_jsonable, guided by the type annotations."""
+    origin = get_origin(tp)
+    if tp is Any or tp is object:
+        return data
+    if origin in (Union, types.UnionType):
+        options = get_args(tp)
+        if data is None and type(None) in options:
+            return None
+        (inner,) = [o for o in options if o is not type(None)]
+        return from_jsonable(inner, data)
+    if origin is Literal:
+        if data not in get_args(tp):
+            raise CompiledFormatError(f"{data!r} is not one of {get_args(tp)}")
+        return data
+    if dataclasses.is_dataclass(tp) and isinstance(tp, type):
+        if not isinstance(data, dict):
+            raise CompiledFormatError(f"{tp.__name__}: expected an object")
+        hints = get_type_hints(tp)
+        fields = [f for f in dataclasses.fields(tp) if f.init]
+        missing = [f.name for f in fields if f.name not in data and _required(f)]
+        if missing:
+            raise CompiledFormatError(f"{tp.__name__}: missing {missing}")
+        return tp(
+            **{
+                f.name: from_jsonable(hints[f.name], data[f.name])
+                for f in fields
+                if f.name in data
+            }
+        )
+    if origin is tuple:
+        args = get_args(tp)
+        if len(args) == 2 and args[1] is Ellipsis:
+            return tuple(from_jsonable(args[0], v) for v in data)
+        return tuple(from_jsonable(a, v) for a, v in zip(args, data, strict=True))
+    if origin is frozenset:
+        (inner,) = get_args(tp)
+        return frozenset(from_jsonable(inner, v) for v in data)
+    if origin is dict:
+        key_type, value_type = get_args(tp)
+        pairs = data.items() if isinstance(data, dict) else data
+        return {from_jsonable(key_type, k): from_jsonable(value_type, v) for k, v in pairs}
+    if tp in (str, int, float, bool):
+        if not isinstance(data, tp):
+            raise CompiledFormatError(f"expected {tp.__name__}, got {data!r}")
+        return data
+    raise CompiledFormatError(f"cannot read a value of type {tp!r}")
+
+
+def _required(f: dataclasses.Field[Any]) -> bool:
+    return f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+
+
+# -- the database ---------------------------------------------------------------------------
+
+
+def save_knowledge(db: sqlite_utils.Database, kb: KnowledgeBase) -> None:
+    """Replace the saved copy in one transaction; learned phrasings (kb_learned) are kept."""
+    document = json.dumps(to_jsonable(kb), ensure_ascii=False, sort_keys=True)
+    meta = {
+        "version": kb.version,
+        "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "format": FORMAT,
+        "knowledge": document,
+    }
+    with db.conn:
+        db.execute(f"DELETE FROM {_META}")
+        db.table(_META).insert_all({"key": k, "value": v} for k, v in meta.items())
+
+
+def read_saved_knowledge(db: sqlite_utils.Database) -> KnowledgeBase | None:
+    """The knowledge base last saved, or None if there is none this release can read."""
+    table = db.table(_META)
+    if not table.exists():
+        return None
+    meta = {row["key"]: row["value"] for row in table.rows}
+    if "knowledge" not in meta:
+        return None  # nothing saved yet, or saved by a release before this format
+    try:
+        kb = from_jsonable(KnowledgeBase, json.loads(meta["knowledge"]))
+    except (CompiledFormatError, TypeError, ValueError, KeyError):
+        return None
+    return typing.cast(KnowledgeBase, kb)
