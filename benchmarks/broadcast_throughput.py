@@ -123,7 +123,9 @@ class Result:
     peak_mb: float
 
 
-def run_once(recipients: int, blocked: float, baseline: bool = False) -> Result:
+def run_once(
+    recipients: int, blocked: float, baseline: bool = False, source: Path | None = None
+) -> Result:
     with (
         tempfile.TemporaryDirectory() as tmp,
         FakeBotAPIProcess(DEFAULT_TOKEN, rate_limit=API_LIMIT) as fake,
@@ -158,6 +160,8 @@ def run_once(recipients: int, blocked: float, baseline: bool = False) -> Result:
                 "SEND_RATE_LIMIT": "0",
                 "LOG_LEVEL": "WARNING",
             }
+            if source is not None:  # another checkout's bot (before/after tables)
+                env["PYTHONPATH"] = str(source)
         started = time.monotonic()
         child = subprocess.Popen(
             args, env=env, cwd=tmp, stdout=subprocess.PIPE, stderr=subprocess.PIPE
@@ -250,11 +254,15 @@ def main() -> None:
         default=None,
         help="recipients for the bare PTB baseline (default: --large; 0 skips it)",
     )
+    parser.add_argument(
+        "--bot-source", type=Path, default=None, help="run the bot from another checkout"
+    )
     args = parser.parse_args()
-    small = run_once(args.recipients, args.blocked)
+    source = args.bot_source.resolve() if args.bot_source else None
+    small = run_once(args.recipients, args.blocked, source=source)
     show(small)
     if args.large:
-        large = run_once(args.large, args.blocked)
+        large = run_once(args.large, args.blocked, source=source)
         show(large)
         print(
             f"  memory flat: {large.peak_mb:.1f} MB at {large.recipients:,} = "

@@ -138,6 +138,7 @@ def measure(
     timeout: float,
     startup_timeout: float,
     fake_limit: float | None = None,
+    bot_source: Path | None = None,
 ) -> Run:
     run = Run(label, kind, messages, rate_limit)
     fake = child = None
@@ -157,6 +158,8 @@ def measure(
                     STAFF_CHAT_ID=str(STAFF_CHAT),
                     ADMIN_IDS=str(STAFF_ID),
                 )
+                if bot_source is not None:  # another checkout's bot (before/after tables)
+                    env["PYTHONPATH"] = str(bot_source)
                 child = ChildProcess(label, bot_command(), env, Path(tmp))
             else:
                 concurrency = ECHO_OLD_CONCURRENCY if kind == "echo-256" else 1
@@ -275,7 +278,10 @@ def main() -> int:
     parser.add_argument(
         "--repeats", type=int, default=2, help="unlimited runs of each bot (median)"
     )
-    parser.add_argument("--skip-limited", action="store_true", help="only the unlimited pair")
+    parser.add_argument("--skip-limited", action="store_true", help="only the unlimited runs")
+    parser.add_argument(
+        "--bot-source", type=Path, default=None, help="run the bot from another checkout"
+    )
     parser.add_argument("--timeout", type=float, default=300, help="s to wait for the replies")
     parser.add_argument("--startup-timeout", type=float, default=60, help="s to start polling")
     parser.add_argument(
@@ -294,8 +300,9 @@ def main() -> int:
 
     def go(label: str, kind: str, messages: int, rate: float, limit: float | None = None) -> Run:
         print(f"... {label}: {messages} questions", flush=True)
+        source = args.bot_source.resolve() if args.bot_source else None
         run = measure(
-            label, kind, messages, rate, texts, args.timeout, args.startup_timeout, limit
+            label, kind, messages, rate, texts, args.timeout, args.startup_timeout, limit, source
         )
         if run.error:
             print(f"    FAILED: {run.error}", flush=True)
