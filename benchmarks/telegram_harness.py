@@ -53,7 +53,7 @@ __all__ = [
     "wait_until",
 ]
 
-# Settings the bot reads from the environment (bot/config.py's one list); cleared so the
+# Settings the bot reads from the environment (the one list, bot/config.py); cleared so the
 # caller's shell cannot leak in.
 _BOT_SETTINGS = SETTING_NAMES
 

@@ -23,7 +23,18 @@ from bot.rendering import number_filter
 ENTRY_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,39}$")  # short: it travels in callback_data
 MIN_QUESTIONS: dict[Lang, int] = {"id": 6, "en": 2}
 LABEL_MAX = 64  # the first question is a button label; longer ones are cut on phones
-ENTRY_FIELDS = {"id", "keywords", "related", "questions", "answer", "show_contact", "said_by"}
+ENTRY_FIELDS = {
+    "id",
+    "keywords",
+    "related",
+    "questions",
+    "answer",
+    "show_contact",
+    "said_by",
+    "counts",
+}
+# A fact an answer cites: {{ fact.NAME }}, with or without a filter.
+_FACT_REFERENCE = re.compile(r"\bfact\.(\w+)")
 Severity = Literal["error", "warning"]
 
 
@@ -155,7 +166,8 @@ def load_knowledge(directory: Path) -> KnowledgeBase:
             raw_entries.append((path, item, topic))
     renderer = _FactRenderer(facts, source)
     speakers = _parse_speakers(facts_doc, directory / "facts.toml", renderer, out)
-    entries = _parse_entries(raw_entries, topics, renderer, speakers, out)
+    counts = _parse_counts(facts_doc, directory / "facts.toml", facts, out)
+    entries = _parse_entries(raw_entries, topics, renderer, speakers, counts, out)
     if out.failed or source is None or lexicon is None:
         raise KnowledgeInvalid(out.problems)
     return KnowledgeBase(
@@ -261,6 +273,28 @@ def _parse_speakers(
         except jinja2.TemplateError as err:
             out.add(path, f"does not render: {err}", field_=f"speaker.{name}")
     return speakers
+
+
+def _parse_counts(
+    doc: dict[str, Any] | None, path: Path, facts: Mapping[str, object], out: _Collector
+) -> dict[str, tuple[str, ...]]:
+    """[counts]: what each figure counts, in residents' words ("sme_actors": UKM, pelaku
+    usaha). An answer citing the figure counts those; a count question about something
+    else ("berapa UKM di Pondok Cabe Udik?" against the group's members) is not answered
+    by it."""
+    raw = (doc or {}).get("counts", {})
+    if not isinstance(raw, Mapping):
+        out.add(path, "[counts] must be a table of fact = [words]", field_="counts")
+        return {}
+    counts: dict[str, tuple[str, ...]] = {}
+    for name, words in raw.items():
+        if name not in facts:
+            out.add(path, f"'{name}' is not a fact in [fact]", field_=f"counts.{name}")
+        elif not isinstance(words, list) or not all(isinstance(w, str) for w in words):
+            out.add(path, "must be a list of words", field_=f"counts.{name}")
+        else:
+            counts[name] = tuple(words)
+    return counts
 
 
 def _parse_topics(doc: dict[str, Any] | None, path: Path, out: _Collector) -> list[Topic]:
@@ -429,6 +463,7 @@ def _parse_entries(
     topics: list[Topic],
     renderer: _FactRenderer,
     speakers: Mapping[str, dict[Lang, str]],
+    counts: Mapping[str, tuple[str, ...]],
     out: _Collector,
 ) -> list[Entry]:
     gap_topics = {t.id for t in topics if t.gap}
@@ -529,6 +564,17 @@ def _parse_entries(
                 "said_by",
             )
             said_by = None
+        counted = item.get("counts", [])
+        if not isinstance(counted, list) or not all(isinstance(c, str) for c in counted):
+            out.add(path, "must be a list of words", entry_id, "counts")
+            counted = []
+        cited = {
+            name
+            for template in raw_answer.values()
+            if isinstance(template, str)
+            for name in _FACT_REFERENCE.findall(template)
+        }
+        counted = [*(w for name in sorted(cited) for w in counts.get(name, ())), *counted]
         pending_related.append((path, entry_id, tuple(related)))
         if len(questions) == len(LANGS) and len(answer) == len(LANGS):
             entries.append(
@@ -542,6 +588,7 @@ def _parse_entries(
                     show_contact=show_contact,
                     gap=topic in gap_topics,
                     said_by=speakers[said_by] if said_by is not None else None,
+                    counts=tuple(dict.fromkeys(c.strip() for c in counted if c.strip())),
                 )
             )
     for path, entry_id, related_ids in pending_related:

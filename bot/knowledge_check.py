@@ -66,6 +66,19 @@ def check_knowledge(
                         "questions",
                     )
                 )
+    for entry in kb.entries:
+        if not entry.gap and answerer.coverage.counts_unknown(entry):
+            problems.append(
+                Problem(
+                    files[entry.id],
+                    "the answer gives a figure but nothing says what it counts: add "
+                    "`counts = [...]` to the entry (or the fact's line to [counts] in "
+                    "facts.toml), or any count question can be answered with it",
+                    entry.id,
+                    "counts",
+                    "warning",
+                )
+            )
     problems.extend(literal_facts(directory, kb))
     return kb, problems
 

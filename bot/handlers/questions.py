@@ -13,7 +13,7 @@ from telegram import Message, ReplyParameters, Update
 
 from bot.answering import Lang, Response
 from bot.context import BotContext
-from bot.handlers.cards import file_question
+from bot.handlers.cards import Filed, file_question, with_request_note
 from bot.handlers.common import acknowledge, decode, edit, language_of, send
 from bot.inbox import question_key
 from bot.rendering import Button, Reply
@@ -54,10 +54,16 @@ async def answer_question(
             if not confident_only:  # addressed: point to the answer; automatic: stay quiet
                 await point_to_earlier(context, chat.id, earlier, message, reply_lang(response))
             return
-    forwarded = file_unanswered(context, update, response, question_ids)
+    filed = file_unanswered(context, update, response, question_ids)
     reply = with_feedback(
         context,
-        services.assistant.renderer.response(response, forwarded=forwarded),
+        # Sent to the office: the resident gets each request's number and when to expect it.
+        with_request_note(
+            context,
+            services.assistant.renderer.response(response, forwarded=bool(filed)),
+            filed,
+            reply_lang(response),
+        ),
         response,
         question_ids,
     )
@@ -119,18 +125,21 @@ def log_questions(context: BotContext, update: Update, response: Response) -> li
 
 def file_unanswered(
     context: BotContext, update: Update, response: Response, question_ids: list[int]
-) -> bool:
+) -> list[Filed]:
     """Each question the report does not answer (fallback, narrower, gap) gets an inbox
-    card, once per distinct question: two ways of asking one thing in a message are one."""
-    forwarded = False
+    card, once per distinct question: two ways of asking one thing in a message are one.
+    Returns the requests they became (none when no staff would see them)."""
+    requests: list[Filed] = []
     filed: set[str | None] = set()
     for part, question_id in zip(response.parts, question_ids, strict=True):
         key = question_key(part.query)
         if key in filed or not any(part is u for u in response.unanswered):
             continue
         filed.add(key)
-        forwarded = file_question(context, update, part, question_id) or forwarded
-    return forwarded
+        request = file_question(context, update, part, question_id)
+        if request is not None:
+            requests.append(request)
+    return requests
 
 
 def with_feedback(
