@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from telegram import (
@@ -18,7 +19,6 @@ from telegram import (
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
@@ -27,6 +27,7 @@ from telegram.ext import (
     CommandHandler,
     ContextTypes,
     Defaults,
+    ExtBot,
     InlineQueryHandler,
     JobQueue,
     MessageHandler,
@@ -50,6 +51,7 @@ from bot.handlers import (
     broadcasting,
     cards,
     errors,
+    flood,
     groups,
     inbox,
     inline,
@@ -61,20 +63,24 @@ from bot.handlers import (
 )
 from bot.knowledge import KnowledgeInvalid, default_knowledge_dir, ensure_knowledge
 from bot.logs import configure_logging, install_redacting_excepthook
-from bot.ordering import PerChatUpdateProcessor
+from bot.ordering import FairUpdateProcessor
+from bot.pacing import TelegramLimits
 from bot.runner import BotRunner, StartupError
 from bot.sharing import SUBSCRIBE_PAYLOAD
 from bot.storage import Problem, Storage, StorageError, StorageUnavailable
-from bot.telegram_request import ResilientPollingRequest
+from bot.telegram_request import AiohttpRequest, ResilientPollingRequest
 
 log = logging.getLogger(__name__)
 
-GROUP_MESSAGES_PER_MINUTE = 20  # Telegram's limit for one group
 CONNECTION_POOL = 32  # HTTP connections to the Bot API for sending
-# Updates handled at once (across chats; in order within one). More than the pool can
-# send only queue inside httpcore, whose queue handling then costs more than it saves.
-CONCURRENT_UPDATES = 64
-MAX_RETRIES = 3  # RetryAfter is waited out and retried this many times per request
+# Chats served at once (one worker per chat at a time, in order within it). More than the
+# connection pool only queues for a connection.
+UPDATE_WORKERS = 32
+# Updates held in memory, at most: a few getUpdates batches (Telegram sends up to 100 at a
+# time). With less room than a batch the bot does not poll: the backlog waits at Telegram.
+UPDATE_BATCH = 100
+QUEUED_UPDATES = 500
+STOP_WAIT = 5.0  # seconds a clean stop (SIGTERM) gives queued updates and sends in flight
 # The running bot queues its writes or hands them to the storage's writer thread; a write
 # still made on the event loop (the broadcaster's, the card poster's) waits at most this
 # long for a lock, instead of SQLite's 30 s during which no resident would be answered.
@@ -101,9 +107,19 @@ def build_application(settings: Settings, storage: Storage | None = None) -> Bot
     file_url = base_url[: -len("/bot")] + "/file/bot" if base_url.endswith("/bot") else base_url
     # A limit of 0 lifts the overall pace (a local Bot API server that enforces its own);
     # groups always keep Telegram's 20 messages a minute.
-    overall = settings.send_rate_limit or None
-    application = (
+    limits = TelegramLimits(settings.send_rate_limit or None, settings.broadcast_rate)
+    processor = FairUpdateProcessor(
+        UPDATE_WORKERS,
+        QUEUED_UPDATES,
+        is_question=flood_controlled(settings),
+        on_flood=lambda update, scope: flood.tell_about_flood(application, update, scope),
+    )
+    polling = ResilientPollingRequest(
+        room=lambda: processor.wait_for_room(UPDATE_BATCH, application.update_queue.qsize)
+    )
+    application: BotApplication = (
         ApplicationBuilder()
+        .application_class(GracefulApplication)
         .token(token)
         .base_url(base_url)
         .base_file_url(file_url)
@@ -118,20 +134,10 @@ def build_application(settings: Settings, storage: Storage | None = None) -> Bot
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
             )
         )
-        .rate_limiter(
-            AIORateLimiter(
-                overall_max_rate=overall or 0,
-                overall_time_period=1,
-                group_max_rate=GROUP_MESSAGES_PER_MINUTE,
-                group_time_period=60,
-                max_retries=MAX_RETRIES,
-            )
-        )
-        .get_updates_request(ResilientPollingRequest(connection_pool_size=2))
-        # Concurrent updates share this pool; past a few dozen connections httpcore spends
-        # more time managing the pool than sending (measured: 32 beat 256 by ~1.7x).
-        .connection_pool_size(CONNECTION_POOL)
-        .concurrent_updates(PerChatUpdateProcessor(CONCURRENT_UPDATES))
+        .rate_limiter(limits)
+        .request(AiohttpRequest(CONNECTION_POOL, brief_messages=True))
+        .get_updates_request(polling)
+        .concurrent_updates(processor)
         .post_init(on_startup)
         .post_shutdown(on_shutdown)
         .build()
@@ -140,12 +146,68 @@ def build_application(settings: Settings, storage: Storage | None = None) -> Bot
     services.broadcaster = Broadcaster(
         storage,
         application.bot,
-        settings.broadcast_rate,
+        limits,
         on_progress=broadcasting.progress_reporter(application),
     )
     require_job_queue(application)  # before any network: a missing extra fails at once
     register_handlers(application)
     return application
+
+
+class GracefulApplication(
+    Application[ExtBot[Any], BotContext, UserData, ChatData, BotData, JobQueue[Any]]
+):
+    """PTB's Application, stopping gently. PTB's stop() waits only until queued updates are
+    handed to the update processor, and the HTTP session closes right after; so first, for
+    at most STOP_WAIT seconds: no new announcement send starts and those on their way are
+    answered and recorded (a restart resends nothing delivered), and the updates already
+    taken from Telegram are answered (Telegram will not send them again). Then requests
+    still waiting for their turn are given up (pacing.TelegramLimits.close)."""
+
+    async def stop(self) -> None:
+        if self.running:
+            waits = []
+            broadcaster = self.bot_data.services.broadcaster
+            if broadcaster is not None:
+                waits.append(broadcaster.drain(STOP_WAIT))
+            processor = self.update_processor
+            if isinstance(processor, FairUpdateProcessor):
+                waits.append(self._drain_updates(processor))
+            await asyncio.gather(*waits)
+            # Whatever still waits for its turn (staff cards at the staff group's pace) is
+            # given up now: PTB's stop() would otherwise wait for it, for minutes.
+            if isinstance(self.bot.rate_limiter, TelegramLimits):
+                self.bot.rate_limiter.close()
+        await super().stop()
+
+    async def _drain_updates(self, processor: FairUpdateProcessor) -> None:
+        left = await processor.drain(STOP_WAIT, self.update_queue.qsize)
+        if left:
+            log.warning("Stopping with %s updates not yet answered after %.0f s", left, STOP_WAIT)
+
+
+def flood_controlled(settings: Settings) -> Callable[[object], bool]:
+    """Which updates flood control may coalesce (ordering.py): a new message from a resident
+    that the bot replies to. Never staff or the staff group, never button taps or edits; in a
+    group only what addresses the bot (/tanya, a mention, a reply), not the chatter around."""
+    private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
+    asks_in_group = (
+        filters.ChatType.GROUPS
+        & filters.UpdateType.MESSAGE
+        & (filters.Regex(r"^/tanya(@\w+)?(\s|$)") | groups.AddressesBot())
+    )
+
+    def check(update: object) -> bool:
+        if not isinstance(update, Update):
+            return False
+        user, chat = update.effective_user, update.effective_chat
+        if user is None or chat is None or settings.is_staff(user.id):
+            return False
+        if chat.id == settings.staff_chat_id:
+            return False
+        return bool(private.check_update(update) or asks_in_group.check_update(update))
+
+    return check
 
 
 class SetupError(Exception):
@@ -368,7 +430,7 @@ async def set_staff_commands(app: BotApplication) -> None:
 async def on_shutdown(app: BotApplication) -> None:
     services = app.bot_data.services
     if services.broadcaster is not None:
-        await services.broadcaster.stop()
+        await services.broadcaster.stop()  # drained already when the Application stopped
     await cards.stop_poster(app)
     # Writes still queued go in (waiting a few seconds at most for a locked database).
     await asyncio.to_thread(services.storage.close)

@@ -247,6 +247,27 @@ async def test_rate_limit_raises_retry_after(
     assert info.value.retry_after == dtm.timedelta(seconds=7)
 
 
+async def test_a_refused_scope_stays_refused_until_retry_after_has_passed(
+    fake: FakeBotAPI, bot: Bot, timedelta_mode: None
+) -> None:
+    fake.set_rate_limit(per_second=2)
+    await bot.send_message(ALICE, "satu")
+    await bot.send_message(BOB, "dua")
+    with pytest.raises(RetryAfter):
+        await bot.send_message(ALICE, "tiga")  # the bot's overall limit...
+    with pytest.raises(RetryAfter):
+        await bot.send_message(BOB, "empat")  # ...refuses every chat for retry_after
+    assert fake.rate_limited_overall == 2
+    fake.set_rate_limit(per_chat_per_second=1)
+    await bot.send_message(ALICE, "lima")
+    with pytest.raises(RetryAfter):
+        await bot.send_message(ALICE, "enam")
+    await bot.send_message(BOB, "tujuh")  # a chat's limit refuses that chat only
+    with pytest.raises(RetryAfter):
+        await bot.send_message(ALICE, "delapan")  # still within its retry_after
+    assert fake.rate_limited_by_chat[ALICE] == 3 and fake.rate_limited_overall == 2
+
+
 async def test_retry_after_warns_without_ptb_timedelta(
     fake: FakeBotAPI, bot: Bot, monkeypatch: pytest.MonkeyPatch
 ) -> None:

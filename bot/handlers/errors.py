@@ -12,6 +12,7 @@ from bot.context import BotApplication, BotContext
 from bot.handlers.common import language_of
 from bot.logs import redact
 from bot.storage import Problem, is_storage_failure
+from bot.telegram_request import surely_not_delivered
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +31,11 @@ async def report_error(update: object, context: BotContext) -> None:
     if isinstance(error, Forbidden):
         # The resident blocked the bot: nothing to tell them, nothing broken.
         log.info("Telegram refused a message (%s) for %s", error, where)
+        return
+    if error is not None and not surely_not_delivered(error):
+        # A send that timed out (or lost its connection) after the retries may well have
+        # been delivered: an apology after the answer would only confuse. Logged, no alert.
+        log.warning("No answer from Telegram for %s; it may have been delivered: %s", where, error)
         return
     storage_failed = error is not None and is_storage_failure(error)
     if storage_failed:

@@ -136,6 +136,7 @@ class Inspection(FakeState):
             "calls": dict(self.method_counts),
             "statuses": {str(code): n for code, n in self.status_counts.items()},
             "rate_limited": self.rate_limited_count,
+            "rate_limited_overall": self.rate_limited_overall,
             "sent_total": len(self._sent),
             "sent_per_chat": {str(chat): n for chat, n in self.delivery_counts.items()},
             "duplicate_chats": len(self._duplicates),
@@ -248,6 +249,7 @@ class Inspection(FakeState):
         self.method_counts.clear()
         self.status_counts.clear()
         self.rate_limited_count = 0
+        self.rate_limited_overall = 0
         self.rate_limited_by_chat.clear()
         self.delivery_counts.clear()
         self.callback_answers.clear()
@@ -270,6 +272,7 @@ class Inspection(FakeState):
         self._chat_rate = self._group_rate = None
         self._chat_windows.clear()
         self._group_windows.clear()
+        self._refused_until.clear()
         self._users.clear()
         self._chats.clear()
         self._groups.clear()

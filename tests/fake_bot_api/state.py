@@ -133,12 +133,16 @@ class FakeState:
         self._group_rate: tuple[int, float] | None = None
         self._chat_windows: dict[int | str, Window] = {}
         self._group_windows: dict[int | str, Window] = {}
+        # After a 429, Telegram refuses the same scope until retry_after has passed: the
+        # whole bot (key None) when the overall limit was hit, else the one chat.
+        self._refused_until: dict[int | str | None, float] = {}
 
         # records
         self.calls: list[Call] = []
         self.method_counts: Counter[str] = Counter()
         self.status_counts: Counter[int] = Counter()
         self.rate_limited_count = 0
+        self.rate_limited_overall = 0  # of those, refused for the bot's overall limit
         self.rate_limited_by_chat: Counter[int | str] = Counter()
         self.delivery_counts: Counter[int] = Counter()
         self.callback_answers: dict[str, JSONDict] = {}
