@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from array import array
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -75,11 +76,11 @@ class Match:
 
 @dataclass(frozen=True, slots=True)
 class _Variant:
-    entry_index: int
     text: str
-    tokens: frozenset[str]
+    # A tuple, not a frozenset: a frozenset of five words or more takes 728 bytes, a
+    # tuple 100, and a knowledge base of 100,000 entries has a million phrasings.
+    tokens: tuple[str, ...]
     joined: str
-    weight: float
 
 
 class Index:
@@ -92,24 +93,43 @@ class Index:
         self.normalizer = normalizer
         self.scoring = scoring or Scoring()
         qwords = normalizer.lexicon.canonical_question_words
-        token_sets: list[list[tuple[str, frozenset[str]]]] = []
+        # Sized for a knowledge base of 100,000 entries (a million phrasings) as well as
+        # for ours: each word is kept once however many phrasings use it (normalising
+        # makes a new string each time), equal small sets are shared, and numbers live in
+        # arrays. Every set is built as it always was (a phrasing's words are a tuple in
+        # the order of their frozenset), so every sum over one adds in the same order.
+        same: dict[str, str] = {}
+        shared_sets: dict[frozenset[str], frozenset[str]] = {}
+
+        def shared(words: frozenset[str]) -> frozenset[str]:
+            return shared_sets.setdefault(words, words)
+
+        self.variants: list[_Variant] = []
+        self._owner = array("I")
         vocab: list[set[str]] = []
         answer_vocab: list[frozenset[str]] = []
-        for entry in self.entries:
-            sets = []
-            for text in (*entry.variants(), *entry.keywords):
-                tokens = frozenset(normalizer.tokens(text))
-                if tokens:
-                    sets.append((text, tokens))
-            token_sets.append(sets)
-            vocab.append(set().union(*(t for _, t in sets)))
-            answer_vocab.append(
-                frozenset(t for a in entry.answer.values() for t in normalizer.tokens(a))
-            )
+        keyword_vocab: list[frozenset[str]] = []
+        for i, entry in enumerate(self.entries):
+            phrasings = entry.variants()
+            sets: list[frozenset[str]] = []
+            keywords: list[str] = []
+            for n_text, text in enumerate((*phrasings, *entry.keywords)):
+                found = [same.setdefault(t, t) for t in normalizer.tokens(text)]
+                if n_text >= len(phrasings):
+                    keywords += found
+                if found:
+                    sets.append(frozenset(found))
+                    tokens = tuple(sets[-1])
+                    self.variants.append(_Variant(text, tokens, " ".join(sorted(tokens))))
+                    self._owner.append(i)
+            vocab.append(set().union(*sets))
+            keyword_vocab.append(shared(frozenset(keywords)))
+            answer = (t for a in entry.answer.values() for t in normalizer.tokens(a))
+            answer_vocab.append(frozenset(same.setdefault(t, t) for t in answer))
         n = max(1, len(self.entries))
         df: dict[str, int] = defaultdict(int)
-        for words in vocab:
-            for w in words:
+        for used in vocab:
+            for w in used:
                 df[w] += 1
         places = normalizer.lexicon.places
         self.idf = {
@@ -121,19 +141,21 @@ class Index:
         self._places = normalizer.lexicon.places
         self._unknown = self.scoring.unknown_weight * top
         self.entry_vocab = [frozenset(v) for v in vocab]
+        # The same words: below, only which words they are matters, not their order.
+        del vocab
 
         self.answer_vocab = [a - v for a, v in zip(answer_vocab, self.entry_vocab, strict=True)]
-        self.entry_qwords = [v & qwords for v in self.entry_vocab]
-        keyword_vocab = [
-            frozenset(t for k in e.keywords for t in normalizer.tokens(k)) for e in self.entries
-        ]
+        self.entry_qwords = [shared(v & qwords) for v in self.entry_vocab]
         self.keyword_vocab = keyword_vocab
         # Concepts (lexicon canonical words) that only "not in the report" entries use.
         concepts = frozenset(normalizer.lexicon.synonyms.values())
+        vocabularies = self.entry_vocab
         answerable = set().union(
-            *(v for e, v in zip(self.entries, vocab, strict=True) if not e.gap)
+            *(v for e, v in zip(self.entries, vocabularies, strict=True) if not e.gap)
         )
-        gap_words = set().union(*(v for e, v in zip(self.entries, vocab, strict=True) if e.gap))
+        gap_words = set().union(
+            *(v for e, v in zip(self.entries, vocabularies, strict=True) if e.gap)
+        )
         # Plus concepts the lexicon knows but no entry uses at all ("cuaca", "walikota"):
         # the resident is asking about something else entirely.
         said = set().union(*answer_vocab)
@@ -157,11 +179,12 @@ class Index:
         position = {e.id: i for i, e in enumerate(self.entries)}
         aside = normalizer.lexicon.subjects | normalizer.lexicon.attributes
         self.distinctive: list[frozenset[str]] = []
-        for i, (e, v) in enumerate(zip(self.entries, vocab, strict=True)):
+        nothing: frozenset[str] = frozenset()
+        for i, (e, v) in enumerate(zip(self.entries, vocabularies, strict=True)):
             if not e.gap:
-                self.distinctive.append(frozenset())
+                self.distinctive.append(nothing)
                 continue
-            near = set().union(*(vocab[position[r]] for r in e.related if r in position))
+            near = set().union(*(vocabularies[position[r]] for r in e.related if r in position))
             own = (v - answerable) | (keyword_vocab[i] - near - aside)
             self.distinctive.append(frozenset((own - qwords) & named))
         self._qwords = qwords
@@ -169,18 +192,13 @@ class Index:
         self._attributes = normalizer.lexicon.attributes
         self._subjects = normalizer.lexicon.subjects
         self._position = {e.id: i for i, e in enumerate(self.entries)}
-        self.variants: list[_Variant] = []
-        self.postings: dict[str, list[int]] = defaultdict(list)
-        for i, sets in enumerate(token_sets):
-            for text, tokens in sets:
-                index = len(self.variants)
-                joined = " ".join(sorted(tokens))
-                self.variants.append(_Variant(i, text, tokens, joined, self._weight(tokens)))
-                for t in tokens:
-                    self.postings[t].append(index)
-        self._owner = [v.entry_index for v in self.variants]
+        self.postings: dict[str, array[int]] = defaultdict(lambda: array("I"))
+        exponent = self.scoring.alpha - 1
+        self._norm = array("d", (self._weight(v.tokens) ** exponent for v in self.variants))
+        for index, variant in enumerate(self.variants):
+            for t in variant.tokens:
+                self.postings[t].append(index)
         self._common_postings = min(COMMON_POSTINGS, max(50, len(self.variants) // 5))
-        self._norm = [v.weight ** (self.scoring.alpha - 1) for v in self.variants]
 
     def weight(self, token: str) -> float:
         known = self.idf.get(token)
@@ -190,7 +208,7 @@ class Index:
         # ordinary word, not like an unknown subject.
         return self._ordinary if token in self._common or token in self._places else self._unknown
 
-    def _weight(self, tokens: frozenset[str]) -> float:
+    def _weight(self, tokens: Iterable[str]) -> float:
         return sum(self.weight(t) for t in tokens)
 
     def _question_weight(self, weights: dict[str, float]) -> float:
@@ -287,7 +305,7 @@ class Index:
                 score *= s.attribute_penalty
             if about - self.entry_vocab[ei]:
                 score *= s.subject_penalty
-            elif placed and not about and variant.tokens & self._subjects:
+            elif placed and not about and not self._subjects.isdisjoint(variant.tokens):
                 # The phrasing that matched is about something the question never names
                 # ("anggota ukm batik di pamulang ada berapa" for "ukm di pamulang ada
                 # berapa?"): it shares only the setting, a place, not the subject.
