@@ -15,6 +15,7 @@ from bot.config import ConfigError, Settings
 from bot.knowledge import (
     KnowledgeInvalid,
     Problem,
+    current_knowledge,
     default_knowledge_dir,
     ensure_knowledge,
     load_knowledge,
@@ -22,7 +23,10 @@ from bot.knowledge import (
 )
 from bot.knowledge_check import check_knowledge
 from bot.rendering import Button, Reply, to_plain
-from bot.storage import Storage, StorageError
+
+# bot.storage (and with it sqlite_utils, about 0.1 s to import) is imported only by the
+# commands that write to the database: `ask` and `chat` read the saved knowledge with the
+# standard sqlite3 module when it is current (see open_knowledge).
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
@@ -48,6 +52,11 @@ def open_knowledge(settings: Settings) -> KnowledgeBase:
     directly so `ask` and `chat` still work.
     """
     directory = knowledge_dir(settings)
+    saved = current_knowledge(settings.database_path, directory)
+    if saved is not None:
+        return saved
+    from bot.storage import Storage, StorageError
+
     try:
         storage = Storage(settings.database_path)
     except StorageError as err:
@@ -290,6 +299,7 @@ def evaluate(file: Path, facts: Path | None, min_accuracy: float | None, failure
 def stats() -> None:
     """Print the usage figures staff see with /statistik."""
     from bot.stats import collect_stats
+    from bot.storage import Storage, StorageError
 
     settings = settings_or_exit()
     try:
@@ -345,6 +355,8 @@ def check() -> None:
 
 def _learned(settings: Settings) -> dict[str, list[str]]:
     """Phrasings staff taught the bot, kept in the database (see `/belumterjawab`)."""
+    from bot.storage import Storage, StorageError
+
     try:
         storage = Storage(settings.database_path)
     except StorageError:
@@ -365,6 +377,8 @@ def build() -> None:
     except KnowledgeInvalid as err:
         _print_problems(err.problems)
         fail("the knowledge files are invalid; the database was not changed.")
+    from bot.storage import Storage, StorageError
+
     try:
         storage = Storage(settings.database_path)
     except StorageError as err:

@@ -9,16 +9,18 @@ import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import jinja2
-import sqlite_utils
 
 from bot import compiled
 from bot.answering.model import LANGS, Entry, KnowledgeBase, Lang, Lexicon, Source, Topic
 from bot.compiled import read_saved_knowledge as read_saved_knowledge
 from bot.compiled import save_knowledge as save_knowledge
 from bot.rendering import number_filter
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 ENTRY_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,39}$")  # short: it travels in callback_data
 MIN_QUESTIONS: dict[Lang, int] = {"id": 6, "en": 2}
@@ -570,6 +572,15 @@ class KnowledgeStatus:
     kb: KnowledgeBase
     rebuilt: bool
     problems: list[Problem]  # why the files were not used, when they were not
+
+
+def current_knowledge(database: Path, directory: Path) -> KnowledgeBase | None:
+    """The copy saved in the database if it matches the files, read without opening the
+    database for writing (so without sqlite_utils); None when it is missing or stale, and
+    ensure_knowledge has work to do."""
+    if not directory.is_dir():
+        return None
+    return compiled.read_current_knowledge(database, knowledge_hash(directory))
 
 
 def ensure_knowledge(db: sqlite_utils.Database, directory: Path) -> KnowledgeStatus:
