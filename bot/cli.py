@@ -334,9 +334,7 @@ def check() -> None:
     directory = knowledge_dir(settings)
     learned = _learned(settings)
     base, problems = check_knowledge(directory, learned)
-    for problem in problems:
-        colour = "red" if problem.severity == "error" else "yellow"
-        click.secho(f"{problem.severity}: {problem}", fg=colour)
+    _print_problems(problems, err=False)
     errors = [p for p in problems if p.severity == "error"]
     if base is not None:
         variants = sum(len(e.questions["id"]) + len(e.questions["en"]) for e in base.entries)
@@ -372,10 +370,11 @@ def build() -> None:
     """Compile knowledge/ into the database; a broken file leaves the database as it was."""
     settings = settings_or_exit()
     directory = knowledge_dir(settings)
-    try:
-        base = load_knowledge(directory)
-    except KnowledgeInvalid as err:
-        _print_problems(err.problems)
+    # The same validation as `kb check`, warnings included (the bot's own rebuild at
+    # start-up and /muatulang refuse the same files).
+    base, problems = check_knowledge(directory, _learned(settings))
+    _print_problems(problems)
+    if base is None:
         fail("the knowledge files are invalid; the database was not changed.")
     from bot.storage import Storage, StorageError
 
@@ -394,7 +393,7 @@ def build() -> None:
     )
 
 
-def _print_problems(problems: list[Problem]) -> None:
+def _print_problems(problems: list[Problem], err: bool = True) -> None:
     for problem in problems:
         colour = "red" if problem.severity == "error" else "yellow"
-        click.secho(f"{problem.severity}: {problem}", fg=colour, err=True)
+        click.secho(f"{problem.severity}: {problem}", fg=colour, err=err)
