@@ -77,10 +77,15 @@ class Match:
 @dataclass(frozen=True, slots=True)
 class _Variant:
     text: str
-    # A tuple, not a frozenset: a frozenset of five words or more takes 728 bytes, a
-    # tuple 100, and a knowledge base of 100,000 entries has a million phrasings.
+    # Sorted, and a tuple, not a frozenset: a frozenset of five words or more takes 728
+    # bytes, a tuple 100, and a knowledge base of 100,000 entries has a million phrasings.
     tokens: tuple[str, ...]
-    joined: str
+
+    @property
+    def joined(self) -> str:
+        """The words in order, for rapidfuzz (joined when asked: kept, a million of them
+        would take another 90 MB)."""
+        return " ".join(self.tokens)
 
 
 class Index:
@@ -96,8 +101,8 @@ class Index:
         # Sized for a knowledge base of 100,000 entries (a million phrasings) as well as
         # for ours: each word is kept once however many phrasings use it (normalising
         # makes a new string each time), equal small sets are shared, and numbers live in
-        # arrays. Every set is built as it always was (a phrasing's words are a tuple in
-        # the order of their frozenset), so every sum over one adds in the same order.
+        # arrays. Every set is built as it always was, and a phrasing's weight is summed
+        # over its frozenset, so every sum adds in the same order as before.
         same: dict[str, str] = {}
         shared_sets: dict[frozenset[str], frozenset[str]] = {}
 
@@ -119,8 +124,8 @@ class Index:
                     keywords += found
                 if found:
                     sets.append(frozenset(found))
-                    tokens = tuple(sets[-1])
-                    self.variants.append(_Variant(text, tokens, " ".join(sorted(tokens))))
+                    # In the order of the frozenset until its weight is summed (below).
+                    self.variants.append(_Variant(text, tuple(sets[-1])))
                     self._owner.append(i)
             vocab.append(set().union(*sets))
             keyword_vocab.append(shared(frozenset(keywords)))
@@ -194,10 +199,12 @@ class Index:
         self._position = {e.id: i for i, e in enumerate(self.entries)}
         self.postings: dict[str, array[int]] = defaultdict(lambda: array("I"))
         exponent = self.scoring.alpha - 1
-        self._norm = array("d", (self._weight(v.tokens) ** exponent for v in self.variants))
+        self._norm = array("d")
         for index, variant in enumerate(self.variants):
+            self._norm.append(self._weight(variant.tokens) ** exponent)
             for t in variant.tokens:
                 self.postings[t].append(index)
+            self.variants[index] = _Variant(variant.text, tuple(sorted(variant.tokens)))
         self._common_postings = min(COMMON_POSTINGS, max(50, len(self.variants) // 5))
 
     def weight(self, token: str) -> float:
