@@ -238,6 +238,9 @@ class Normalizer:
             if " " not in a and a not in lexicon.fillers and a not in lexicon.abbreviations
         )
         self._negators = frozenset(tuple(n.split()) for n in lexicon.negators)
+        # The words a phrase or a negation can start with: any other word maps to itself
+        # at once (most words of most messages), without a lookup per phrase length.
+        self._starts = frozenset(p[0] for p in (*phrases, *self._negators))
         self._smalltalk: dict[tuple[str, ...], str] = {}
         for kind in reversed(SMALLTALK_PRECEDENCE):
             for phrase in lexicon.smalltalk.get(kind, frozenset()):
@@ -383,7 +386,9 @@ class Normalizer:
         """Clean and tokenise: lower case, no links, mentions, emoji or punctuation."""
         text = unicodedata.normalize("NFKC", text)
         # Control and format characters (NUL, RTL marks, zero-width joiners) become spaces.
-        text = text.translate(_CONTROL_TO_SPACE)
+        # (Printable ASCII has none: most messages skip the lookup per character.)
+        if not (text.isascii() and text.isprintable()):
+            text = text.translate(_CONTROL_TO_SPACE)
         text = text.casefold().replace("\u2019", "'").replace("`", "'")
         if not text.isascii():
             # "téh", "éta", "badé": Sundanese spelling marks the vowel; residents type it
@@ -391,17 +396,24 @@ class Normalizer:
             text = "".join(
                 c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c)
             )
-        text = _URL.sub(" ", text)
-        text = _MENTION.sub(" ", text)
+        # Each pattern only where it can match: a link or an address needs "@", "www." or
+        # "http", a reduplication "2" (scanning for them costs more than this test).
+        if "@" in text or "www." in text or "http" in text:
+            text = _URL.sub(" ", text)
+            text = _MENTION.sub(" ", text)
         text = _THOUSANDS.sub("", text)
-        text = _REDUPLICATION.sub(r"\1 \1", text)
+        if "2" in text:
+            text = _REDUPLICATION.sub(r"\1 \1", text)
         pieces: list[str] = []
         for raw in _TOKEN_OR_BREAK.findall(text):
             if not raw[0].isalnum():
                 if pieces and pieces[-1] != BREAK:
                     pieces.append(BREAK)
                 continue
-            pieces.extend(self._repair(p) for p in _LETTER_DIGIT.sub(" ", raw).split())
+            if raw.isalpha():  # no digit in it to split off ("ukm2024" -> "ukm 2024")
+                pieces.append(self._repair(raw))
+            else:
+                pieces.extend(self._repair(p) for p in _LETTER_DIGIT.sub(" ", raw).split())
         return pieces
 
     def _surface_words(self, pieces: list[str], lang: Lang) -> list[str]:
@@ -517,7 +529,12 @@ class Normalizer:
     def _canonical(self, words: list[str]) -> Iterable[tuple[str, bool]]:
         """Longest-phrase mapping to canonical words; yields (token, was_mapped)."""
         i = 0
+        starts = self._starts
         while i < len(words):
+            if words[i] not in starts:
+                yield words[i], False
+                i += 1
+                continue
             size = self._negation_size(words, i)
             if size:
                 yield NEGATION, False
