@@ -254,6 +254,8 @@ _PHRASINGS_CHECKED: dict[str, list[Problem]] = {}
 def _checked_phrasings(kb: KnowledgeBase, files: Mapping[str, str]) -> list[Problem]:
     key = f"{kb.version} {sorted(files.items())}"
     if key not in _PHRASINGS_CHECKED:
+        if len(_PHRASINGS_CHECKED) >= 8:  # a bot reloaded many times keeps only a few
+            _PHRASINGS_CHECKED.clear()
         _PHRASINGS_CHECKED[key] = phrasing_problems(kb, files)
     return list(_PHRASINGS_CHECKED[key])
 
