@@ -28,6 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bot.config import SETTING_NAMES  # noqa: E402
 from tests.fake_bot_api import (  # noqa: E402
     DEFAULT_TOKEN,
     FakeBotAPIProcess,
@@ -51,24 +52,9 @@ __all__ = [
     "wait_until",
 ]
 
-# Settings the bot reads from the environment; cleared so the caller's shell cannot leak in.
-_BOT_SETTINGS = (
-    "TELEGRAM_BOT_TOKEN",
-    "TELEGRAM_BASE_URL",
-    "DATABASE_PATH",
-    "ADMIN_IDS",
-    "STAFF_CHAT_ID",
-    "SEND_RATE_LIMIT",
-    "BROADCAST_RATE",
-    "WEBHOOK_URL",
-    "WEBHOOK_SECRET",
-    "LISTEN",
-    "PORT",
-    "LOG_LEVEL",
-    "KNOWLEDGE_DIR",
-    "OFFICE_CONTACT",
-    "QUESTION_LOG_DAYS",
-)
+# Settings the bot reads from the environment (the one list, bot/config.py); cleared so the
+# caller's shell cannot leak in.
+_BOT_SETTINGS = SETTING_NAMES
 
 
 class BenchmarkError(RuntimeError):

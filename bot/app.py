@@ -23,11 +23,14 @@ from telegram.ext import (
     ApplicationBuilder,
     CallbackQueryHandler,
     ChatMemberHandler,
+    ChosenInlineResultHandler,
     CommandHandler,
     ContextTypes,
     Defaults,
+    InlineQueryHandler,
     JobQueue,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 
@@ -45,16 +48,21 @@ from bot.context import (
 )
 from bot.handlers import (
     broadcasting,
+    cards,
     errors,
     groups,
     inbox,
+    inline,
     privacy,
     questions,
+    requests,
+    start,
     subscriptions,
 )
 from bot.knowledge import KnowledgeInvalid, default_knowledge_dir, ensure_knowledge
 from bot.logs import configure_logging
 from bot.ordering import PerChatUpdateProcessor
+from bot.sharing import SUBSCRIBE_PAYLOAD
 from bot.storage import Storage
 from bot.telegram_request import ResilientPollingRequest
 
@@ -155,7 +163,10 @@ def register_handlers(app: BotApplication) -> None:
     new = filters.UpdateType.MESSAGE
     edited = filters.UpdateType.EDITED_MESSAGE
 
-    # 0. Before anything else (group -1): a staff member's reply to an inbox card is an
+    # 0. Before anything else (group -2): staff writing in the staff group hold the inbox's
+    #    cards back for a moment, so their commands and replies get the group's budget.
+    app.add_handler(TypeHandler(Update, cards.note_staff_activity), group=-2)
+    #    Then (group -1): a staff member's reply to an inbox card is an
     #    answer for the residents who asked, not a question for the bot.
     app.add_handler(
         MessageHandler(
@@ -172,7 +183,15 @@ def register_handlers(app: BotApplication) -> None:
     )
 
     # 2. Commands, as declared in commands.py (names, who, menus). CommandHandler ignores
-    #    /cmd@otherbot on its own.
+    #    /cmd@otherbot on its own. First the one deep link that is another feature's command:
+    #    t.me/<bot>?start=langganan subscribes (start.py opens the others: answers, welcome).
+    app.add_handler(
+        CommandHandler(
+            "start",
+            subscriptions.subscribe,
+            filters=private & new & filters.Regex(rf"^/start\s+{SUBSCRIBE_PAYLOAD}\s*$"),
+        )
+    )
     for command in COMMANDS:
         app.add_handler(
             CommandHandler(
@@ -186,6 +205,7 @@ def register_handlers(app: BotApplication) -> None:
     app.add_handler(CallbackQueryHandler(broadcasting.press_broadcast_button, pattern=r"^bc\|"))
     app.add_handler(CallbackQueryHandler(inbox.press_inbox_button, pattern=r"^inbox\|"))
     app.add_handler(CallbackQueryHandler(inbox.press_feedback, pattern=r"^fb\|"))
+    app.add_handler(CallbackQueryHandler(requests.press_satisfaction, pattern=r"^sat\|"))
     app.add_handler(CallbackQueryHandler(privacy.erase_my_data, pattern=r"^erase\|"))
     app.add_handler(CallbackQueryHandler(questions.press_button))
 
@@ -219,7 +239,11 @@ def register_handlers(app: BotApplication) -> None:
         )
     )
 
-    # 6. Errors: logged with the update's context, the resident told once, staff alerted.
+    # 6. Inline mode ("@bot pelatihan" in any chat): answers to share, and which were shared.
+    app.add_handler(InlineQueryHandler(inline.answer_inline_query))
+    app.add_handler(ChosenInlineResultHandler(inline.count_shared_answer))
+
+    # 7. Errors: logged with the update's context, the resident told once, staff alerted.
     app.add_error_handler(errors.report_error)
 
 
@@ -232,6 +256,7 @@ async def on_startup(app: BotApplication) -> None:
     services = app.bot_data.services
     me = await app.bot.get_me()
     services.bot_username = me.username or ""
+    services.storage.remember_bot_username(services.bot_username)  # for `ukm-bot link`
     scopes: tuple[tuple[BotCommandScope, Menu], ...] = (
         (BotCommandScopeAllPrivateChats(), "private"),
         (BotCommandScopeAllGroupChats(), "group"),
@@ -244,8 +269,10 @@ async def on_startup(app: BotApplication) -> None:
                 language_code=None if lang == "id" else lang,  # Indonesian is the default
             )
     await set_staff_commands(app)
+    await start.introduce_bot(app)  # the descriptions, when they changed
     assert services.broadcaster is not None
     services.broadcaster.resume()  # broadcasts a restart or a crash interrupted
+    cards.start_poster(app)  # and inbox cards still queued for the staff group
     jobs = require_job_queue(app)
     jobs.run_repeating(
         broadcasting.start_due_broadcasts,
@@ -257,6 +284,9 @@ async def on_startup(app: BotApplication) -> None:
     late = {"misfire_grace_time": 30, "coalesce": True}
     jobs.run_repeating(flush_question_log, LOG_FLUSH_EVERY, name="question log", job_kwargs=late)
     jobs.run_repeating(apply_retention, RETENTION_CHECK_EVERY, first=60, name="retention")
+    jobs.run_repeating(
+        cards.remind_overdue, cards.REMINDER_EVERY, first=30, name="overdue cards", job_kwargs=late
+    )
     for problem in services.knowledge_problems:
         log.error("Knowledge files not used (serving the last good build): %s", problem)
     log.info(
@@ -275,6 +305,8 @@ async def apply_retention(context: BotContext) -> None:
     services = context.services
     removed = services.storage.forget_questions(services.settings.question_log_days)
     services.storage.forget_replies(older_than=services.settings.question_log_days * 86400)
+    services.storage.forget_requests(services.settings.question_log_days)
+    services.storage.forget_shares(services.settings.question_log_days)
     if removed:
         log.info(
             "Retention: deleted %s questions older than %s days",
@@ -301,6 +333,7 @@ async def on_shutdown(app: BotApplication) -> None:
     services = app.bot_data.services
     if services.broadcaster is not None:
         await services.broadcaster.stop()
+    await cards.stop_poster(app)
     services.storage.close()
 
 

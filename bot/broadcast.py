@@ -28,6 +28,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TimedOut
 from telegram.ext import ExtBot
 
@@ -229,17 +230,23 @@ class Broadcaster:
                 network_failures += 1
 
     async def _send(self, broadcast: Broadcast, chat_id: int) -> None:
+        markup = announcement_button(broadcast)
         if broadcast.kind == "photo" and broadcast.photo:
             await self.bot.send_photo(
                 chat_id,
                 broadcast.photo,
                 caption=broadcast.html,
+                reply_markup=markup,
                 read_timeout=SEND_TIMEOUT,
                 write_timeout=SEND_TIMEOUT,
             )
         else:
             await self.bot.send_message(
-                chat_id, broadcast.html, read_timeout=SEND_TIMEOUT, write_timeout=SEND_TIMEOUT
+                chat_id,
+                broadcast.html,
+                reply_markup=markup,
+                read_timeout=SEND_TIMEOUT,
+                write_timeout=SEND_TIMEOUT,
             )
 
     async def _report(
@@ -265,3 +272,12 @@ class Broadcaster:
             await self.on_progress(progress)
         except Exception:  # a progress message must never stop a broadcast
             log.exception("Could not report progress of broadcast #%s", broadcast_id)
+
+
+def announcement_button(broadcast: Broadcast) -> InlineKeyboardMarkup | None:
+    """The "Tanya soal ini" button an announcement may carry (a link into the bot)."""
+    if not broadcast.button_text or not broadcast.button_url:
+        return None
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(broadcast.button_text, url=broadcast.button_url)]]
+    )

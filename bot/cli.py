@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 import sys
+import time
 from pathlib import Path
 from typing import NoReturn
 
@@ -298,6 +300,7 @@ def evaluate(file: Path, facts: Path | None, min_accuracy: float | None, failure
 @main.command()
 def stats() -> None:
     """Print the usage figures staff see with /statistik."""
+    from bot.service_desk import collect_desk_stats
     from bot.stats import collect_stats
     from bot.storage import Storage, StorageError
 
@@ -312,6 +315,8 @@ def stats() -> None:
         renderer = Assistant(kb_).renderer
         labels = {e.id: e.label("id") for e in kb_.entries}
         click.echo(to_plain(renderer.render("stats", "id", stats=figures, labels=labels)))
+        desk = collect_desk_stats(storage, settings.response_target_hours, time.time())
+        click.echo("\n" + to_plain(renderer.render("stats_requests", "id", desk=desk)))
         click.echo("\nPertanyaan per hari (30 hari terakhir):")
         peak = max([sum(c.values()) for _, c in figures.daily] + [1])
         for day, counts in figures.daily:
@@ -320,6 +325,41 @@ def stats() -> None:
             click.echo(f"  {day}  {total:>6}  {bar}")
     finally:
         storage.close()
+
+
+@main.command()
+@click.argument("entry_id")
+@click.option(
+    "--bot",
+    "username",
+    help="The bot's @username (default: the one it last ran as, kept in the database).",
+)
+def link(entry_id: str, username: str | None) -> None:
+    """Print the t.me link that opens the bot on an answer (ENTRY_ID), or with `langganan`
+    that subscribes to announcements: for posters, announcements and other chats."""
+    from bot.sharing import ASK_PAYLOAD, SUBSCRIBE_PAYLOAD, deep_link
+
+    settings = settings_or_exit()
+    knowledge = open_knowledge(settings)
+    if entry_id not in (SUBSCRIBE_PAYLOAD, ASK_PAYLOAD) and knowledge.entry(entry_id) is None:
+        close = difflib.get_close_matches(entry_id, [e.id for e in knowledge.entries], n=3)
+        hint = f"did you mean {', '.join(close)}?" if close else "`ukm-bot kb check` lists them."
+        fail(f"there is no entry {entry_id!r} in the knowledge base; {hint}")
+    if username is None:
+        try:
+            storage = Storage(settings.database_path)
+        except StorageError as err:
+            fail(str(err))
+        try:
+            username = storage.bot_username()
+        finally:
+            storage.close()
+    if not username:
+        fail(
+            "the bot's @username is not known yet: start the bot once (`ukm-bot run`), or "
+            "pass it with --bot USERNAME"
+        )
+    click.echo(deep_link(username, entry_id))
 
 
 @main.group()

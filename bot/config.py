@@ -6,9 +6,20 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
+from datetime import date
+from functools import cached_property
 from pathlib import Path
 
 from dotenv import dotenv_values
+
+from bot.office import (
+    DEFAULT_OFFICE_HOURS,
+    OfficeCalendar,
+    OfficeHoursError,
+    WeeklyHours,
+    parse_closed_dates,
+    parse_office_hours,
+)
 
 DEFAULT_BASE_URL = "https://api.telegram.org/bot"
 DEFAULT_DATABASE = "data/ukm-bot.db"
@@ -53,6 +64,12 @@ class Settings:
     knowledge_dir: Path | None = None
     office_contact: str | None = None
     question_log_days: int = 180
+    inbox_cards_per_hour: int = 5
+    office_hours: WeeklyHours = field(
+        default_factory=lambda: parse_office_hours(DEFAULT_OFFICE_HOURS)
+    )
+    office_closed_dates: frozenset[date] = frozenset()
+    response_target_hours: float = 8.0
 
     @classmethod
     def from_env(
@@ -124,6 +141,15 @@ class Settings:
         if log_level not in LOG_LEVELS:
             raise ConfigError("LOG_LEVEL", f"must be one of {', '.join(LOG_LEVELS)}")
         knowledge = get("KNOWLEDGE_DIR")
+        try:
+            office_hours = parse_office_hours(get("OFFICE_HOURS") or DEFAULT_OFFICE_HOURS)
+        except OfficeHoursError as err:
+            raise ConfigError("OFFICE_HOURS", str(err)) from None
+        try:
+            closed = parse_closed_dates(get("OFFICE_CLOSED_DATES") or "")
+        except OfficeHoursError as err:
+            raise ConfigError("OFFICE_CLOSED_DATES", str(err)) from None
+        target = _number(get("RESPONSE_TARGET_HOURS"), "RESPONSE_TARGET_HOURS", 8.0, 0.25)
         return cls(
             telegram_bot_token=token,
             telegram_base_url=base_url,
@@ -140,6 +166,10 @@ class Settings:
             knowledge_dir=Path(knowledge) if knowledge else None,
             office_contact=get("OFFICE_CONTACT"),
             question_log_days=int(_number(get("QUESTION_LOG_DAYS"), "QUESTION_LOG_DAYS", 180, 1)),
+            inbox_cards_per_hour=_whole(get("INBOX_CARDS_PER_HOUR"), "INBOX_CARDS_PER_HOUR", 5, 1),
+            office_hours=office_hours,
+            office_closed_dates=closed,
+            response_target_hours=target,
         )
 
     def require_token(self) -> str:
@@ -166,6 +196,11 @@ class Settings:
     def is_staff(self, user_id: int | None) -> bool:
         return user_id is not None and user_id in self.admin_ids
 
+    @cached_property
+    def office(self) -> OfficeCalendar:
+        """The office's working time: OFFICE_HOURS minus OFFICE_CLOSED_DATES."""
+        return OfficeCalendar(self.office_hours, self.office_closed_dates)
+
 
 # Every variable the bot reads: the fields of Settings, upper-cased. The one list of
 # settings; .env.example, the README's table and the tests' clean environment are checked
@@ -183,6 +218,13 @@ def _number(raw: str | None, name: str, default: float, minimum: float) -> float
     if value < minimum:
         raise ConfigError(name, f"must be at least {minimum:g} (got {raw})")
     return value
+
+
+def _whole(raw: str | None, name: str, default: int, minimum: int) -> int:
+    value = _number(raw, name, default, minimum)
+    if value != int(value):
+        raise ConfigError(name, f"must be a whole number (got {raw})")
+    return int(value)
 
 
 def _ids(raw: str | None, name: str) -> frozenset[int]:

@@ -39,7 +39,7 @@ def test_an_older_database_upgrades_and_keeps_its_rows(tmp_path: Path) -> None:
     storage = Storage(path)
     try:
         applied = [m.name for m in schema.MIGRATIONS.applied(storage.db)]
-        assert applied[-1] == "m005_entry_speaker" and len(applied) == 5
+        assert "m005_entry_speaker" in applied and not schema.MIGRATIONS.pending(storage.db)
         assert "said_by" in storage.db.table("kb_entries").columns_dict
         subscriber = storage.subscriber(42)
         assert subscriber is not None
@@ -49,9 +49,34 @@ def test_an_older_database_upgrades_and_keeps_its_rows(tmp_path: Path) -> None:
         storage.close()
     reopened = Storage(path)  # nothing left to apply, nothing applied twice
     try:
-        assert len(schema.MIGRATIONS.applied(reopened.db)) == 5
+        assert len(schema.MIGRATIONS.applied(reopened.db)) == len(applied)
     finally:
         reopened.close()
+
+
+def test_open_cards_of_an_older_database_are_queued_unless_already_posted(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "old.db"
+    older_database(path)
+    db = sqlite_utils.Database(sqlite3.connect(path))
+    for card_id, status in ((1, "open"), (2, "open"), (3, "answered")):
+        db.execute(
+            "INSERT INTO inbox (id, key, question, lang, count, first_asked_at, last_asked_at,"
+            " status) VALUES (?, ?, 'q', 'id', 1, 1000.0, 1000.0, ?)",
+            [card_id, f"k{card_id}", status],
+        )
+    db.execute("INSERT INTO card_messages (chat_id, message_id, card_id) VALUES (-5, 9, 2)")
+    db.conn.commit()
+    db.close()
+    storage = Storage(path)
+    try:
+        # The card nobody saw yet is posted after the upgrade; the others are not again.
+        assert [card.id for card in storage.queued_cards(10)] == [1]
+        states = [card.post_state for i in (1, 2, 3) if (card := storage.card(i))]
+        assert states == ["queued", "posted", "posted"]
+    finally:
+        storage.close()
 
 
 def test_rows_read_back_as_written(tmp_path: Path) -> None:

@@ -30,7 +30,11 @@ async def show_my_data(update: Update, context: BotContext) -> None:
         return
     data = context.services.storage.personal_data(user.id)
     text = renderer.render(
-        "my_data", lang, data=data, days=context.services.settings.question_log_days
+        "my_data",
+        lang,
+        data=data,
+        days=context.services.settings.question_log_days,
+        minutes=round(context.services.memory.conversations.seconds / 60),
     )
     button = Button(renderer.render("button_erase", lang), "erase", "all")
     await send(context, chat.id, Reply(text, ((button,),)), lang)
@@ -44,6 +48,7 @@ async def erase_my_data(update: Update, context: BotContext) -> None:
     await acknowledge(query)
     storage = context.services.storage
     erased = storage.erase_personal_data(user.id)
+    context.services.memory.forget(user.id)  # what follow-ups would lean on, in every chat
     # Staff copies of cards showing this resident's words are rewritten (or emptied).
     for card_id in storage.erased_cards:
         context.application.create_task(forget_card_text(context, card_id))

@@ -4,7 +4,9 @@ chats.py        per-chat settings, reply links, supergroup migration
 subscribers.py  who opted in to announcements
 outbox.py       announcements and their deliveries
 questions.py    the question log, its retention, the figures of /statistik
-inbox.py        the staff inbox's cards and askers
+inbox.py        the staff inbox's cards and askers, and the queue of cards to post
+requests.py     the questions residents sent to the office, tracked to an answer
+sharing.py      answers residents shared in inline mode; the bot's @username for links
 learned.py      phrasings staff taught
 personal.py     a resident's own data across areas (/hapusdata)
 migrations.py   the schema
@@ -24,6 +26,8 @@ from bot.storage.migrations import MIGRATIONS
 from bot.storage.outbox import Broadcast, Outbox
 from bot.storage.personal import PersonalData
 from bot.storage.questions import LoggedQuestion, QuestionLog
+from bot.storage.requests import Request, RequestFigures, Requests
+from bot.storage.sharing import Sharing
 from bot.storage.subscribers import Subscriber, Subscribers
 
 __all__ = [
@@ -31,6 +35,8 @@ __all__ = [
     "Broadcast",
     "Card",
     "LoggedQuestion",
+    "Request",
+    "RequestFigures",
     "Storage",
     "StorageError",
     "Subscriber",
@@ -41,7 +47,9 @@ class StorageError(Exception):
     """The database cannot be opened or written; the message names the file."""
 
 
-class Storage(Outbox, Chats, Subscribers, PersonalData, QuestionLog, Inbox, Learned):
+class Storage(
+    Outbox, Chats, Subscribers, PersonalData, QuestionLog, Inbox, Learned, Requests, Sharing
+):
     """Owns the SQLite file. WAL mode so readers never wait for the writer.
 
     Every area's methods are the facade's own (callers only ever need `Storage`); an area

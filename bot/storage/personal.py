@@ -24,7 +24,8 @@ class PersonalData(QuestionLog):
         return {"questions": int(questions), "inbox": int(inbox), "subscription": int(subscribed)}
 
     def erase_personal_data(self, user_id: int) -> dict[str, int]:
-        """Everything kept about one resident: questions, inbox entries, subscription, links."""
+        """Everything kept about one resident: questions, inbox entries and the requests they
+        are, subscription, links."""
         self.flush_log()
         self.erased_cards = [
             int(r[0])
@@ -50,6 +51,7 @@ class PersonalData(QuestionLog):
                 " question = (SELECT text FROM inbox_askers a WHERE a.card_id = inbox.id ORDER BY asked_at LIMIT 1)"
                 " WHERE id IN (SELECT card_id FROM inbox_askers)"
             )
+            self.db.execute("DELETE FROM requests WHERE user_id = ?", [user_id])
             self.db.execute("DELETE FROM replies WHERE chat_id = ?", [user_id])
             self.db.execute("DELETE FROM deliveries WHERE chat_id = ?", [user_id])
             # Cards only this resident had asked are deleted; their staff messages are kept

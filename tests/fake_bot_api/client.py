@@ -68,6 +68,11 @@ class FakeControlClient:
         result: JSONDict = self._request("POST", "updates", {"messages": list(messages)})
         return result
 
+    def inject_inline_queries(self, queries: Sequence[Mapping[str, Any]]) -> JSONDict:
+        """Users type "@bot QUERY": [{"user_id": ..., "query": ...}] (needs --inline)."""
+        result: JSONDict = self._request("POST", "updates", {"inline_queries": list(queries)})
+        return result
+
     def stats(self) -> JSONDict:
         result: JSONDict = self._request("GET", "stats")
         return result

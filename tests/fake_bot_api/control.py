@@ -129,6 +129,15 @@ class Control(UserActions, Faults, Inspection):
 
     def _control_updates(self, body: JSONDict) -> JSONDict:
         specs: list[tuple[int, int | None, str]] = []
+        if "inline_queries" in body:
+            first = self._last_update_id + 1
+            for spec in body["inline_queries"]:
+                self.inline_query(int(spec["user_id"]), str(spec["query"]))
+            return {
+                "queued": len(body["inline_queries"]),
+                "first_update_id": first,
+                "last_update_id": self._last_update_id,
+            }
         if "messages" in body:
             for spec in body["messages"]:
                 specs.append((int(spec["user_id"]), spec.get("chat_id"), str(spec["text"])))

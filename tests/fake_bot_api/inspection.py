@@ -102,6 +102,31 @@ class Inspection(FakeState):
         """Every stored command list keyed by (scope JSON, language_code)."""
         return {key: list(value) for key, value in self._commands.items()}
 
+    def description(self, language_code: str = "", *, short: bool = False) -> str:
+        """The bot's description (or short description) as set for this language."""
+        return self._descriptions.get((short, language_code), "")
+
+    def inline_results(self, query: JSONDict | str) -> list[JSONDict]:
+        """The results the bot answered an inline query with ([] if not answered)."""
+        query_id = query if isinstance(query, str) else str(query["id"])
+        answer = self.inline_answers.get(query_id, {})
+        results = answer.get("results")
+        return list(results) if isinstance(results, list) else []
+
+    async def wait_for_inline_answer(
+        self,
+        query: JSONDict,
+        timeout: float = 5.0,  # noqa: ASYNC109
+    ) -> JSONDict:
+        """Wait until the bot answered the inline query; return answerInlineQuery's params."""
+        query_id = str(query["id"])
+        await self.wait_until(
+            lambda: query_id in self.inline_answers,
+            timeout,
+            what=f"an answer to inline query {query_id} ({query.get('query')!r})",
+        )
+        return self.inline_answers[query_id]
+
     def duplicates(self) -> dict[int, list[str]]:
         """Chats that received the same text more than once -> those texts."""
         return {chat: list(texts) for chat, texts in self._duplicates.items()}
@@ -226,6 +251,7 @@ class Inspection(FakeState):
         self.rate_limited_by_chat.clear()
         self.delivery_counts.clear()
         self.callback_answers.clear()
+        self.inline_answers.clear()
         self.deleted.clear()
         self.webhook_deliveries.clear()
         self.first_send_time = self.last_send_time = None
@@ -256,4 +282,7 @@ class Inspection(FakeState):
         self._files_by_path.clear()
         self._callback_queries.clear()
         self._commands.clear()
+        self._descriptions.clear()
+        self._inline_queries.clear()
+        self._inline_results.clear()
         self._updates.clear()
