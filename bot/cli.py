@@ -346,6 +346,8 @@ def link(entry_id: str, username: str | None) -> None:
         hint = f"did you mean {', '.join(close)}?" if close else "`ukm-bot kb check` lists them."
         fail(f"there is no entry {entry_id!r} in the knowledge base; {hint}")
     if username is None:
+        from bot.storage import Storage, StorageError
+
         try:
             storage = Storage(settings.database_path)
         except StorageError as err:
