@@ -115,6 +115,7 @@ WRITERS: dict[str, tuple[str, ...]] = {
     "dev_hard": ("dev_hard.jsonl", "dev_conversations.jsonl"),
     "heldout_a": ("eval_heldout_a.jsonl", "conversations_heldout_a.jsonl"),
     "heldout_b": ("eval_heldout_b.jsonl", "conversations_heldout_b.jsonl"),
+    "heldout_c": ("eval_heldout_c.jsonl", "conversations_heldout_c.jsonl"),
     "practice": (
         "practice_hard.jsonl",
         "practice_conversations.jsonl",
@@ -122,6 +123,8 @@ WRITERS: dict[str, tuple[str, ...]] = {
         "practice_conversations_2.jsonl",
         "practice_hard_3.jsonl",
         "practice_conversations_3.jsonl",
+        "practice_hard_4.jsonl",
+        "practice_conversations_4.jsonl",
     ),
 }
 

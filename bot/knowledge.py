@@ -26,7 +26,18 @@ if TYPE_CHECKING:
 ENTRY_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,39}$")  # short: it travels in callback_data
 MIN_QUESTIONS: dict[Lang, int] = {"id": 6, "en": 2}
 LABEL_MAX = 64  # the first question is a button label; longer ones are cut on phones
-ENTRY_FIELDS = {"id", "keywords", "related", "questions", "answer", "show_contact", "said_by"}
+ENTRY_FIELDS = {
+    "id",
+    "keywords",
+    "related",
+    "questions",
+    "answer",
+    "show_contact",
+    "said_by",
+    "counts",
+}
+# A fact an answer cites: {{ fact.NAME }}, with or without a filter.
+_FACT_REFERENCE = re.compile(r"\bfact\.(\w+)")
 Severity = Literal["error", "warning"]
 
 
@@ -193,8 +204,9 @@ def read_knowledge(directory: Path) -> Validated:
             raw_entries.append((path, item, topic))
     renderer = _FactRenderer(facts, source)
     speakers = _parse_speakers(facts_doc, directory / "facts.toml", renderer, out)
+    counts = _parse_counts(facts_doc, directory / "facts.toml", facts, out)
     entries = _parse_entries(
-        raw_entries, topics, renderer, speakers, out, facts_doc is not None, entries_read
+        raw_entries, topics, renderer, speakers, counts, out, facts_doc is not None, entries_read
     )
     if out.failed or source is None or lexicon is None:
         raise KnowledgeInvalid(out.problems)
@@ -207,16 +219,17 @@ def read_knowledge(directory: Path) -> Validated:
         version=knowledge_hash(directory),
     )
     files = {str(item.get("id")): out._name(path) for path, item, _ in raw_entries}
-    out.problems += _checked_phrasings(kb, files)
+    out.problems += _checked_answering(kb, files)
     if out.failed:
         raise KnowledgeInvalid(out.problems)
     return Validated(kb, out.problems, files)
 
 
-def phrasing_problems(kb: KnowledgeBase, files: Mapping[str, str]) -> list[Problem]:
-    """Phrasings that would not find their own entry: no word the bot can match on, the
-    same words as another entry's phrasing, or another entry ranked first (`files`: the
-    file of each entry, by id). The matcher itself is the judge."""
+def answering_problems(kb: KnowledgeBase, files: Mapping[str, str]) -> list[Problem]:
+    """What the answering core itself finds wrong (`files`: the file of each entry, by
+    id). Errors: phrasings that would not find their own entry (no word the bot can
+    match on, the same words as another entry's phrasing, or another entry ranked
+    first). Warnings: an answer that gives a figure nothing says the meaning of."""
     answerer = Answerer(kb)
     problems: list[Problem] = []
     signatures: dict[frozenset[str], str] = {}
@@ -242,22 +255,35 @@ def phrasing_problems(kb: KnowledgeBase, files: Mapping[str, str]) -> list[Probl
                 report(
                     entry, f"'{variant}' matches entry '{ranked[0].entry.id}' better than its own"
                 )
+    for entry in kb.entries:
+        if not entry.gap and answerer.coverage.counts_unknown(entry):
+            problems.append(
+                Problem(
+                    files.get(entry.id, "entries"),
+                    "the answer gives a figure but nothing says what it counts: add "
+                    "`counts = [...]` to the entry (or the fact's line to [counts] in "
+                    "facts.toml), or any count question can be answered with it",
+                    entry.id,
+                    "counts",
+                    "warning",
+                )
+            )
     return problems
 
 
-# The phrasing check of a set of files, by their version (a hash of every file's bytes):
-# the same files in one process are judged once (the test suite reads the shipped files
-# many times).
-_PHRASINGS_CHECKED: dict[str, list[Problem]] = {}
+# What the answering core finds in a set of files, by their version (a hash of every
+# file's bytes): the same files in one process are judged once (the test suite reads the
+# shipped files many times).
+_ANSWERING_CHECKED: dict[str, list[Problem]] = {}
 
 
-def _checked_phrasings(kb: KnowledgeBase, files: Mapping[str, str]) -> list[Problem]:
+def _checked_answering(kb: KnowledgeBase, files: Mapping[str, str]) -> list[Problem]:
     key = f"{kb.version} {sorted(files.items())}"
-    if key not in _PHRASINGS_CHECKED:
-        if len(_PHRASINGS_CHECKED) >= 8:  # a bot reloaded many times keeps only a few
-            _PHRASINGS_CHECKED.clear()
-        _PHRASINGS_CHECKED[key] = phrasing_problems(kb, files)
-    return list(_PHRASINGS_CHECKED[key])
+    if key not in _ANSWERING_CHECKED:
+        if len(_ANSWERING_CHECKED) >= 8:  # a bot reloaded many times keeps only a few
+            _ANSWERING_CHECKED.clear()
+        _ANSWERING_CHECKED[key] = answering_problems(kb, files)
+    return list(_ANSWERING_CHECKED[key])
 
 
 def _read_toml(path: Path, out: _Collector) -> dict[str, Any] | None:
@@ -378,6 +404,28 @@ def _parse_speakers(
         except jinja2.TemplateError as err:
             out.add(path, f"does not render: {err}", field_=f"speaker.{name}")
     return speakers
+
+
+def _parse_counts(
+    doc: dict[str, Any] | None, path: Path, facts: Mapping[str, object], out: _Collector
+) -> dict[str, tuple[str, ...]]:
+    """[counts]: what each figure counts, in residents' words ("sme_actors": UKM, pelaku
+    usaha). An answer citing the figure counts those; a count question about something
+    else ("berapa UKM di Pondok Cabe Udik?" against the group's members) is not answered
+    by it."""
+    raw = (doc or {}).get("counts", {})
+    if not isinstance(raw, Mapping):
+        out.add(path, "[counts] must be a table of fact = [words]", field_="counts")
+        return {}
+    counts: dict[str, tuple[str, ...]] = {}
+    for name, words in raw.items():
+        if name not in facts:
+            out.add(path, f"'{name}' is not a fact in [fact]", field_=f"counts.{name}")
+        elif not isinstance(words, list) or not all(isinstance(w, str) for w in words):
+            out.add(path, "must be a list of words", field_=f"counts.{name}")
+        else:
+            counts[name] = tuple(words)
+    return counts
 
 
 def _parse_topics(doc: dict[str, Any] | None, path: Path, out: _Collector) -> list[Topic]:
@@ -546,6 +594,7 @@ def _parse_entries(
     topics: list[Topic],
     renderer: _FactRenderer,
     speakers: Mapping[str, dict[Lang, str]],
+    counts: Mapping[str, tuple[str, ...]],
     out: _Collector,
     facts_read: bool = True,
     entries_read: bool = True,
@@ -653,6 +702,17 @@ def _parse_entries(
                     "said_by",
                 )
             said_by = None
+        counted = item.get("counts", [])
+        if not isinstance(counted, list) or not all(isinstance(c, str) for c in counted):
+            out.add(path, "must be a list of words", entry_id, "counts")
+            counted = []
+        cited = {
+            name
+            for template in raw_answer.values()
+            if isinstance(template, str)
+            for name in _FACT_REFERENCE.findall(template)
+        }
+        counted = [*(w for name in sorted(cited) for w in counts.get(name, ())), *counted]
         pending_related.append((path, entry_id, tuple(related)))
         if len(questions) == len(LANGS) and len(answer) == len(LANGS):
             entries.append(
@@ -666,6 +726,7 @@ def _parse_entries(
                     show_contact=show_contact,
                     gap=topic in gap_topics,
                     said_by=speakers[said_by] if said_by is not None else None,
+                    counts=tuple(dict.fromkeys(c.strip() for c in counted if c.strip())),
                 )
             )
     for path, entry_id, related_ids in pending_related:

@@ -13,7 +13,7 @@ from bot.answering import KnowledgeBase
 from bot.knowledge import (
     KnowledgeInvalid,
     Problem,
-    phrasing_problems,
+    answering_problems,
     read_knowledge,
     with_learned,
 )
@@ -36,7 +36,7 @@ def check_knowledge(
         # A phrasing staff taught lives in the database, not in the files: it cannot
         # stop a build of the files, but the editor should know what it collides with.
         taught = with_learned(kb, learned)
-        for problem in phrasing_problems(taught, files):
+        for problem in answering_problems(taught, files):
             if problem not in problems:
                 message = f"{problem.message} (with the phrasings staff taught)"
                 problems.append(replace(problem, message=message, severity="warning"))

@@ -104,6 +104,9 @@ class Renderer:
         )
         self.env.filters["number"] = number_filter
         self._labels: dict[tuple[str, Lang], str] = {}
+        # An entry's answer reads the same every time it is given (its facts, source and
+        # the contact line are fixed for this renderer's knowledge base): rendered once.
+        self._answers: dict[tuple[str, Lang], str] = {}
         self._own = set(self.env.list_templates(extensions=["j2"]))
 
     def label(self, template_name: str, lang: Lang) -> str:
@@ -144,10 +147,12 @@ class Renderer:
         lang = decision.lang
         if decision.status == "answer" and decision.entry is not None:
             entry = decision.entry
-            return Reply(
-                self.render("answer", lang, entry=entry, answer=entry.answer[lang]),
-                self.entry_buttons(decision.related, lang),
-            )
+            key = (entry.id, lang)
+            if key not in self._answers:
+                self._answers[key] = self.render(
+                    "answer", lang, entry=entry, answer=entry.answer[lang]
+                )
+            return Reply(self._answers[key], self.entry_buttons(decision.related, lang))
         if decision.status == "clarify":
             return Reply(
                 self.render("clarify", lang, suggestions=decision.suggestions),

@@ -103,6 +103,23 @@ def test_a_gap_fallback_explains_in_its_own_words(assistant: Assistant) -> None:
     assert "gaji" in answer.reply.text.lower() or "penghasilan" in answer.reply.text.lower()
 
 
+@pytest.mark.parametrize(
+    ("question", "gap"),
+    [
+        ("Siapa pemenang MTQ Banten itu?", "batas-mtq"),
+        # A winner, but of something else the report lacks: the general reply, not the
+        # MTQ's.
+        ("Tim mana yang juara liga sepak bola kemarin?", None),
+    ],
+)
+def test_a_gap_explanation_only_for_what_it_explains(
+    assistant: Assistant, question: str, gap: str | None
+) -> None:
+    decision = assistant.answerer.decide(question)
+    assert decision.status == "fallback"
+    assert (decision.entry.id if decision.entry else None) == gap
+
+
 def test_a_year_the_report_does_not_cover_is_named(assistant: Assistant) -> None:
     answer = assistant.ask("data jumlah ukm tangsel tahun 2024")
     assert answer.decision.status == "fallback" and answer.decision.reason == "year"

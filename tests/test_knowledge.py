@@ -136,6 +136,10 @@ def test_no_sentence_of_the_report_is_copied() -> None:
             lambda d: edit(d / "entries/ekspor.toml", 'topic = "ekspor"', 'topic = "eksport"'),
             "entries/ekspor.toml, field 'topic': 'topic' must be one of the topics",
         ),
+        (
+            lambda d: edit(d / "facts.toml", "[counts]\n", "[counts]\nmembers = []\n"),
+            "facts.toml, field 'counts.members': 'members' is not a fact in [fact]",
+        ),
     ],
 )
 def test_problems_name_file_entry_and_field(
@@ -290,3 +294,18 @@ def test_kb_check_warns_about_a_number_that_repeats_a_fact(knowledge_copy: Path)
     warnings = [str(p) for p in problems if p.severity == "warning"]
     assert any("'15 ribu' repeats fact 'sme_actors'" in w and "data-jumlah" in w for w in warnings)
     assert not any(p.severity == "error" for p in problems)
+
+
+def test_an_answer_counts_what_the_figures_it_cites_count() -> None:
+    kb = load_knowledge(default_knowledge_dir())
+    members, summary = kb.entry("kelompok-anggota"), kb.entry("ekspor-ringkas")
+    assert members is not None and summary is not None
+    assert "anggota" in members.counts and "UKM" not in members.counts  # group_members
+    assert summary.counts == ("produk", "negara", "pasar")  # its own: "ada dua"
+
+
+def test_kb_check_warns_about_a_figure_nothing_says_the_count_of(knowledge_copy: Path) -> None:
+    edit(knowledge_copy / "facts.toml", "group_members = [", "# group_members = [")
+    _, problems = check_knowledge(knowledge_copy)
+    warnings = [str(p) for p in problems if p.severity == "warning"]
+    assert any("kelompok-anggota" in w and "nothing says what it counts" in w for w in warnings)

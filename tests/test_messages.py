@@ -40,6 +40,62 @@ def test_the_story_supplies_what_a_short_question_leaves_out(assistant: Assistan
     assert answer.response.status == "answer" and "China" in answer.reply.text
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Tetangga bilang dinas cemas banyak usaha kecil bangkrut. Dinasnya sendiri bilang "
+        "apa soal itu?",
+        "Di grup RT ada yang bilang dinas khawatir UKM pada gulung tikar. Dinas ngomong apa "
+        "sebenarnya soal itu?",
+    ],
+)
+def test_what_was_said_about_the_story_is_what_was_said_of_its_subject(
+    assistant: Assistant, text: str
+) -> None:
+    # "bilang apa soal itu" asks what the office said of what the story is about; who
+    # told the reporter is part of that answer, so it does not fall back on the occasion.
+    answer = assistant.ask(text)
+    assert answer.response.status == "answer"
+    assert "bangkrut" in answer.reply.text and "MTQ" not in answer.reply.text
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        (
+            "gini pak saya lagi bikin laporan buat pengajuan pinjaman modal koperasi terus "
+            "saya perlu angka ukm yang dibina dinas tahun 2011 itu berapa",
+            "411",
+        ),
+        (
+            "aku lagi nyusun proposal kredit usaha buat warung terus aku penasaran kepala "
+            "dinas koperasi tangsel waktu itu siapa",
+            "Ismunandar",
+        ),
+        (
+            "gw reseller online shop di marketplace, batik tangsel yg laku di luar negeri "
+            "itu ke negara mana sih",
+            "Amerika",
+        ),
+    ],
+)
+def test_a_story_typed_without_a_full_stop_is_still_only_the_setting(
+    assistant: Assistant, text: str, says: str
+) -> None:
+    # The loan in the story is the asker's setting, not what is asked; so is the shop.
+    answer = assistant.ask(text)
+    assert answer.response.status == "answer" and says in answer.reply.text
+
+
+def test_a_claim_heard_is_what_the_question_asks_about_not_its_setting(
+    assistant: Assistant,
+) -> None:
+    answer = assistant.ask(
+        "Saya dengar kiriman batik ke Amerika dihentikan tahun 2013, penyebabnya apa?"
+    )
+    assert answer.response.status == "fallback"
+
+
 def test_a_story_with_no_question_gets_an_invitation_not_a_fact(assistant: Assistant) -> None:
     answer = assistant.ask(
         "Saya baru pindah ke Tangsel bulan lalu. Suami kerja di Jakarta. Anak-anak sudah "
@@ -48,6 +104,35 @@ def test_a_story_with_no_question_gets_an_invitation_not_a_fact(assistant: Assis
     assert answer.response.status == "smalltalk"
     assert "Apa yang ingin Anda tanyakan" in answer.reply.text
     assert "15.000" not in answer.reply.text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Ibu saya dulu anggota kelompok batik di Pondok Cabe, katanya seru.",
+        "My mother was a member of the batik group in Pamulang for years.",
+        "Saya pernah ikut pelatihan UKM dari pemkot, materinya bermanfaat sekali.",
+    ],
+)
+def test_a_remark_about_oneself_is_small_talk_not_a_question(
+    assistant: Assistant, text: str
+) -> None:
+    answer = assistant.ask(text)
+    assert answer.response.status == "smalltalk"
+    assert "800" not in answer.reply.text and "workshop" not in answer.reply.text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "saya ibu rumah tangga di pamulang pengen gabung kelompok batik",  # a wish
+        "pemkot ada pelatihan gk buat pedagang kecil kayak saya",  # a yes/no word
+    ],
+)
+def test_a_sentence_about_oneself_that_wants_or_asks_is_a_question(
+    assistant: Assistant, text: str
+) -> None:
+    assert assistant.ask(text).response.status == "answer"
 
 
 @pytest.mark.parametrize(
@@ -61,6 +146,12 @@ def test_a_story_with_no_question_gets_an_invitation_not_a_fact(assistant: Assis
         ),
         ("Teman saya bilang anggota kelompok batik itu 800 orang. Betul gak?", "800"),
         ("My neighbour says the group makes 500 batik cloths a month. Is that right?", "500"),
+        # A plea to have the sentence before explained or summed up.
+        (
+            "Saya baca ada penjelasan soal manfaat ikut kelompok batik bagi ibu-ibu di "
+            "Pamulang. Bisa diringkas intinya?",
+            "perekonomian keluarga",
+        ),
         # A reported question, with no question mark.
         (
             "Guru saya menanyakan siapa nama ketua forum PAUD di berita itu. Saya bingung.",
@@ -274,6 +365,24 @@ def test_a_question_the_report_cannot_answer_leaves_the_first_answered(
     assert answered in answer.reply.text and honest in answer.reply.text
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Siapa kepala dinasnya, dan email serta alamat kantornya apa?",
+        "Kepala dinas koperasi siapa namanya? Alamat email dan nomor telepon kantornya?",
+    ],
+)
+def test_a_complete_first_question_keeps_its_answer_beside_an_unanswerable_one(
+    assistant: Assistant, text: str
+) -> None:
+    # Short and without a subject of its own, but pointing at nothing: it is complete,
+    # though the two read as one name what the report lacks (a contact).
+    answer = assistant.ask(text)
+    first, second = answer.response.parts
+    assert first.status == "answer" and "Ismunandar" in answer.reply.text
+    assert second.status == "fallback"
+
+
 def test_a_first_question_only_the_second_explains_gets_the_honest_reply(
     assistant: Assistant,
 ) -> None:
@@ -356,6 +465,75 @@ def test_what_the_answer_does_not_speak_of_is_not_answered(
 
 
 @pytest.mark.parametrize(
+    "text",
+    [
+        # A choice between things the answer names none of, in the question or in a
+        # sentence of its own after it.
+        "Ibu-ibu Cipta Karya bikin batiknya pakai apa? canting, cap, atau printing?",
+        "Kerupuk Serpong yang ke China itu kerupuk udang atau kerupuk ikan?",
+        "Kerupuk yang ke China itu dikirimnya gimana? pakai kapal atau pesawat?",
+    ],
+)
+def test_a_choice_the_answer_does_not_make_is_not_answered(
+    assistant: Assistant, text: str
+) -> None:
+    answer = assistant.ask(text)
+    assert answer.response.status == "fallback"
+    assert len(answer.response.parts) == 1  # the things offered belong to the question
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("Anggota Cipta Karya kebanyakan ibu-ibu atau bapak-bapak?", "ibu rumah tangga"),
+        ("Yang dibina dinas tahun 2011 itu 411 atau 2.110?", "411"),
+        ("Batik Cipta Karya dibuat di Pamulang atau di Serpong?", "Pamulang"),
+    ],
+)
+def test_a_choice_the_answer_makes_is_answered(assistant: Assistant, text: str, says: str) -> None:
+    answer = assistant.ask(text)
+    assert answer.response.status == "answer" and says in answer.reply.text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # The forum is only the title of who explained the group: what it does is not in
+        # the report; what the group does is.
+        ("Forum PAUD itu aktivitasnya ngapain aja?", "fallback"),
+        ("What activities does the PAUD forum run?", "fallback"),
+        ("Cipta Karya kegiatannya apa aja?", "answer"),
+        # The weather, with a subject of the report in the story around it.
+        ("Lusa di Pamulang mendung nggak ya? mau jemur kain batik", "fallback"),
+    ],
+)
+def test_what_someone_does_must_be_what_the_answer_describes(
+    assistant: Assistant, text: str, expected: str
+) -> None:
+    assert assistant.ask(text).response.status == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        # A shop of any kind, a line of business, a country named by its adjective.
+        ("Batik Tangsel bisa dibeli di minimarket mana di Amerika?", "toko"),
+        ("Which supermarket in the US sells the batik?", "shop"),
+        ("Dari 15 ribu pelaku UKM, berapa yang usaha kuliner?", ""),
+        ("Berapa UKM binaan dinas yang sektor jasa?", "bidang usaha"),
+        ("How many of the city's SMEs are culinary businesses?", ""),
+        ("Is the batik sold to Japanese buyers?", ""),
+    ],
+)
+def test_a_shop_a_sector_or_another_country_is_not_answered(
+    assistant: Assistant, text: str, says: str
+) -> None:
+    answer = assistant.ask(text)
+    assert answer.response.status == "fallback"
+    assert says in answer.reply.text
+
+
+@pytest.mark.parametrize(
     ("text", "says"),
     [
         # What "apa"/"mana" asks for is a thing the answer never names: a state of the
@@ -375,6 +553,38 @@ def test_what_is_asked_for_must_be_what_the_answer_speaks_of(
     answer = assistant.ask(text)
     assert answer.response.status != "answer"
     assert says in answer.reply.text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Berapa UKM yang ada di Pondok Cabe Udik?",
+        "Pondok Cabe Udik ada berapa usaha kecil?",
+        "How many small businesses are there in Pondok Cabe Udik?",
+    ],
+)
+def test_a_count_of_something_else_is_not_answered_with_the_groups_members(
+    assistant: Assistant, text: str
+) -> None:
+    # The group's answer gives 800 members there; the question counts SMEs, which the
+    # report gives only for the whole city.
+    answer = assistant.ask(text)
+    assert answer.response.status == "fallback"
+    assert "15" in answer.reply.text and "800" not in answer.reply.text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Penutupan MTQ ke-VIII tingkat Provinsi Banten itu di lapangan mana?",
+        "MTQ tingkat provinsi yang disebut di berita itu yang ke berapa?",
+    ],
+)
+def test_the_provincial_level_names_the_event_not_another_region(
+    assistant: Assistant, text: str
+) -> None:
+    answer = assistant.ask(text)
+    assert answer.response.status == "answer" and "Pondok Aren" in answer.reply.text
 
 
 @pytest.mark.parametrize(
@@ -552,6 +762,70 @@ def test_a_follow_up_trap_is_not_answered(assistant: Assistant) -> None:
     chat = Conversation()
     assistant.ask("Kerupuk Tangsel diekspor ke mana?", chat)
     assert assistant.ask("pabriknya namanya apa?", chat).response.status != "answer"
+
+
+@pytest.mark.parametrize(
+    ("first", "then", "says"),
+    [
+        # What the follow-up asks for (names, a phone number, the winner, the reporter)
+        # is nothing the entry before speaks of, nor the entry context pulls it to.
+        ("Berapa UKM yang dibina dinas tahun 2011?", "namanya siapa aja?", "411"),
+        ("Berapa UKM yang dibina dinas tahun 2011?", "nama-nama UKM-nya apa aja?", "411"),
+        ("Siapa kepala dinas koperasi Tangsel?", "nomor hapenya ada?", "nomor telepon"),
+        ("Di acara apa kepala dinas diwawancara?", "yang menang siapa?", "juaranya"),
+        ("Where did the office head talk to the press?", "who won?", "results"),
+        ("Dari mana sumber berita ini?", "siapa wartawan yang nulis?", ""),
+    ],
+)
+def test_a_follow_up_asking_what_the_entry_before_lacks_gets_the_honest_reply(
+    assistant: Assistant, first: str, then: str, says: str
+) -> None:
+    chat = Conversation()
+    assert assistant.ask(first, chat).response.status == "answer"
+    answer = assistant.ask(then, chat)
+    assert answer.response.status == "fallback"
+    assert says in answer.reply.text
+
+
+@pytest.mark.parametrize(
+    ("first", "then"),
+    [
+        ("Produk apa saja yang sudah diekspor?", "berapa banyak yang terjual?"),
+        ("Which goods went abroad?", "how much of it was sold?"),
+    ],
+)
+def test_how_much_was_sold_is_not_answered_by_how_many_products(
+    assistant: Assistant, first: str, then: str
+) -> None:
+    chat = Conversation()
+    assert assistant.ask(first, chat).response.status == "answer"
+    assert assistant.ask(then, chat).response.status == "fallback"
+
+
+@pytest.mark.parametrize(
+    ("then", "says"),
+    [
+        ("who said so?", "Ismunandar"),  # not the honest reply about how to export
+        ("and where did he say that?", "Pondok Aren"),  # the occasion, not the exports
+    ],
+)
+def test_who_said_it_and_where_follow_the_exports(
+    assistant: Assistant, then: str, says: str
+) -> None:
+    chat = Conversation()
+    assistant.ask("Which products reached foreign markets?", chat)
+    answer = assistant.ask(then, chat)
+    assert answer.response.status == "answer" and says in answer.reply.text
+
+
+@pytest.mark.parametrize("then", ["siapa yang mengedit?", "who edited it?"])
+def test_who_edited_the_report_is_answered_who_reported_it_is_not_the_editor(
+    assistant: Assistant, then: str
+) -> None:
+    chat = Conversation()
+    assistant.ask("Dari mana sumber berita ini?", chat)
+    answer = assistant.ask(then, chat)
+    assert answer.response.status == "answer" and "Kunto Wibisono" in answer.reply.text
 
 
 def test_a_count_for_now_after_one_for_2010_is_not_answered(assistant: Assistant) -> None:

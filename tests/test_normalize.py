@@ -142,3 +142,41 @@ def test_javanese_meets_indonesian(assistant: Assistant) -> None:
 def test_english_possessive_is_the_word_itself(assistant: Assistant) -> None:
     assert tokens(assistant, "the office's address") == tokens(assistant, "the office address")
     assert "dinas" in tokens(assistant, "the office's address")
+
+
+@pytest.mark.parametrize(
+    ("word", "not_read_as"),
+    [
+        # Ordinary words one or two letters from a word the bot knows are not typos of it.
+        ("bawang", "produk"),  # onion, not "barang"
+        ("sunda", "irt"),  # not "bunda"
+        ("hajatan", "harapan"),
+        ("perhatian", "sektor"),  # attention, not "pertanian"
+        ("kemaren", "kemasan"),  # Betawi for "kemarin"
+    ],
+)
+def test_ordinary_words_are_not_corrected_into_others(
+    assistant: Assistant, word: str, not_read_as: str
+) -> None:
+    assert not_read_as not in tokens(assistant, f"soal {word} itu gimana")
+
+
+def test_betawi_everyday_words_meet_indonesian(assistant: Assistant) -> None:
+    assert tokens(assistant, "kemaren engkong demen dengerin berita") == tokens(
+        assistant, "kemarin kakek suka dengar berita"
+    )
+
+
+@pytest.mark.parametrize(
+    ("typed", "number"),
+    [("MTQ ke-VIII", "8"), ("MTQ ke XII", "12"), ("HUT ke-XXV", "25"), ("angkatan IV", "4")],
+)
+def test_roman_numerals_in_capitals_are_numbers(
+    assistant: Assistant, typed: str, number: str
+) -> None:
+    assert number in tokens(assistant, typed)
+
+
+def test_capital_letters_that_are_no_numeral_stay_words(assistant: Assistant) -> None:
+    assert "xi" in tokens(assistant, "Xi Jinping")  # not capitals throughout
+    assert tokens(assistant, "VIVA MIX") == ("viva", "mix")

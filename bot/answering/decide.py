@@ -172,14 +172,32 @@ def decide(
     answers = [m for m in matches if not m.entry.gap]
     gaps = [m for m in matches if m.entry.gap]
     gap = gaps[0] if gaps else None
+    # A follow-up whose own words name nothing of what the gap entry is about, only a
+    # subject the report does speak of that it takes from its context ("who said so?"
+    # after the exports: the export how-to shares only "ekspor"), is decided among the
+    # answers. Context that carries what the report lacks ("syarat" before "harus warga
+    # Pamulang?") still names the gap.
+    if gap is not None and query.context:
+        subject = answerer.index.subject(gap.entry)
+        lacking = answerer.index.gap_concepts | answerer.kb.lexicon.attributes
+        if not (set(query.tokens) - query.context) & subject and not (
+            query.context & subject & lacking
+        ):
+            gap = None
     if (
         gap is not None
         and gap.score >= limits.gap
         and (not answers or gap.score >= answers[0].score - limits.gap_margin)
     ):
         # The entry's own explanation only when the question names its subject (a price,
-        # the MTQ's winner); a question that merely shares a word gets the general reply.
-        if set(query.tokens) & answerer.index.subject(gap.entry):
+        # the MTQ's winner) and nothing else the report lacks that the entry does not speak
+        # of (who won a football match is not the MTQ's winner); a question that merely
+        # shares a word gets the general reply.
+        asked = set(query.tokens)
+        elsewhere = asked & answerer.index.gap_concepts
+        if asked & answerer.index.subject(gap.entry) and not answerer.coverage.unaccounted(
+            gap.entry, elsewhere
+        ):
             return Decision("fallback", query, "gap", gap.entry, gap.score, matches=matches)
         return Decision("fallback", query, "no_match", matches=matches)
     if not answers:

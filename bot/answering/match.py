@@ -206,6 +206,13 @@ class Index:
                 self.postings[t].append(index)
             self.variants[index] = _Variant(variant.text, tuple(sorted(variant.tokens)))
         self._common_postings = min(COMMON_POSTINGS, max(50, len(self.variants) // 5))
+        # As sets only for the words rank() adds by intersection: those in more phrasings
+        # than select candidates (every word's, at 100,000 entries, would take ~400 MB).
+        self._posting_sets = {
+            t: frozenset(found)
+            for t, found in self.postings.items()
+            if len(found) > self._common_postings
+        }
 
     def weight(self, token: str) -> float:
         known = self.idf.get(token)
@@ -259,33 +266,41 @@ class Index:
         known = [t for t in q if t in self.idf]
         rare = [t for t in known if len(self.postings[t]) <= self._common_postings]
         frequent = [t for t in known if t not in rare] if rare else []
-        shared: dict[int, float] = defaultdict(float)
-        for t in rare or known:
+        # The hot loop of every question: plain dicts filled in C where possible (the
+        # first word's phrasings at once), and a frequent word added only to the phrasings
+        # both it and a rarer word share (a set intersection, not a scan).
+        selecting = rare or known
+        if not selecting:
+            return []  # no word any phrasing uses
+        first = selecting[0]
+        shared: dict[int, float] = dict.fromkeys(self.postings[first], weights[first])
+        get = shared.get
+        for t in selecting[1:]:
             w = weights[t]
             for vi in self.postings[t]:
-                shared[vi] += w
+                shared[vi] = get(vi, 0.0) + w
         for t in frequent:
             w = weights[t]
-            for vi in shared:
-                if t in self.variants[vi].tokens:
-                    shared[vi] += w
+            for vi in self._posting_sets[t].intersection(shared):
+                shared[vi] += w
         # (shared / q)^a * (shared / v)^(1-a) == shared * v^(a-1) / q^a: the per-phrasing
         # factor v^(a-1) is precomputed, so ranking phrasings is one multiplication each.
-        best: dict[int, tuple[float, int]] = {}
+        top: dict[int, float] = {}  # entry -> its best phrasing's score
+        best: dict[int, int] = {}  # entry -> that phrasing
         owner = self._owner
         norm = self._norm
         for vi, weight in shared.items():
             score = weight * norm[vi]
             ei = owner[vi]
-            current = best.get(ei)
-            if current is None or score > current[0]:
-                best[ei] = (score, vi)
+            if score > top.get(ei, -1.0):
+                top[ei] = score
+                best[ei] = vi
         q_norm = q_weight**s.alpha
         if len(best) > CANDIDATES:
             # A large knowledge base: only the best phrasings' entries get the costlier
             # coverage and rapidfuzz signals (the blend cannot lift an entry from beyond
             # this far down the phrasing ranking to the top).
-            keep = sorted(best, key=lambda ei: best[ei][0], reverse=True)[:CANDIDATES]
+            keep = sorted(best, key=top.__getitem__, reverse=True)[:CANDIDATES]
             best = {ei: best[ei] for ei in keep}
         joined = " ".join(sorted(q))
         asked = q & self._qwords
@@ -293,14 +308,15 @@ class Index:
         wanted = q & self._attributes
         about = q & self._subjects
         placed = bool(q & self._places)
-        matches: list[Match] = []
-        for ei, (v_score, vi) in best.items():
-            covered = sum(weights[t] for t in q & self.entry_vocab[ei])
-            covered += s.answer_vocab_weight * sum(weights[t] for t in q & self.answer_vocab[ei])
+        weight_of = weights.__getitem__
+        scored: list[tuple[float, str, int, int]] = []
+        for ei, vi in best.items():
+            covered = sum(map(weight_of, q & self.entry_vocab[ei]))
+            covered += s.answer_vocab_weight * sum(map(weight_of, q & self.answer_vocab[ei]))
             variant = self.variants[vi]
             ratio = fuzz.token_sort_ratio(joined, variant.joined) / 100
             score = (
-                s.variant_weight * v_score / q_norm
+                s.variant_weight * top[ei] / q_norm
                 + s.coverage_weight * min(1.0, covered / q_weight)
                 + s.fuzz_weight * ratio
             )
@@ -319,6 +335,10 @@ class Index:
                 score *= s.subject_penalty
             if self.entries[ei].gap and not q & self.distinctive[ei]:
                 score *= s.gap_unasked_penalty
-            matches.append(Match(self.entries[ei], round(score, 4), variant.text))
-        matches.sort(key=lambda m: (-m.score, m.entry.id))
-        return matches[:limit]
+            rounded = round(score, 4)
+            scored.append((-rounded, self.entries[ei].id, ei, vi))
+        scored.sort()
+        return [
+            Match(self.entries[ei], -negated, self.variants[vi].text)
+            for negated, _, ei, vi in scored[:limit]
+        ]

@@ -29,6 +29,9 @@ class Entry:
     gap: bool = False
     said_by: dict[Lang, str] | None = None  # who told the reporter: shown with the source
     learned: tuple[str, ...] = ()  # phrasings staff taught the bot after launch
+    # What the figures of its answer count ("anggota", "helai"): those of the facts it
+    # cites (facts.toml [counts]) and its own (a figure in words: "dua" products).
+    counts: tuple[str, ...] = ()
 
     def label(self, lang: Lang) -> str:
         """The short question that stands for this entry on a button."""
@@ -80,6 +83,7 @@ class Lexicon:
     appeals: frozenset[str] = frozenset()  # "bisa dibantu?", "benar?": asks the one before
     connectives: frozenset[str] = frozenset()  # "terus", "and": where a second one starts
     coordinators: frozenset[str] = frozenset()  # "dan", "sama": two subjects, one question
+    alternatives: frozenset[str] = frozenset()  # "atau", "or": a choice between things named
     # Follow-ups and context (bot/answering/respond.py).
     anaphora: frozenset[str] = frozenset()  # "itu", "tuh", "beliau", "it": leans on before
     places: frozenset[str] = frozenset()  # canonical places inside the city (sub-districts)
@@ -88,6 +92,8 @@ class Lexicon:
     aspects: frozenset[str] = frozenset()  # "manfaat", "lokasi": what is asked, not of what
     residence: frozenset[str] = frozenset()  # "saya tinggal di": the place is the asker's
     first_person: frozenset[str] = frozenset()  # "saya", "I": a statement about the asker
+    wants: frozenset[str] = frozenset()  # "mau", "pengen", "want": the asker wants something
+    hearsay: frozenset[str] = frozenset()  # "katanya", "saya dengar": a claim reported
     here: frozenset[str] = frozenset()  # "di sini", "kelurahan kami": the asker's own place
     another: frozenset[str] = frozenset()  # "juga", "lain", "also": another one, elsewhere
     conditionals: frozenset[str] = frozenset()  # "kalau", "if": a clause that supposes

@@ -12,7 +12,7 @@ the report does say.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from bot.answering.model import Entry, Lexicon
@@ -71,6 +71,10 @@ _NUMBER_WORDS = frozenset(
 )
 _WORD = re.compile(r"[^\W_]+")
 _CLAUSE = re.compile(r"[,;:.!?\n]+")
+_SENTENCE_BREAK = re.compile(r"[;:.!?\n]+")
+# An item offered in a choice is a few words ("kerupuk udang"); a longer stretch before
+# or after "atau" is a clause, of which the word next to "atau" is what is offered.
+_OPTION_WORDS = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +99,7 @@ class _Covers:
     # Every word the reply accounts for: the entry's phrasings, keywords and answer, the
     # source line under every answer, who told the reporter, "nama" when it names one.
     explained: frozenset[str] = frozenset()
+    counts: frozenset[str] = frozenset()  # what its figures count (Entry.counts)
 
 
 class Coverage:
@@ -158,6 +163,7 @@ class Coverage:
                         *(("nama",) if answer_tokens[entry.id] & lexicon.names else ()),
                     }
                 ),
+                counts=frozenset(t for c in entry.counts for t in normalizer.tokens(c)),
             )
         self._residence = _residence_pattern(lexicon)
         self._when = _when_pattern(lexicon)
@@ -170,6 +176,12 @@ class Coverage:
         self._others = lexicon.another
         self._conditionals = lexicon.conditionals
         self._here = _phrase_pattern(lexicon.here)
+        self._alternatives = lexicon.alternatives
+        self._choice = re.compile(
+            rf"\b(?:{'|'.join(sorted(map(re.escape, lexicon.alternatives)))})\b"
+            if lexicon.alternatives
+            else r"(?!)"
+        )
         # Words whose meaning the bot knows (concepts, ordinary words, what is asked for),
         # so a question bound to one asks something definite; minus those that say where
         # or when (checked above), count without restricting ("berapa orang"), or carry
@@ -190,6 +202,8 @@ class Coverage:
             | lexicon.stopwords
             | lexicon.classifiers
         )
+        # What a count may count: the concepts judged, not ordinary words ("before").
+        self._concepts = self.judged - common
 
     def _answer_tokens(self, entry: Entry) -> set[str]:
         return {t for text in entry.answer.values() for t in self.normalizer.tokens(text)}
@@ -210,6 +224,7 @@ class Coverage:
         if covers is None:
             return None
         counting = any(self._kinds.get(t) == COUNT for t in query.tokens)
+        miscounted = False  # a count the answer's figures may not count (see below)
         when = self.asks_when(text, query)
         if when and not covers.time and not settings:
             return Narrowing(TIME)
@@ -225,12 +240,10 @@ class Coverage:
                 continue
             if kind == COUNT:
                 # "tahun berapa" is answered by a year, "MTQ ke berapa" by a rank.
-                if not (
-                    covers.figure
-                    or (when and covers.time)
-                    or (covers.ordinal and self._rank_asked.search(text.casefold()))
-                ):
+                ranked = covers.ordinal and bool(self._rank_asked.search(text.casefold()))
+                if not (covers.figure or (when and covers.time) or ranked):
                     return Narrowing(COUNT)
+                miscounted = bool(covers.counts) and not (when or ranked)
             elif kind == CAUSE:
                 if not covers.reason:
                     return Narrowing(CAUSE)
@@ -283,6 +296,14 @@ class Coverage:
         years = [str(y) for y in query.years]
         if years and not covers.tokens & set(years):
             return Narrowing(YEAR, tuple(years))
+        if miscounted:
+            # A figure of something else: "berapa UKM di Pondok Cabe Udik?" is not
+            # answered by the group's 800 members, "how much did they sell?" not by the
+            # two products exported. (After the kinds above, which say more precisely
+            # what the report lacks: "how many women" is a count by gender.)
+            counted = self._counted(query)
+            if counted and not counted & covers.counts:
+                return Narrowing(COUNT, (min(counted),))
         if counting and not settings:
             # A count narrowed by a relative clause ("Berapa jumlah UKM Tangsel yang sudah
             # ekspor?", "… yang perempuan?") is not answered by the count of them all.
@@ -299,7 +320,71 @@ class Coverage:
             for token in query.tokens:
                 if token in self.named and token not in covers.explained:
                     return Narrowing(ASKED, (token,))
+            # A choice offered ("kerupuk udang, ikan, atau bawang?", "Beijing or
+            # Shanghai?") is answered only by an answer that names one of the things.
+            folded = text.casefold()
+            offered = any(a in folded for a in self._alternatives)
+            options = self._options(folded) if offered else []
+            if len(options) > 1:
+                # What tells the things apart ("kerupuk udang atau kerupuk ikan").
+                shared = frozenset.intersection(*options)
+                options = [o - shared or o for o in options]
+                if not any(o & covers.explained for o in options):
+                    return Narrowing(ASKED, (min(options[0]),))
         return None
+
+    def _options(self, text: str) -> list[frozenset[str]]:
+        """The things a question (case-folded) offers to choose from, each as its words: the items
+        around "atau"/"or" ("udang, ikan, atau bawang"), or of a longer stretch the word
+        next to it ("dijual ke China atau Jepang"). A yes/no tail ("atau tidak") offers
+        nothing."""
+        options: list[frozenset[str]] = []
+        for clause in _SENTENCE_BREAK.split(text):
+            parts = self._choice.split(clause)
+            for n, part in enumerate(parts if len(parts) > 1 else ()):
+                items = [i for i in part.split(",") if _WORD.search(i)]
+                # Before a choice word: every short item of a list, else the last word;
+                # after one: the first item, or its first word.
+                items = items if n < len(parts) - 1 else items[:1]
+                for i, item in enumerate(items):
+                    raw = _WORD.findall(item)
+                    long = len(raw) > _OPTION_WORDS
+                    last = n < len(parts) - 1 and i == len(items) - 1  # right before "atau"
+                    if long:
+                        raw = raw[-_OPTION_WORDS:] if last or n == 0 else raw[:_OPTION_WORDS]
+                    words = [
+                        t
+                        for t in self.normalizer.tokens(" ".join(raw))
+                        if t not in self._question_words and t not in self._tags
+                    ]
+                    if long and words:
+                        words = [words[-1] if last or n == 0 else words[0]]
+                    if words:
+                        options.append(frozenset(words))
+        return options
+
+    def _counted(self, query: Query) -> frozenset[str]:
+        """What a count question counts: its concepts (lexicon synonyms and what is asked
+        for, not ordinary words, places or classifiers); any one of them counted by the
+        answer's figures will do. Word order says little here ("yg dibina dinas 2011
+        brp?" counts the fostered, not the office), so every concept of it counts."""
+        return self._concepts.intersection(query.tokens)
+
+    def counts_unknown(self, entry: Entry) -> bool:
+        """Its answer gives an amount, but nothing says what it counts (`Entry.counts`):
+        a count question about anything would be answered by it."""
+        covers = self._covers.get(entry.id)
+        return covers is not None and covers.figure and not covers.counts
+
+    def unaccounted(self, entry: Entry, tokens: Iterable[str]) -> tuple[str, ...]:
+        """Of `tokens`, those nothing of the reply to `entry` accounts for."""
+        explained = self.explained(entry)
+        return tuple(t for t in tokens if t not in explained)
+
+    def explained(self, entry: Entry) -> frozenset[str]:
+        """Every word the reply to `entry` accounts for."""
+        covers = self._covers.get(entry.id)
+        return covers.explained if covers is not None else frozenset()
 
     def asks_when(self, text: str, query: Query) -> bool:
         """The question asks a time: "kapan", "iraha", a clause that opens with "when", or

@@ -44,6 +44,13 @@ NEGATION = "!"  # stands for "selain", "besides", ... while mapping
 _LETTER_DIGIT = re.compile(r"(?<=[^\W\d_])(?=\d)|(?<=\d)(?=[^\W\d_])")
 _REPEATS = re.compile(r"([^\W\d_])\1{2,}")  # letters only: 15000 stays 15000
 _YEAR = re.compile(r"^(19|20)\d\d$")
+_DIGIT = re.compile(r"\d")
+# A Roman numeral typed in capitals ("MTQ ke-VIII", "HUT ke XXV") is the number: read
+# before the text is lower-cased, two letters at least ("I", "X" alone are words).
+_ROMAN = re.compile(r"(?<![^\W\d_])(?=[IVX]{2})(X{0,3})(IX|IV|V?I{0,3})(?![^\W\d_])")
+_ROMAN_ONES = {
+    "": 0, "I": 1, "II": 2, "III": 3, "IV": 4, "V": 5, "VI": 6, "VII": 7, "VIII": 8, "IX": 9,
+}  # fmt: skip
 _THOUSAND_WORDS = frozenset({"ribu", "rb", "rbu", "thousand", "k"})
 
 # Numbers written out ("lima belas ribu", "delapan ratus", "four hundred eleven") become
@@ -228,7 +235,10 @@ class Normalizer:
         phrases.update(lexicon.synonyms)
         phrases.update(lexicon.question_words)  # a question word wins over a synonym
         self._phrases = phrases
-        self._max_phrase = max((len(p) for p in phrases), default=1)
+        # For each first word, the lengths of the phrases it starts, longest first: most
+        # words start none, so mapping a message tries one lookup per word, not one per
+        # possible length.
+        self._phrase_sizes = _sizes_by_first_word(phrases)
         self._mapped = frozenset(phrases.values())
         self._question_words = frozenset(lexicon.question_words.values())
         # "sebutkan nama …", "sebutin …": a request that takes what it asks for next.
@@ -238,14 +248,12 @@ class Normalizer:
             if " " not in a and a not in lexicon.fillers and a not in lexicon.abbreviations
         )
         self._negators = frozenset(tuple(n.split()) for n in lexicon.negators)
-        # The words a phrase or a negation can start with: any other word maps to itself
-        # at once (most words of most messages), without a lookup per phrase length.
-        self._starts = frozenset(p[0] for p in (*phrases, *self._negators))
         self._smalltalk: dict[tuple[str, ...], str] = {}
         for kind in reversed(SMALLTALK_PRECEDENCE):
             for phrase in lexicon.smalltalk.get(kind, frozenset()):
                 self._smalltalk[phrase] = kind
-        self._max_smalltalk = max((len(p) for p in self._smalltalk), default=1)
+        self._smalltalk_sizes = _sizes_by_first_word(self._smalltalk)
+        self._negation_starts = frozenset(n[0] for n in self._negators)
 
         indonesian = set(_words(indonesian_words))
         english = set(_words(english_words)) | set(lexicon.english)
@@ -386,9 +394,9 @@ class Normalizer:
         """Clean and tokenise: lower case, no links, mentions, emoji or punctuation."""
         text = unicodedata.normalize("NFKC", text)
         # Control and format characters (NUL, RTL marks, zero-width joiners) become spaces.
-        # (Printable ASCII has none: most messages skip the lookup per character.)
-        if not (text.isascii() and text.isprintable()):
-            text = text.translate(_CONTROL_TO_SPACE)
+        text = text.translate(_CONTROL_TO_SPACE)
+        if _ROMAN.search(text):
+            text = _ROMAN.sub(_roman_value, text)
         text = text.casefold().replace("\u2019", "'").replace("`", "'")
         if not text.isascii():
             # "téh", "éta", "badé": Sundanese spelling marks the vowel; residents type it
@@ -396,24 +404,23 @@ class Normalizer:
             text = "".join(
                 c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c)
             )
-        # Each pattern only where it can match: a link or an address needs "@", "www." or
-        # "http", a reduplication "2" (scanning for them costs more than this test).
-        if "@" in text or "www." in text or "http" in text:
+        # Each pass only where its mark is in the text (most messages have no link, no
+        # mention, no figure): every message comes through here, most story sentences too.
+        if "@" in text or "www." in text or "://" in text:
             text = _URL.sub(" ", text)
             text = _MENTION.sub(" ", text)
-        text = _THOUSANDS.sub("", text)
-        if "2" in text:
+        if _DIGIT.search(text):
+            text = _THOUSANDS.sub("", text)
             text = _REDUPLICATION.sub(r"\1 \1", text)
+            text = _LETTER_DIGIT.sub(" ", text)
+        repeats = _REPEATS.search(text) is not None
         pieces: list[str] = []
         for raw in _TOKEN_OR_BREAK.findall(text):
             if not raw[0].isalnum():
                 if pieces and pieces[-1] != BREAK:
                     pieces.append(BREAK)
                 continue
-            if raw.isalpha():  # no digit in it to split off ("ukm2024" -> "ukm 2024")
-                pieces.append(self._repair(raw))
-            else:
-                pieces.extend(self._repair(p) for p in _LETTER_DIGIT.sub(" ", raw).split())
+            pieces.append(self._repair(raw) if repeats else raw)
         return pieces
 
     def _surface_words(self, pieces: list[str], lang: Lang) -> list[str]:
@@ -430,7 +437,8 @@ class Normalizer:
                 else:
                     words.append(word)
                 previous = words[-1]
-        return spelled_numbers(words)
+        # (Most messages spell out no number: then there is nothing to read.)
+        return spelled_numbers(words) if _MAKES_A_FIGURE.intersection(words) else words
 
     def _repair(self, word: str) -> str:
         if _REPEATS.search(word):
@@ -529,25 +537,26 @@ class Normalizer:
     def _canonical(self, words: list[str]) -> Iterable[tuple[str, bool]]:
         """Longest-phrase mapping to canonical words; yields (token, was_mapped)."""
         i = 0
-        starts = self._starts
-        while i < len(words):
-            if words[i] not in starts:
-                yield words[i], False
-                i += 1
-                continue
-            size = self._negation_size(words, i)
-            if size:
-                yield NEGATION, False
-                i += size
-                continue
-            for size in range(min(self._max_phrase, len(words) - i), 0, -1):
-                canonical = self._phrases.get(tuple(words[i : i + size]))
+        n = len(words)
+        phrases, sizes_of = self._phrases, self._phrase_sizes
+        while i < n:
+            word = words[i]
+            if word in self._negation_starts:
+                size = self._negation_size(words, i)
+                if size:
+                    yield NEGATION, False
+                    i += size
+                    continue
+            for size in sizes_of.get(word, ()):
+                if i + size > n:
+                    continue
+                canonical = phrases.get(tuple(words[i : i + size]))
                 if canonical is not None:
                     yield canonical, True
                     i += size
                     break
             else:
-                yield words[i], False
+                yield word, False
                 i += 1
 
     def _is_glue(self, token: str) -> bool:
@@ -568,7 +577,7 @@ class Normalizer:
         only_smalltalk = True
         i = 0
         while i < len(words):
-            for size in range(min(self._max_smalltalk, len(words) - i), 0, -1):
+            for size in self._smalltalk_sizes.get(words[i], ()):
                 kind = self._smalltalk.get(tuple(words[i : i + size]))
                 if kind is not None:
                     kinds.add(kind)
@@ -615,8 +624,8 @@ class Normalizer:
             return False
         i = 0
         while i < len(words):
-            for size in range(min(self._max_smalltalk, len(words) - i), 1, -1):
-                if tuple(words[i : i + size]) in self._smalltalk:
+            for size in self._smalltalk_sizes.get(words[i], ()):
+                if size > 1 and tuple(words[i : i + size]) in self._smalltalk:
                     i += size
                     break
             else:
@@ -624,6 +633,18 @@ class Normalizer:
                     return True
                 i += 1
         return False
+
+
+def _roman_value(match: re.Match[str]) -> str:
+    return str(10 * len(match.group(1)) + _ROMAN_ONES[match.group(2)])
+
+
+def _sizes_by_first_word(phrases: Iterable[tuple[str, ...]]) -> dict[str, tuple[int, ...]]:
+    sizes: dict[str, set[int]] = {}
+    for phrase in phrases:
+        if phrase:
+            sizes.setdefault(phrase[0], set()).add(len(phrase))
+    return {word: tuple(sorted(found, reverse=True)) for word, found in sizes.items()}
 
 
 def _words(texts: Iterable[str]) -> Iterable[str]:

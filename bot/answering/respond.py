@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 from bot.answering.context import Conversation
 from bot.answering.decide import Answerer, Decision, Status, decide
 from bot.answering.model import Lang
+from bot.answering.narrow import ASKED, Narrowing
 from bot.answering.normalize import Query
 from bot.answering.segment import Segment, Segmenter
 
@@ -35,6 +36,8 @@ _WORD = re.compile(r"[^\W_]+")
 # What was asked about; how it was asked; the entries it was answered with.
 Context = tuple[frozenset[str], frozenset[str], tuple[str, ...]]
 _POSSESSIVE = re.compile(r"[^\W\d_]{3,}(?:nya|nye|ne)$")  # "anggotanya", "pabriknya"
+# Question words (canonical) that ask where or when something happened.
+_SETTING = frozenset({"dimana", "kapan"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +94,14 @@ class Responder:
         self._question_words = lexicon.canonical_question_words
         self._asking = self._question_words | lexicon.attributes | lexicon.aspects
         self._first_person = lexicon.first_person
+        # What makes a sentence about the asker ask after all, as typed ("gk", "pgn").
+        asks = lexicon.wants | lexicon.question_tags | lexicon.requests
+        self._not_remarks = asks | frozenset(
+            short for short, long in lexicon.abbreviations.items() if asks.intersection(long)
+        )
+        # What a follow-up may ask that its context cannot supply: a thing asked for
+        # ("nama", "kontak", "harga") or a concept only "not in the report" entries know.
+        self._beyond = lexicon.attributes | answerer.index.gap_concepts
         self._anaphora = frozenset(a for a in lexicon.anaphora if " " not in a)
         self._anaphora_phrases = tuple(f" {a} " for a in lexicon.anaphora if " " in a)
 
@@ -99,6 +110,9 @@ class Responder:
         questions = found.questions
         if not questions:
             return self._story(text, found.story)
+        if len(questions) == 1 and not found.story and self._remark(questions[0]):
+            query = replace(questions[0].query, text=text, smalltalk="story")
+            return Response(text, query.lang, (Decision("smalltalk", query, "story"),))
         lang = questions[0].query.lang
         if len(questions) > 1:
             lang = self.answerer.normalizer.language(text)
@@ -201,7 +215,9 @@ class Responder:
         """The parts once the questions read as one name something the report does not
         have, an answered part keeps its answer when it was asked on its own words, with
         a subject of its own ("Kerupuknya diekspor ke mana?"), or after another question
-        it could lean on ("…pelatihan? Tujuannya apa?"), and was not itself nearly as
+        it could lean on ("…pelatihan? Tujuannya apa?"), or first and pointing at nothing
+        ("Siapa kepala dinasnya, dan email kantornya apa?": short, no subject of its own,
+        but complete), and was not itself nearly as
         close to that honest reply ("Pabrik kerupuk itu punya siapa? Namanya apa?": who
         owns it is not in the report either); the others ("terus berapa ton?", a first
         "pabriknya punya siapa?" that only the next one explains) get the honest reply,
@@ -213,7 +229,7 @@ class Responder:
             near = any(
                 m.entry is whole.entry and part.score - m.score <= spread for m in part.matches
             )
-            if part.status == "answer" and not near and (i > 0 or not self._elliptic(segment)):
+            if part.status == "answer" and not near and (i > 0 or not self._hangs(segment)):
                 within.append(part)
             elif not honest:
                 honest = True
@@ -311,7 +327,7 @@ class Responder:
                     # the "-nya" does not make the second about the forum's chair, whose
                     # entry says nothing of the office its own words name.
                     return alone
-                return decision
+                return self._accounted(decision, segment, context[2])
             # "kalau di Pamulang aja?" after the city's count: read with what it leans on,
             # it is a narrower question; on its own it only named a place.
             if decision.reason in SETTLED and (alone.status != "answer" or self._leans(segment)):
@@ -360,16 +376,66 @@ class Responder:
     def _explains_less(self, found: Decision, alone: Decision, segment: Segment) -> bool:
         """Read with context, another entry than the one the question answers alone, and
         one that leaves some of the question's own topical words unexplained where that
-        one explains them all: the context pulled it away from what it says."""
+        one explains them all: the context pulled it away from what it says. What a
+        reply explains includes who told the reporter ("Dinasnya sendiri bilang apa soal
+        itu?", after a story about bankruptcies, asks what the office said of them)."""
         if alone.status != "answer" or alone.entry is None or found.entry is None:
             return False
         if found.entry is alone.entry:
             return False
-        index = self.answerer.index
         own = self._topic(segment.query.tokens) - self._frames
-        return bool(index.unexplained(found.entry, own)) and not index.unexplained(
-            alone.entry, own
+        if _SETTING.intersection(segment.query.tokens):
+            # Who told the reporter says nothing of where or when they told it ("and where
+            # did he say it?" is the occasion, not the exports he spoke of).
+            index = self.answerer.index
+            return bool(index.unexplained(found.entry, own)) and not index.unexplained(
+                alone.entry, own
+            )
+        coverage = self.answerer.coverage
+        return bool(own - coverage.explained(found.entry)) and not (
+            own - coverage.explained(alone.entry)
         )
+
+    def _accounted(
+        self, decision: Decision, segment: Segment, before: tuple[str, ...]
+    ) -> Decision:
+        """An answer found with the help of context must still account for what the
+        question itself asks for (a name, a contact, a price) or names that only "not in
+        the report" entries know: context makes a short follow-up score high on the entry
+        before, whatever new thing it asks ("nomor hapenya ada?" after the head of
+        office's name). A follow-up that points back ("namanya apa aja?" after how many
+        SMEs the office fostered) asks it of what was answered `before`: another entry
+        that happens to give a name answers a question nobody asked. One not accounted
+        for asks what the report does not say: the honest reply, with what the entry
+        does say."""
+        if decision.entry is None:
+            return decision
+        coverage = self.answerer.coverage
+        asked = [t for t in segment.query.tokens if t in self._beyond]
+        missing = coverage.unaccounted(decision.entry, asked)
+        entry = decision.entry
+        if not missing and asked and entry.id not in before and self._points_back(segment):
+            # (An answer before, not a "not in the report" reply: after that, the
+            # follow-up asks about the subject, not about what the report lacks.)
+            kb = self.answerer.kb
+            earlier = [e for e in map(kb.entry, before) if e is not None and not e.gap]
+            if earlier and all(coverage.unaccounted(e, asked) for e in earlier):
+                missing, entry = tuple(asked), earlier[0]
+        if not missing:
+            return decision
+        narrowing = Narrowing(ASKED, (missing[0],))
+        return replace(
+            decision, status="fallback", reason="narrower", entry=entry, narrowing=narrowing
+        )
+
+    def _hangs(self, segment: Segment) -> bool:
+        """A first question that leans on what comes after it: short, and pointing at
+        something ("pabriknya punya siapa? namanya apa?"). One with no subject of its own
+        that points at nothing ("Siapa kepala dinas koperasi?") is complete."""
+        if not self._elliptic(segment):
+            return False
+        words = _WORD.findall(segment.text.casefold())
+        return bool(self._anaphora.intersection(words))
 
     def _leans(self, segment: Segment) -> bool:
         """Nothing of its own to be about ("namanya apa?", "kalau di Ciputat?"): no
@@ -438,6 +504,16 @@ class Responder:
         words or attributes ("nama", "harga": what is asked for, not about what)."""
         idf = self.answerer.index.idf
         return frozenset(t for t in tokens if t in idf and t not in self._plain)
+
+    def _remark(self, segment: Segment) -> bool:
+        """A sentence about the asker that asks nothing ("Saya dulu pernah ikut membatik di
+        Pamulang, seru banget."): no question mark or word, no request, no yes/no word, no
+        wish ("saya mau ikut pelatihan" asks to join). It is small talk, not a question
+        to match a fact to (a keyword query names no "saya")."""
+        if segment.asks or segment.query.smalltalk is not None:
+            return False
+        words = set(_WORD.findall(segment.text.casefold()))
+        return bool(words & self._first_person) and not words & self._not_remarks
 
     def _story(self, text: str, story: tuple[Segment, ...]) -> Response:
         """A message that asks nothing: a story gets an invitation to ask, not a fact."""

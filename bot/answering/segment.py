@@ -33,6 +33,12 @@ _SENTENCE = re.compile(
     r"|(?:^|(?<=\n))\s*[-•*–]\s",
 )
 _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?")
+# A message typed as one sentence this long may hold a story before its question; the
+# story is a few words at least ("saya ibu rumah tangga dan …").
+_RUN_ON_WORDS = 12
+_STORY_WORDS = 4
+# A sentence that only offers a choice is short: "udang, ikan, atau bawang?".
+_CHOICE_WORDS = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,10 +64,20 @@ class Segmenter:
         self._appeals = lexicon.appeals
         self._tags = lexicon.question_tags
         self._openers = lexicon.yes_no_openers
+        self._alternatives = lexicon.alternatives
         words = sorted(lexicon.connectives, key=len, reverse=True)
         joined = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in words)
         # A comma (with or without a connective after it), or a connective between spaces.
         self._joint = re.compile(rf",\s*(?:(?:{joined})\b\s*)?|\s+(?:{joined})\s+", re.IGNORECASE)
+        # Where a run-on message may turn from its story to its question: a comma, or a
+        # connective that joins clauses, not one that joins things ("koperasi sama UKM").
+        clausal = sorted(lexicon.connectives - lexicon.coordinators, key=len, reverse=True)
+        turns = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in clausal)
+        self._connective = re.compile(
+            rf",\s*(?:(?:{turns})\b\s*)?|\s+(?:{turns})\s+", re.IGNORECASE
+        )
+        self._first_person = lexicon.first_person
+        self._hearsay = lexicon.hearsay
 
     def split(self, text: str) -> Segmented:
         text = text[:MESSAGE_CHARS]
@@ -74,8 +90,9 @@ class Segmenter:
             found = [s for s in found if _WORD.search(s)]
             sentences.extend((s, listed and n > 0 and i == 0) for i, s in enumerate(found))
         if len(sentences) <= 1:
-            whole = sentences[0][0] if sentences else text
-            return Segmented(self._clauses(self._segment(whole)), ())
+            whole = self._segment(sentences[0][0] if sentences else text)
+            setting, question = self._run_on(whole)
+            return Segmented(self._clauses(question), setting)
         segments: list[Segment] = []
         items: list[bool] = []
         for sentence, item in sentences:
@@ -84,6 +101,13 @@ class Segmenter:
                 # "…akan nambah terus ya? knp": a question word on its own asks about the
                 # sentence before it, which becomes the question.
                 segment = self._segment(f"{segments.pop().text} {sentence}")
+                item = items.pop()
+            elif segments and self._choice(segment):
+                # "Kerupuknya kerupuk apa? udang, ikan, atau bawang?": the things offered
+                # belong to the question before them, whose words still find the entry
+                # (the answer must then name one of them: see narrow.py).
+                before = segments.pop()
+                segment = Segment(f"{before.text} {sentence}", before.query, before.asks)
                 item = items.pop()
             elif segments and self._appeal(segment):
                 # "…setelah acara apa. Bisa dibantu jawab?", "Katanya 15 ribu. Benar?": a
@@ -146,6 +170,45 @@ class Segmenter:
             and all(t in self._appeals for t in query.tokens)
         )
 
+    def _run_on(self, segment: Segment) -> tuple[tuple[Segment, ...], Segment]:
+        """A long message typed as one sentence ("jadi gini saya lagi ngumpulin data buat
+        proposal hibah terus saya butuh angka pelaku ukm berapa ya", "gw reseller online,
+        kerupuk yg ekspor itu ke negara mana"): where a comma or a connective ends a
+        stretch about the asker that asks nothing (no question word, no request) and
+        reports no claim ("saya dengar …", which the question is about), before the first
+        question word, that stretch is the story and the rest the question, as if a full
+        stop stood there."""
+        words = _WORD.findall(segment.text)
+        if len(words) < _RUN_ON_WORDS or not segment.query.questions:
+            return (), segment
+        cut: tuple[Segment, Segment] | None = None
+        for joint in self._connective.finditer(segment.text):
+            said = [w.casefold() for w in _WORD.findall(segment.text[: joint.start()])]
+            # (Words first, the normaliser only for a stretch that may be a story.)
+            if len(said) < _STORY_WORDS or not self._first_person.intersection(said):
+                continue  # a story is about the asker
+            if self._hearsay.intersection(said):
+                continue  # "saya dengar ekspornya distop, alasannya apa?": what is asked about
+            left = self._segment(segment.text[: joint.start()])
+            if left.query.questions:
+                break  # past the first question word
+            if left.asks:
+                continue  # a request: no story
+            right = self._segment(segment.text[joint.end() :])
+            if right.query.questions:
+                cut = (left, right)
+        if cut is None:
+            return (), segment
+        return (cut[0],), cut[1]
+
+    def _choice(self, segment: Segment) -> bool:
+        """Only things offered to choose from, no question of its own: "udang, ikan, atau
+        bawang?", "Beijing or Shanghai?"."""
+        if segment.query.questions or segment.query.smalltalk is not None:
+            return False
+        words = [w.casefold() for w in _WORD.findall(segment.text)]
+        return 2 < len(words) <= _CHOICE_WORDS and bool(self._alternatives.intersection(words))
+
     def _only_asks(self, segment: Segment) -> bool:
         """Nothing but a plea for answers: "Tolong jawab 3 ya:", "Mohon dijawab:"."""
         return all(t in self._appeals or t.isdigit() for t in segment.query.tokens)
@@ -162,9 +225,8 @@ class Segmenter:
     def _requests(self, words: list[str]) -> bool:
         return self._phrase_in(words, self._asking)
 
-    def _phrase_in(self, words: list[str], phrases: tuple[str, ...]) -> bool:
-        padded = f" {' '.join(words)} "
-        return any(f" {phrase} " in padded for phrase in phrases)
+    def _phrase_in(self, words: list[str], phrases: re.Pattern[str]) -> bool:
+        return phrases.search(" ".join(words)) is not None
 
     def _clauses(self, segment: Segment) -> tuple[Segment, ...]:
         """Cut a question where a connective joins two clauses that each ask something
@@ -224,5 +286,10 @@ class Segmenter:
         return bool(words) and words[-1] in self._tags
 
 
-def _phrases(values: frozenset[str]) -> tuple[str, ...]:
-    return tuple(sorted(values, key=len, reverse=True))
+def _phrases(values: frozenset[str]) -> re.Pattern[str]:
+    """Any of the phrases, as whole words of a text whose words are joined by one space
+    (one search instead of a substring test per phrase, for every sentence)."""
+    if not values:
+        return re.compile(r"(?!)")
+    joined = "|".join(re.escape(v) for v in sorted(values, key=len, reverse=True))
+    return re.compile(rf"(?<![^ ])(?:{joined})(?![^ ])")
