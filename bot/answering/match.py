@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from array import array
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, MutableSequence, Sequence
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz
@@ -15,6 +15,12 @@ from bot.answering.normalize import Normalizer, Query
 
 CANDIDATES = 64  # entries fully scored per question, at most
 COMMON_POSTINGS = 2000  # a word in more phrasings than this does not select candidates
+# Above this many phrasings (some 20,000 entries) the index is built compact: numbers in
+# arrays, a phrasing's words joined when asked, a frequent word's phrasings one byte each
+# (100,000 entries: ~1 GB less). Together that costs ~10 % of rank()'s time (an array
+# makes a new int object at each read), so smaller knowledge bases, ours among them, keep
+# plain lists: both give the same scores (tests/test_index_size.py).
+COMPACT_ABOVE = 200_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,12 +86,36 @@ class _Variant:
     # Sorted, and a tuple, not a frozenset: a frozenset of five words or more takes 728
     # bytes, a tuple 100, and a knowledge base of 100,000 entries has a million phrasings.
     tokens: tuple[str, ...]
+    joined: str  # the words in order, for rapidfuzz
+
+
+@dataclass(frozen=True, slots=True)
+class _LeanVariant:
+    """A phrasing of a compact index: its words joined when asked (a million joined
+    strings would take another 90 MB)."""
+
+    text: str
+    tokens: tuple[str, ...]
 
     @property
     def joined(self) -> str:
-        """The words in order, for rapidfuzz (joined when asked: kept, a million of them
-        would take another 90 MB)."""
         return " ".join(self.tokens)
+
+
+class _Bitmap:
+    """The phrasings that hold a frequent word, one byte each (a compact index): as a
+    frozenset, a word in 300,000 phrasings takes ~17 MB, as this 0.3 MB."""
+
+    __slots__ = ("_bits",)
+
+    def __init__(self, found: Iterable[int], size: int) -> None:
+        self._bits = bytearray(size)
+        for vi in found:
+            self._bits[vi] = 1
+
+    def intersection(self, candidates: Iterable[int]) -> list[int]:
+        bits = self._bits
+        return [vi for vi in candidates if bits[vi]]
 
 
 class Index:
@@ -100,17 +130,18 @@ class Index:
         qwords = normalizer.lexicon.canonical_question_words
         # Sized for a knowledge base of 100,000 entries (a million phrasings) as well as
         # for ours: each word is kept once however many phrasings use it (normalising
-        # makes a new string each time), equal small sets are shared, and numbers live in
-        # arrays. Every set is built as it always was, and a phrasing's weight is summed
-        # over its frozenset, so every sum adds in the same order as before.
+        # makes a new string each time), equal small sets are shared, and a large index
+        # is compact (COMPACT_ABOVE). Every set is built as it always was, and a
+        # phrasing's weight is summed over its frozenset, so every sum adds in the same
+        # order as before.
         same: dict[str, str] = {}
         shared_sets: dict[frozenset[str], frozenset[str]] = {}
 
         def shared(words: frozenset[str]) -> frozenset[str]:
             return shared_sets.setdefault(words, words)
 
-        self.variants: list[_Variant] = []
-        self._owner = array("I")
+        self.variants: list[_Variant | _LeanVariant] = []
+        owner: list[int] = []
         vocab: list[set[str]] = []
         answer_vocab: list[frozenset[str]] = []
         keyword_vocab: list[frozenset[str]] = []
@@ -125,8 +156,8 @@ class Index:
                 if found:
                     sets.append(frozenset(found))
                     # In the order of the frozenset until its weight is summed (below).
-                    self.variants.append(_Variant(text, tuple(sets[-1])))
-                    self._owner.append(i)
+                    self.variants.append(_LeanVariant(text, tuple(sets[-1])))
+                    owner.append(i)
             vocab.append(set().union(*sets))
             keyword_vocab.append(shared(frozenset(keywords)))
             answer = (t for a in entry.answer.values() for t in normalizer.tokens(a))
@@ -197,19 +228,31 @@ class Index:
         self._attributes = normalizer.lexicon.attributes
         self._subjects = normalizer.lexicon.subjects
         self._position = {e.id: i for i, e in enumerate(self.entries)}
-        self.postings: dict[str, array[int]] = defaultdict(lambda: array("I"))
+        size = len(self.variants)
+        compact = size > COMPACT_ABOVE
+        self._owner: Sequence[int] = array("I", owner) if compact else owner
+        del owner
+        self.postings: dict[str, MutableSequence[int]] = defaultdict(
+            (lambda: array("I")) if compact else list
+        )
         exponent = self.scoring.alpha - 1
-        self._norm = array("d")
+        norm = [self._weight(v.tokens) ** exponent for v in self.variants]
+        self._norm: Sequence[float] = array("d", norm) if compact else norm
+        del norm
         for index, variant in enumerate(self.variants):
-            self._norm.append(self._weight(variant.tokens) ** exponent)
             for t in variant.tokens:
                 self.postings[t].append(index)
-            self.variants[index] = _Variant(variant.text, tuple(sorted(variant.tokens)))
-        self._common_postings = min(COMMON_POSTINGS, max(50, len(self.variants) // 5))
-        # As sets only for the words rank() adds by intersection: those in more phrasings
-        # than select candidates (every word's, at 100,000 entries, would take ~400 MB).
-        self._posting_sets = {
-            t: frozenset(found)
+            tokens = tuple(sorted(variant.tokens))
+            self.variants[index] = (
+                _LeanVariant(variant.text, tokens)
+                if compact
+                else _Variant(variant.text, tokens, " ".join(tokens))
+            )
+        self._common_postings = min(COMMON_POSTINGS, max(50, size // 5))
+        # Only for the words rank() adds by intersection: those in more phrasings than
+        # select candidates.
+        self._posting_sets: dict[str, frozenset[int] | _Bitmap] = {
+            t: _Bitmap(found, size) if compact else frozenset(found)
             for t, found in self.postings.items()
             if len(found) > self._common_postings
         }
