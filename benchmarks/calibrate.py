@@ -116,6 +116,7 @@ WRITERS: dict[str, tuple[str, ...]] = {
     "heldout_a": ("eval_heldout_a.jsonl", "conversations_heldout_a.jsonl"),
     "heldout_b": ("eval_heldout_b.jsonl", "conversations_heldout_b.jsonl"),
     "heldout_c": ("eval_heldout_c.jsonl", "conversations_heldout_c.jsonl"),
+    "heldout_d": ("eval_heldout_d.jsonl", "conversations_heldout_d.jsonl"),
     "practice": (
         "practice_hard.jsonl",
         "practice_conversations.jsonl",
@@ -128,8 +129,10 @@ WRITERS: dict[str, tuple[str, ...]] = {
     ),
 }
 
-# (answer threshold, margin, whether what is asked for must be accounted for)
-Setting = tuple[float, float, bool]
+# (answer threshold, margin, whether what is asked for must be accounted for, whether the
+# answer must state the very thing asked: one year of a period, a unit of time, a post,
+# who said it, where it went)
+Setting = tuple[float, float, bool, bool]
 Counts = tuple[int, int, int]  # right, asked, confident wrong
 
 
@@ -161,18 +164,20 @@ def folds(max_wrong: float) -> None:
         return a.response.status, a.reply.text, entry.id if entry else None
 
     grid: list[Setting] = [
-        (cut, margin, accounted)
+        (cut, margin, accounted, stated)
         for cut in (0.40, 0.42, 0.44, 0.46, 0.48, 0.50)
         for margin in (0.0, 0.02, 0.04)
         for accounted in (True, False)
+        for stated in (True, False)
     ]
-    defaults: Setting = (Thresholds().answer, Thresholds().margin, True)
+    defaults: Setting = (Thresholds().answer, Thresholds().margin, True, True)
     if defaults not in grid:
         grid.append(defaults)
     results: dict[Setting, dict[str, Counts]] = {}
     for setting in grid:
-        cut, margin, accounted = setting
+        cut, margin, accounted, stated = setting
         answerer.thresholds = replace(Thresholds(), answer=cut, margin=margin)
+        answerer.coverage.stated = stated
         # Off: no word is judged and no name, so none of the checks ever fires.
         answerer.coverage.judged = judged if accounted else frozenset()
         answerer.coverage.named = named if accounted else frozenset()
@@ -182,12 +187,17 @@ def folds(max_wrong: float) -> None:
         }
     answerer.thresholds = Thresholds()
     answerer.coverage.judged, answerer.coverage.named = judged, named
+    answerer.coverage.stated = True
 
     print(
-        f"{len(grid)} settings (answer x margin x accounted-for check); chosen on the other "
+        f"{len(grid)} settings (answer x margin x accounted-for check x stated check); chosen "
+        "on the other "
         f"writers' sets: the most right among those with confident-wrong <= {max_wrong}"
     )
-    print("left out     | chosen              | left out: right / wrong | defaults: right / wrong")
+    print(
+        "left out     | chosen                  | left out: right / wrong | "
+        "defaults: right / wrong"
+    )
     chosen_total: list[Counts] = []
     default_total: list[Counts] = []
     for left in WRITERS:
@@ -197,14 +207,19 @@ def folds(max_wrong: float) -> None:
         held, base = results[best][left], results[defaults][left]
         chosen_total.append(held)
         default_total.append(base)
-        label = f"{best[0]:.2f} {best[1]:.2f} {'on ' if best[2] else 'off'}"
-        print(f"{left:12s} | {label:19s} | {_rate(held):23s} | {_rate(base)}")
+        checks = " ".join("on " if flag else "off" for flag in best[2:])
+        label = f"{best[0]:.2f} {best[1]:.2f} {checks}"
+        print(f"{left:12s} | {label:23s} | {_rate(held):23s} | {_rate(base)}")
     print(
-        f"{'all':12s} | {'':19s} | {_rate(_sum(chosen_total)):23s} | {_rate(_sum(default_total))}"
+        f"{'all':12s} | {'':23s} | {_rate(_sum(chosen_total)):23s} | {_rate(_sum(default_total))}"
     )
     on = _sum(list(results[defaults].values()))
-    off = _sum(list(results[(defaults[0], defaults[1], False)].values()))
-    print(f"\ndefaults with the accounted-for check: {_rate(on)}; without it: {_rate(off)}")
+    unstated = _sum(list(results[(defaults[0], defaults[1], True, False)].values()))
+    off = _sum(list(results[(defaults[0], defaults[1], False, False)].values()))
+    print(
+        f"\ndefaults with both checks: {_rate(on)}; without the stated check: {_rate(unstated)}; "
+        f"without either: {_rate(off)}"
+    )
 
 
 def main() -> None:

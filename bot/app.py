@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from pathlib import Path
 from typing import Any
 
 from telegram import (
@@ -60,10 +60,11 @@ from bot.handlers import (
     subscriptions,
 )
 from bot.knowledge import KnowledgeInvalid, default_knowledge_dir, ensure_knowledge
-from bot.logs import configure_logging
+from bot.logs import configure_logging, install_redacting_excepthook
 from bot.ordering import PerChatUpdateProcessor
+from bot.runner import BotRunner, StartupError
 from bot.sharing import SUBSCRIBE_PAYLOAD
-from bot.storage import Storage
+from bot.storage import Problem, Storage, StorageError, StorageUnavailable
 from bot.telegram_request import ResilientPollingRequest
 
 log = logging.getLogger(__name__)
@@ -74,12 +75,20 @@ CONNECTION_POOL = 32  # HTTP connections to the Bot API for sending
 # send only queue inside httpcore, whose queue handling then costs more than it saves.
 CONCURRENT_UPDATES = 64
 MAX_RETRIES = 3  # RetryAfter is waited out and retried this many times per request
+# The running bot queues its writes or hands them to the storage's writer thread; a write
+# still made on the event loop (the broadcaster's, the card poster's) waits at most this
+# long for a lock, instead of SQLite's 30 s during which no resident would be answered.
+# Long enough for the bot's own writer thread (its commits take milliseconds), short for
+# everyone waiting behind it when another process holds the lock.
+EVENT_LOOP_BUSY_TIMEOUT = 0.25
 
 
 def build_application(settings: Settings, storage: Storage | None = None) -> BotApplication:
     """Everything the running bot needs; tests build it exactly as production does."""
     token = settings.require_token()
-    storage = storage or Storage(settings.database_path)
+    storage = storage or Storage(
+        settings.database_path, busy_timeout=EVENT_LOOP_BUSY_TIMEOUT, check=True
+    )
     directory = settings.knowledge_dir or default_knowledge_dir()
     status = ensure_knowledge(storage.db, directory)  # raises KnowledgeInvalid with no fallback
     services = Services(
@@ -247,8 +256,9 @@ def register_handlers(app: BotApplication) -> None:
     app.add_error_handler(errors.report_error)
 
 
-LOG_FLUSH_EVERY = 1.0  # seconds: the question log is written in batches (see storage/questions.py)
+FLUSH_EVERY = 1.0  # seconds: queued writes are committed together (storage/writer.py)
 RETENTION_CHECK_EVERY = 6 * 3600
+RETENTION_WAIT = 300.0  # seconds the retention may wait for the database before its next run
 SCHEDULE_CHECK_EVERY = 10  # seconds between looks at scheduled announcements
 
 
@@ -282,7 +292,18 @@ async def on_startup(app: BotApplication) -> None:
     )
     # A busy moment may delay a job; it then runs once, late, instead of warning.
     late = {"misfire_grace_time": 30, "coalesce": True}
-    jobs.run_repeating(flush_question_log, LOG_FLUSH_EVERY, name="question log", job_kwargs=late)
+    # The question log, reply links and votes are committed together once a second, never
+    # waiting for the database (storage/writer.py); staff hear when it cannot write.
+    jobs.run_repeating(commit_queued_writes, FLUSH_EVERY, name="queued writes", job_kwargs=late)
+    loop = asyncio.get_running_loop()
+
+    def storage_problem(problem: Problem | None) -> None:  # on the writer thread
+        loop.call_soon_threadsafe(
+            lambda: app.create_task(errors.tell_staff_about_storage(app, problem))
+        )
+
+    services.storage.on_problem = storage_problem
+    services.storage.writer.start()
     jobs.run_repeating(apply_retention, RETENTION_CHECK_EVERY, first=60, name="retention")
     jobs.run_repeating(
         cards.remind_overdue, cards.REMINDER_EVERY, first=30, name="overdue cards", job_kwargs=late
@@ -296,22 +317,37 @@ async def on_startup(app: BotApplication) -> None:
     )
 
 
-async def flush_question_log(context: BotContext) -> None:
-    context.services.storage.flush_log()
+async def commit_queued_writes(context: BotContext) -> None:
+    context.services.storage.flush_queued()
 
 
 async def apply_retention(context: BotContext) -> None:
-    """Questions older than QUESTION_LOG_DAYS are deleted (the README says so to residents)."""
-    services = context.services
-    removed = services.storage.forget_questions(services.settings.question_log_days)
-    services.storage.forget_replies(older_than=services.settings.question_log_days * 86400)
-    services.storage.forget_requests(services.settings.question_log_days)
-    services.storage.forget_shares(services.settings.question_log_days)
-    if removed:
+    """Questions, reply links, residents' words on inbox cards, requests and shared-answer
+    rows older than QUESTION_LOG_DAYS are deleted (the README says so to residents); staff
+    copies of the cards that changed are redrawn."""
+    storage = context.services.storage
+    days = context.services.settings.question_log_days
+    try:
+        removed = await storage.write_within(RETENTION_WAIT, storage.apply_retention, days)
+    except StorageUnavailable as err:
+        log.warning("Retention postponed to its next run: %s", err)
+        return
+    # Requests to the office and shared-answer rows follow the same period.
+    for forget in (storage.forget_requests, storage.forget_shares):
+        try:
+            await storage.write_within(RETENTION_WAIT, forget, days)
+        except StorageUnavailable as err:
+            log.warning("Retention postponed to its next run: %s", err)
+            return
+    for card_id in removed.cards:
+        context.application.create_task(cards.forget_card_text(context, card_id, days))
+    if removed.questions or removed.inbox or removed.replies:
         log.info(
-            "Retention: deleted %s questions older than %s days",
-            removed,
-            services.settings.question_log_days,
+            "Retention: deleted %s questions older than %s days, %s inbox entries, %s reply links",
+            removed.questions,
+            days,
+            removed.inbox,
+            removed.replies,
         )
 
 
@@ -334,28 +370,19 @@ async def on_shutdown(app: BotApplication) -> None:
     if services.broadcaster is not None:
         await services.broadcaster.stop()
     await cards.stop_poster(app)
-    services.storage.close()
+    # Writes still queued go in (waiting a few seconds at most for a locked database).
+    await asyncio.to_thread(services.storage.close)
 
 
 def run_bot(settings: Settings, webhook: bool = False) -> None:
-    """`ukm-bot run`: polling, or PTB's webhook server behind WEBHOOK_URL."""
-    configure_logging(
-        settings.log_level, [settings.telegram_bot_token or "", settings.webhook_secret or ""]
-    )
+    """`ukm-bot run` (which holds the database's one-copy lock): polling or the webhook
+    server, until a stop signal. StartupError (with an exit code) when it cannot start or
+    go on."""
+    secrets = [settings.telegram_bot_token or "", settings.webhook_secret or ""]
+    configure_logging(settings.log_level, secrets)
+    install_redacting_excepthook(secrets)
     try:
         application = build_application(settings)
-    except (KnowledgeInvalid, SetupError) as err:
-        raise SystemExit(f"Error: {err}") from err
-    if webhook:
-        url, secret = settings.require_webhook()
-        path = Path(url.split("://", 1)[1]).name or "telegram"
-        application.run_webhook(
-            listen=settings.listen,
-            port=settings.port,
-            url_path=path,
-            webhook_url=url,
-            secret_token=secret,
-            allowed_updates=Update.ALL_TYPES,
-        )
-    else:
-        application.run_polling(allowed_updates=Update.ALL_TYPES)
+    except (KnowledgeInvalid, SetupError, StorageError) as err:
+        raise StartupError(str(err)) from None
+    asyncio.run(BotRunner(application, settings, webhook=webhook).run())

@@ -111,9 +111,24 @@ def run(webhook: bool) -> None:
             chat_with(settings)
             return
         fail(str(err), 2)
-    from bot.app import run_bot  # Telegram is imported only when the bot really runs
+    from bot.storage import StorageError
+    from bot.storage.instance import InstanceLock
 
-    run_bot(settings, webhook=webhook)
+    # One copy per database, refused before anything else is loaded (it answers at once).
+    try:
+        lock = InstanceLock(settings.database_path).acquire()
+    except StorageError as err:
+        fail(str(err))
+    # Telegram is imported only when the bot really runs.
+    from bot.app import run_bot
+    from bot.runner import StartupError
+
+    try:
+        run_bot(settings, webhook=webhook)
+    except StartupError as err:
+        fail(str(err), err.exit_code)
+    finally:
+        lock.release()
 
 
 @main.command()

@@ -47,6 +47,21 @@ def test_bad_values_name_the_variable(env: dict[str, str], variable: str, hint: 
     assert str(caught.value).startswith(variable) and hint in str(caught.value)
 
 
+@pytest.mark.parametrize(
+    ("token", "rule"),
+    [
+        ("123:abc", "after the colon there are 3 characters; a token's secret has at least 10"),
+        ("123456789AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw", "no colon"),
+        ("bot:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw", "before the colon must be the bot's number"),
+        ("123456789:AAHdqTcvCH1vGWJ xfSeofSAs0K5PAL", "only letters, digits, _ and -"),
+    ],
+)
+def test_a_malformed_token_is_told_the_rule_it_breaks(token: str, rule: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        Settings.parse({"TELEGRAM_BOT_TOKEN": token})
+    assert rule in str(caught.value) and token not in str(caught.value)
+
+
 def test_a_malformed_token_is_not_echoed() -> None:
     secret = "12345:" + "x" * 5 + " leaked"
     with pytest.raises(ConfigError) as caught:

@@ -3,7 +3,8 @@
 These are regression floors, not targets tuned per sentence: dev.jsonl is the shared
 development set; the others were each written by someone who never saw the entries
 (eval_calibration, eval_check, eval_fresh, eval_final, eval_holdout, eval_unseen,
-eval_blind; heldout_a, heldout_b and heldout_c: 300 messages and 40 conversations each).
+eval_blind; heldout_a, heldout_b, heldout_c and heldout_d: 300 messages and 40
+conversations each).
 Every one has since been studied for failures, so none of them is an unbiased estimate
 any more: the README gives each set's first-seen figures, which are.
 """
@@ -97,6 +98,26 @@ def test_heldout_c_messages_and_conversations(assistant: Assistant) -> None:
     assert f["confident_wrong"] <= 0.01, f
     for turn, (right, n, _) in conversations.by_turn.items():
         assert right / n >= 0.9, (turn, right, n)
+
+
+def test_heldout_d_messages_and_conversations(assistant: Assistant) -> None:
+    """Held-out set "d", a fourth writer of skeptical askers testing the edge of the report
+    (first run: 0.930 / 0.050 and 0.912 / 0.073), studied since for what the answers did
+    not state: one year of a period, an hour, a post, an attribute the bot did not know,
+    who said it, where it went, a question announced rather than asked."""
+    questions = report(assistant, "eval_heldout_d.jsonl")
+    f = questions.figures()
+    assert f["accuracy"] >= 0.97, f
+    assert f["confident_wrong"] <= 0.02, f
+    for style in ("long", "multi", "trap", "regional"):
+        right, n = questions.by_style[style]
+        assert right / n >= 0.93, (style, right, n)
+    conversations = report(assistant, "conversations_heldout_d.jsonl")
+    f = conversations.figures()
+    assert f["accuracy"] >= 0.98, f
+    assert f["confident_wrong"] <= 0.01, f
+    for turn, (right, n, _) in conversations.by_turn.items():
+        assert right / n >= 0.95, (turn, right, n)
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
-import socket
 import time
 
 import pytest
@@ -130,69 +129,6 @@ async def test_the_error_handler_apologises_once_and_alerts_staff(
     [alert] = await fake.wait_for_sent(staff)
     assert "BadRequest" in alert["text"] and "update" in alert["text"]
     assert TOKEN not in alert["text"]
-
-
-async def test_webhook_refuses_requests_without_the_secret(
-    fake: FakeBotAPI, start_bot: BotStarter
-) -> None:
-    from bot.app import build_application
-    from bot.config import Settings
-    from tests.conftest import stop_bot
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    settings = Settings.parse(
-        {
-            "TELEGRAM_BOT_TOKEN": TOKEN,
-            "TELEGRAM_BASE_URL": fake.base_url,
-            "DATABASE_PATH": str(fake_db(fake)),
-            "WEBHOOK_URL": "https://bot.example/hook",
-            "WEBHOOK_SECRET": "s3cret-Value",
-            "LISTEN": "127.0.0.1",
-            "PORT": str(port),
-        }
-    )
-    app = build_application(settings)
-    await app.initialize()
-    assert app.post_init is not None
-    await app.post_init(app)
-    await app.start()
-    assert app.updater is not None
-    await app.updater.start_webhook(
-        listen="127.0.0.1",
-        port=port,
-        url_path="hook",
-        webhook_url=f"http://127.0.0.1:{port}/hook",
-        secret_token="s3cret-Value",
-    )
-    try:
-        ana = fake.user(1, "Ana")
-        fake.private_chat(ana)
-        chat = {"id": 1, "type": "private"}
-        update = {
-            "message": {
-                "message_id": 1,
-                "date": int(time.time()),
-                "chat": chat,
-                "from": ana,
-                "text": "berapa jumlah ukm?",
-            }
-        }
-        assert await fake.post_to_webhook(update, secret=None) == 403
-        assert await fake.post_to_webhook(update, secret="wrong") == 403
-        assert fake.sent(1) == []
-        assert await fake.post_to_webhook(update, secret="s3cret-Value") == 200
-        [reply] = await fake.wait_for_sent(1)
-        assert "15.000" in reply["text"]
-    finally:
-        await stop_bot(app)
-
-
-def fake_db(fake: FakeBotAPI) -> str:
-    import tempfile
-
-    return tempfile.mkdtemp() + "/webhook.db"
 
 
 async def test_an_answer_lost_to_a_network_error_is_not_lost_silently(

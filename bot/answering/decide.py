@@ -57,6 +57,7 @@ class Decision:
     status: Status
     query: Query
     # match | related | gap | unclear | no_match | empty | smalltalk | year | narrower | story
+    # | elliptic (nothing named, nothing before to lean on)
     reason: str
     entry: Entry | None = None  # the answer, or the gap entry explaining a fallback
     score: float = 0.0
@@ -102,6 +103,7 @@ class Answerer:
             self.normalizer,
             {e.id: v for e, v in zip(self.index.entries, self.index.entry_vocab, strict=True)},
             frozenset(t for text in said for t in self.normalizer.tokens(text)),
+            report_year=source.year,
         )
 
     def decide(self, text: str) -> Decision:
@@ -129,11 +131,18 @@ class Answerer:
         # What is asked for ("acara apa") may be what the next entry speaks of.
         matches = decision.matches[1:] if narrowing.kind in (COUNT, CAUSE, ASKED) else ()
         broader: tuple[Match, Narrowing] | None = None
+        stated = set(own.tokens) & self.coverage.explained(decision.entry)
         for match in matches:
             if match.entry.gap or match.score < limits.answer:
                 continue
             other = self.coverage.narrowing(text, own, match.entry, home)
-            if other is None and decision.score - match.score <= limits.spread:
+            near = decision.score - match.score <= limits.spread or (
+                # Further down, only an entry that also states all the top one did of the
+                # question ("Menurut Ketua Forum PAUD, apa manfaatnya …?": the benefits,
+                # told by her), not one that shares a word ("kota mana di Amerika").
+                narrowing.kind == ASKED and not self.coverage.unaccounted(match.entry, stated)
+            )
+            if other is None and near:
                 return replace(
                     decision,
                     entry=match.entry,
@@ -206,7 +215,7 @@ def decide(
     matches = (top, *(m for m in matches if m is not top))
     rivals = [m for m in answers[1:] if not _are_related(top.entry, m.entry)]
     margin = top.score - rivals[0].score if rivals else top.score
-    if top.score >= limits.answer and margin >= limits.margin:
+    if top.score >= limits.answer and margin >= limits.margin and not _guesswork(query):
         reason = "match" if not rivals or answers[1] is rivals[0] else "related"
         return Decision(
             "answer",
@@ -231,6 +240,22 @@ def decide(
             matches=matches,
         )
     return Decision("fallback", query, "no_match", matches=matches)
+
+
+# A message with at least this many words the bot does not know for each it does is
+# mostly words it cannot read (a line of random syllables with "kadi" in it).
+_UNREAD = 2
+
+
+def _guesswork(query: Query) -> bool:
+    """The bot cannot tell what is asked: every word it placed is only a guess at a typo
+    ("wakku", "biwa", "mato hut linru"), or it knows few of the words ("ti gejiho mizepe
+    ju kadi ka fa?"). It asks "did you mean" rather than answer."""
+    placed = [t for t in query.tokens if t not in query.unknown]
+    if query.guessed and query.guessed >= len(placed):
+        return True
+    unread = len(query.unknown)
+    return unread >= _UNREAD and unread >= _UNREAD * len(placed)
 
 
 def _are_related(a: Entry, b: Entry) -> bool:

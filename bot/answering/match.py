@@ -179,6 +179,17 @@ class Index:
         self.entry_vocab = [frozenset(v) for v in vocab]
         # The same words: below, only which words they are matters, not their order.
         del vocab
+        # Who told the reporter, for a question that attributes what was said ("Why did
+        # the PAUD forum chair say housewives were a good fit?"): the speaker named is
+        # part of every reply of theirs (its source line), not a subject of its own.
+        # (One set per speaker, built from the same words in the same order.)
+        speakers: dict[tuple[str, ...], frozenset[str]] = {}
+        self.speaker_vocab = []
+        for e in self.entries:
+            told = tuple(t for text in (e.said_by or {}).values() for t in normalizer.tokens(text))
+            self.speaker_vocab.append(speakers.setdefault(told, frozenset(told)))
+        self._saying = frozenset(normalizer.tokens("bicara"))
+        self._asking_who = frozenset(normalizer.tokens("siapa"))
 
         self.answer_vocab = [a - v for a, v in zip(answer_vocab, self.entry_vocab, strict=True)]
         self.entry_qwords = [shared(v & qwords) for v in self.entry_vocab]
@@ -351,11 +362,16 @@ class Index:
         wanted = q & self._attributes
         about = q & self._subjects
         placed = bool(q & self._places)
+        # (Unless it asks who said it: then the speaker is what is asked.)
+        saying = bool(q & self._saying) and not q & self._asking_who
         weight_of = weights.__getitem__
         scored: list[tuple[float, str, int, int]] = []
         for ei, vi in best.items():
             covered = sum(map(weight_of, q & self.entry_vocab[ei]))
             covered += s.answer_vocab_weight * sum(map(weight_of, q & self.answer_vocab[ei]))
+            if saying:
+                spoken = q & self.speaker_vocab[ei] - self.entry_vocab[ei]
+                covered += sum(map(weight_of, spoken - self.answer_vocab[ei]))
             variant = self.variants[vi]
             ratio = fuzz.token_sort_ratio(joined, variant.joined) / 100
             score = (

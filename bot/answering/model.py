@@ -77,6 +77,9 @@ class Lexicon:
     requests: frozenset[str] = frozenset()  # "tolong", "dong": a thank-you that asks more
     # Finding the questions in a long message (bot/answering/segment.py).
     asking: frozenset[str] = frozenset()  # "tolong jelaskan", "tell me": a request asks
+    # "mau nanya soal …", "I have a question about …": a question announced, not asked
+    announcing: frozenset[str] = frozenset()
+    regarding: frozenset[str] = frozenset()  # "soal", "tentang", "about": what it is about
     question_tags: frozenset[str] = frozenset()  # "..., gak?": a yes/no question's tail
     yes_no_openers: frozenset[str] = frozenset()  # "is it …?": an English yes/no question
     reported: frozenset[str] = frozenset()  # "mereka bertanya … apa": a question reported
@@ -105,10 +108,15 @@ class Lexicon:
     # answer that gives one (besides a year).
     time_units: frozenset[str] = frozenset()
     countries: frozenset[str] = frozenset()  # an answer that names one says where
+    # "ke mana", "where to": where something went, answered by a country it reached
+    destinations: frozenset[str] = frozenset()
     dates: frozenset[str] = frozenset()
     # What is asked (bot/answering/narrow.py): the word a question word is bound to
     # ("acara apa", "which city", "berapa persen") must be accounted for by the answer.
     classifiers: frozenset[str] = frozenset()  # "berapa orang": counts, restricts nothing
+    # Posts a person holds ("kepala", "ketua", "pejabat", "editor"): who holds one is
+    # answered only by an answer about someone in that post.
+    roles: frozenset[str] = frozenset()
     names: frozenset[str] = frozenset()  # concepts that are names: an answer naming one
     # gives "nama"
 

@@ -39,6 +39,13 @@ COUNTED = "counted_"  # a kind that narrows only a count ("berapa anggota laki-l
 # ke-8", "8th") answer "tahun berapa" and "ke berapa", not "berapa UKM?".
 _NUMBER = re.compile(r"(?<![\w-])(ke[- ]?)?(\d(?:[\d.,]*\d)?)(st|nd|rd|th)?\b", re.IGNORECASE)
 _YEAR_FIGURE = re.compile(r"(?:19|20)\d\d")
+# A period an answer gives one figure for ("2.110 pada 2009-2010"): it states no figure
+# for one year of it.
+_PERIOD = re.compile(r"(?<!\d)((?:19|20)\d\d)\s*[-\u2013]\s*((?:19|20)\d\d)(?!\d)")
+# Units of time an answer's year or day answers ("tahun berapa", "hari apa"); an hour
+# ("jam berapa") or any other unit asked must be one the answer speaks of.
+_YEAR_UNITS = ("tahun", "year")
+_DAY_UNITS = ("hari", "day", "tanggal", "date", "bulan", "month")
 _NUMBER_WORDS = frozenset(
     [
         "satu",
@@ -100,6 +107,13 @@ class _Covers:
     # source line under every answer, who told the reporter, "nama" when it names one.
     explained: frozenset[str] = frozenset()
     counts: frozenset[str] = frozenset()  # what its figures count (Entry.counts)
+    # Years it gives a figure for only as part of a period ("2009-2010"), each with the
+    # period's first and last year.
+    periods: tuple[tuple[int, int], ...] = ()
+    alone: frozenset[int] = frozenset()  # years it names on their own ("pada 2011")
+    days: bool = False  # it names a day or a month ("Jumat")
+    speaker: bool = False  # it names who told the reporter (its source line, or its answer)
+    abroad: bool = False  # it names a country (where something went)
 
 
 class Coverage:
@@ -111,11 +125,13 @@ class Coverage:
         normalizer: Normalizer,
         vocab: Mapping[str, frozenset[str]] | None = None,
         source: frozenset[str] = frozenset(),
+        report_year: int | None = None,
     ) -> None:
         """`vocab`: the words of each entry's phrasings and keywords, by entry id (the
         matcher's index has them); `source`: the words of the source line every answer
-        carries."""
+        carries; `report_year`: the year of the report itself."""
         lexicon = normalizer.lexicon
+        self._report_year = report_year
         vocab = vocab or {}
         speaker = frozenset(normalizer.tokens(" ".join(_SPEAKER)))
         self.normalizer = normalizer
@@ -125,6 +141,9 @@ class Coverage:
         self._covers: dict[str, _Covers] = {}
         topic_places: dict[str, set[str]] = {}
         answer_tokens = {e.id: self._answer_tokens(e) for e in entries}
+        # The people who told the reporter, by name ("ismunandar", "zeda").
+        said_by = [said for e in entries for said in (e.said_by or {}).values()]
+        speakers = lexicon.names & {t for said in said_by for t in normalizer.tokens(said)}
         for entry in entries:
             found = {t for t in answer_tokens[entry.id] if self._kinds.get(t) == PLACE}
             topic_places.setdefault(entry.topic, set()).update(found)
@@ -164,18 +183,34 @@ class Coverage:
                     }
                 ),
                 counts=frozenset(t for c in entry.counts for t in normalizer.tokens(c)),
+                periods=tuple(
+                    (int(m.group(1)), int(m.group(2)))
+                    for t in entry.answer.values()
+                    for m in _PERIOD.finditer(t)
+                ),
+                alone=frozenset(
+                    int(y)
+                    for t in entry.answer.values()
+                    for y in _YEAR_FIGURE.findall(_PERIOD.sub(" ", t))
+                ),
+                days=bool(words & lexicon.dates),
+                speaker=entry.said_by is not None or bool(answer_tokens[entry.id] & speakers),
+                abroad=bool(answer_tokens[entry.id] & lexicon.countries),
             )
         self._residence = _residence_pattern(lexicon)
         self._when = _when_pattern(lexicon)
         self._time_asked = _time_pattern(lexicon)
         self._rank_asked = _rank_pattern(lexicon)
         self._time_tokens = frozenset(t for u in lexicon.time_units for t in normalizer.tokens(u))
+        self._year_units = frozenset(t for u in _YEAR_UNITS for t in normalizer.tokens(u))
+        self._day_units = frozenset(t for u in _DAY_UNITS for t in normalizer.tokens(u))
         self._question_words = lexicon.canonical_question_words
         self._first_person = lexicon.first_person
         self._tags = lexicon.question_tags
         self._others = lexicon.another
         self._conditionals = lexicon.conditionals
         self._here = _phrase_pattern(lexicon.here)
+        self._destination = _phrase_pattern(lexicon.destinations) or re.compile(r"(?!)")
         self._alternatives = lexicon.alternatives
         self._choice = re.compile(
             rf"\b(?:{'|'.join(sorted(map(re.escape, lexicon.alternatives)))})\b"
@@ -191,6 +226,11 @@ class Coverage:
         # too ("Kenapa Cipta Karya akhirnya tutup?" is not about the office's focus); a
         # place is judged above, with what the asker says of themselves set apart.
         self.named = lexicon.names - lexicon.places
+        # The checks that an answer states the very thing asked (one year of a period, a
+        # unit of time, the post, who said it, where it went): benchmarks/calibrate.py
+        # --folds turns them off to measure them.
+        self.stated = True
+        self._roles = frozenset(t for r in lexicon.roles for t in normalizer.tokens(r))
         common = frozenset(t for w in lexicon.common for t in w.split())
         self.judged = (frozenset(lexicon.synonyms.values()) | common | lexicon.attributes) - (
             self._question_words
@@ -294,8 +334,13 @@ class Coverage:
         ):
             return Narrowing(PLACE)
         years = [str(y) for y in query.years]
-        if years and not covers.tokens & set(years):
+        if years and not covers.tokens & set(years) and not self._as_of_report(query, covers):
             return Narrowing(YEAR, tuple(years))
+        part = self._part_of_period(query.years, covers) if self.stated else None
+        if part is not None:
+            # "binaan 2009 saja", "khusus tahun 2010 berapa?": the report's figure is for
+            # 2009-2010 together.
+            return Narrowing(YEAR, (str(part),))
         if miscounted:
             # A figure of something else: "berapa UKM di Pondok Cabe Udik?" is not
             # answered by the group's 800 members, "how much did they sell?" not by the
@@ -317,9 +362,20 @@ class Coverage:
             for head in query.heads:
                 if head in self.judged and head not in covers.explained:
                     return Narrowing(ASKED, (head,))
+                if (
+                    self.stated
+                    and when
+                    and head in self._time_tokens
+                    and not self._gives_unit(head, covers)
+                ):
+                    # "jam berapa?" is not answered by a year, though both say when.
+                    return Narrowing(TIME, (head,))
             for token in query.tokens:
                 if token in self.named and token not in covers.explained:
                     return Narrowing(ASKED, (token,))
+            unstated = self._not_stated(folded, query, covers) if self.stated else None
+            if unstated is not None:
+                return unstated
             # A choice offered ("kerupuk udang, ikan, atau bawang?", "Beijing or
             # Shanghai?") is answered only by an answer that names one of the things.
             folded = text.casefold()
@@ -329,9 +385,54 @@ class Coverage:
                 # What tells the things apart ("kerupuk udang atau kerupuk ikan").
                 shared = frozenset.intersection(*options)
                 options = [o - shared or o for o in options]
-                if not any(o & covers.explained for o in options):
+                if not any(o <= covers.explained for o in options):
                     return Narrowing(ASKED, (min(options[0]),))
         return None
+
+    def _not_stated(self, folded: str, query: Query, covers: _Covers) -> Narrowing | None:
+        """Where something went, who said it, who holds a post: asked, each must be what
+        the answer states."""
+        tokens = set(query.tokens)
+        if covers.placed and not covers.abroad and self._destination.search(folded):
+            # "batiknya ke mana?" asks where it went, not where the group is.
+            return Narrowing(ASKED, ("dimana",))
+        if tokens >= _SAID and not covers.speaker:
+            # "yang ngomong siapa?" asks who told the reporter, which "who can join the
+            # training" does not say.
+            return Narrowing(ASKED, ("bicara",))
+        if "siapa" in tokens:
+            # Who holds the post named: "Pejabat yang diwawancarai itu siapa?" is not
+            # answered by the forum's chair, who holds no office.
+            for token in query.tokens:
+                if token in self._roles and token not in covers.explained:
+                    return Narrowing(ASKED, (token,))
+        return None
+
+    def _as_of_report(self, query: Query, covers: _Covers) -> bool:
+        """The year asked is only the report's own ("according to the 2011 report",
+        "berita tahun 2011"), and the answer names no year: it speaks as of the report."""
+        return set(query.years) == {self._report_year} and not covers.alone and not covers.periods
+
+    def _part_of_period(self, years: Sequence[int], covers: _Covers) -> int | None:
+        """A year asked that the answer gives only inside a period whose two ends the
+        question does not both name: the answer states no figure for it."""
+        asked = set(years)
+        for year in years:
+            if year in covers.alone:
+                continue
+            for first, last in covers.periods:
+                if first <= year <= last and not {first, last} <= asked:
+                    return year
+        return None
+
+    def _gives_unit(self, unit: str, covers: _Covers) -> bool:
+        """The answer says when in this unit of time: the unit is one it speaks of, or a
+        year for "tahun berapa", a day or a month for "hari apa", "bulan apa"."""
+        if unit in covers.explained:
+            return True
+        if unit in self._year_units:
+            return bool(covers.alone or covers.periods)
+        return unit in self._day_units and covers.days
 
     def _options(self, text: str) -> list[frozenset[str]]:
         """The things a question (case-folded) offers to choose from, each as its words: the items
@@ -441,6 +542,9 @@ def _residence_pattern(lexicon: Lexicon) -> re.Pattern[str] | None:
 # The source line names who told the reporter when an entry has `said_by`: it answers
 # "who said so".
 _SPEAKER = ("siapa", "bicara", "narasumber")
+
+# Who said it (canonical words).
+_SAID = frozenset({"siapa", "bicara"})
 
 # Question words that ask where or which (canonical).
 _WHERE = frozenset({"dimana", "apa"})

@@ -179,9 +179,16 @@ _NASAL = {
     "pe": ("",),
 }
 
-# Question words that ask which thing or how many of a thing, and so are bound to a word
-# beside them: "acara apa", "di kota mana", "what event", "berapa persen".
-_BINDING = frozenset({"apa", "berapa"})
+# Question words that ask which thing, how many of a thing or who holds a role, and so
+# are bound to a word beside them: "acara apa", "di kota mana", "what event", "berapa
+# persen", "sekretaris dinas siapa", "siapa sekretarisnya".
+_BINDING = frozenset({"apa", "berapa", "siapa"})
+# A question word that opens what it asks, with nothing bound before it ("what is the
+# average age …", "siapa sih sekretarisnya"), still binds the next word across a copula,
+# an article or a filler; not across an auxiliary ("what does the city do": the subject
+# follows, not what is asked).
+_COPULAS = frozenset({"is", "are", "was", "were", "the", "a", "an"})
+_FORWARD = 2  # glue words a question word may bind across
 # The word that opens a relative clause ("yg" is "yang" by then; the English "that" is
 # as often "that group").
 _RELATIVE = frozenset({"yang"})
@@ -201,6 +208,7 @@ class Query:
     smalltalk: str | None = None  # the kind, when the message is only small talk
     years: tuple[int, ...] = ()
     unknown: tuple[str, ...] = ()  # content words the bot does not know
+    guessed: int = 0  # words it knows only by guessing at a typo ("wakku" -> "waktu")
 
     asks: bool = False  # a question mark or a question word: it looks like a question
     questions: int = 0  # question words, counted each time ("berapa …, terus berapa …")
@@ -248,6 +256,7 @@ class Normalizer:
             if " " not in a and a not in lexicon.fillers and a not in lexicon.abbreviations
         )
         self._negators = frozenset(tuple(n.split()) for n in lexicon.negators)
+        self._fillers = lexicon.fillers
         self._smalltalk: dict[tuple[str, ...], str] = {}
         for kind in reversed(SMALLTALK_PRECEDENCE):
             for phrase in lexicon.smalltalk.get(kind, frozenset()):
@@ -302,7 +311,8 @@ class Normalizer:
         text = text[:MAX_CHARS]
         pieces = self._pieces(text)
         lang = self._language(pieces)
-        words = self._surface_words(pieces, lang)
+        guesses: list[str] = []
+        words = self._surface_words(pieces, lang, guesses)
         tokens: list[str] = []
         unknown: list[str] = []
         negated = 0  # how many more words to drop after "selain" / "besides"
@@ -313,6 +323,7 @@ class Normalizer:
         binding = False  # the word right before asks for the next one ("berapa persen")
         relative: list[str] = []
         opens = False  # right after "yang" / "that", before the clause's first word
+        reach = 0  # glue words the question word just read may still bind across
         for token, mapped in self._canonical(words):
             if token == BREAK:
                 negated = 0
@@ -326,13 +337,16 @@ class Normalizer:
                 relative.append(token)
                 opens = False
             if token in _BINDING:
+                reach = 0 if before is not None else _FORWARD
                 if before is not None:
                     heads.append(before)  # "acara apa", "di kota mana", "namanya apa"
                 before, binding = None, True
             elif not (mapped or token in self._question_words) and (
                 token in self._naming or self._is_glue(token)
             ):
-                before, binding = None, token in self._naming
+                across = binding and reach > 0 and (token in _COPULAS or token in self._fillers)
+                reach -= 1
+                before, binding = None, token in self._naming or across
             else:
                 if binding and token not in self._question_words:
                     heads.append(token)  # "what event", "berapa persen", "sebutin nama"
@@ -375,6 +389,7 @@ class Normalizer:
             smalltalk=smalltalk,
             years=years,
             unknown=tuple(unknown),
+            guessed=len(guesses),
             asks=asks,
             questions=questions,
             heads=tuple(dict.fromkeys(h for h in heads if h in tokens)),
@@ -423,15 +438,18 @@ class Normalizer:
             pieces.append(self._repair(raw) if repeats else raw)
         return pieces
 
-    def _surface_words(self, pieces: list[str], lang: Lang) -> list[str]:
-        """Expand abbreviations and repair typos; no meaning mapped yet."""
+    def _surface_words(
+        self, pieces: list[str], lang: Lang, guesses: list[str] | None = None
+    ) -> list[str]:
+        """Expand abbreviations and repair typos; no meaning mapped yet. `guesses`
+        collects the words that only a guess at a typo placed."""
         words: list[str] = []
         for piece in pieces:
             if piece == BREAK:
                 words.append(piece)
                 continue
             previous = words[-1] if words else None
-            for word in self._expand(piece, previous, lang):
+            for word in self._expand(piece, previous, lang, guesses):
                 if word in _THOUSAND_WORDS and previous is not None and previous.isdigit():
                     words[-1] = str(int(previous) * 1000)  # "15 rb" -> "15000"
                 else:
@@ -447,7 +465,9 @@ class Normalizer:
             word = double if double in self._known else single
         return word
 
-    def _expand(self, word: str, previous: str | None, lang: Lang) -> tuple[str, ...]:
+    def _expand(
+        self, word: str, previous: str | None, lang: Lang, guesses: list[str] | None = None
+    ) -> tuple[str, ...]:
         lex = self.lexicon
         if word in lex.abbreviations:
             return lex.abbreviations[word]
@@ -459,19 +479,24 @@ class Normalizer:
             word = word[:-2]
         if word in self._known or word.isdigit() or word in lex.protected or len(word) < 4:
             return (word,)
-        corrected = self._correct(word, previous, lang)
+        corrected, guessed = self._correct(word, previous, lang)
+        if guessed and guesses is not None:
+            guesses.append(word)
         return tuple(w for part in corrected for w in lex.abbreviations.get(part, (part,)))
 
-    def _correct_uncached(self, word: str, previous: str | None, lang: Lang) -> tuple[str, ...]:
-        """Map an unknown word to known word(s): affixes, then a missing space, then typos."""
+    def _correct_uncached(
+        self, word: str, previous: str | None, lang: Lang
+    ) -> tuple[tuple[str, ...], bool]:
+        """Map an unknown word to known word(s): affixes, then a missing space, then typos;
+        and whether the words are only a guess at a typo."""
         stem = self._strip_affixes(word)
         if stem:
-            return (stem,)
+            return (stem,), False
         split = self._split(word)
         if split:
-            return split
+            return split, False
         fixed = self._nearest(word, previous, lang)
-        return (fixed,) if fixed else (word,)
+        return ((fixed,), True) if fixed else ((word,), False)
 
     def _strip_affixes(self, word: str) -> str | None:
         candidates: list[str] = []

@@ -33,6 +33,7 @@ ELLIPTIC_WORDS = 2
 SETTLED = frozenset({"gap", "year", "narrower"})
 
 _WORD = re.compile(r"[^\W_]+")
+_SPOKEN = re.compile(r"[^\W_]+(?:'[^\W_]+)?")  # "i've", "i'd" whole
 # What was asked about; how it was asked; the entries it was answered with.
 Context = tuple[frozenset[str], frozenset[str], tuple[str, ...]]
 _POSSESSIVE = re.compile(r"[^\W\d_]{3,}(?:nya|nye|ne)$")  # "anggotanya", "pabriknya"
@@ -103,6 +104,9 @@ class Responder:
         # ("nama", "kontak", "harga") or a concept only "not in the report" entries know.
         self._beyond = lexicon.attributes | answerer.index.gap_concepts
         self._anaphora = frozenset(a for a in lexicon.anaphora if " " not in a)
+        self._regarding = lexicon.regarding
+        joined = "|".join(re.escape(a) for a in sorted(lexicon.announcing, key=len, reverse=True))
+        self._announcing = re.compile(rf"(?<![^ ])(?:{joined})(?![^ ])" if joined else r"(?!)")
         self._anaphora_phrases = tuple(f" {a} " for a in lexicon.anaphora if " " in a)
 
     def respond(self, text: str, conversation: Conversation | None = None) -> Response:
@@ -110,6 +114,16 @@ class Responder:
         questions = found.questions
         if not questions:
             return self._story(text, found.story)
+        # What asks nothing is no question to count or answer: a courtesy ("Mohon maaf
+        # kalau banyak ya, Min."), small talk, a question announced ("mau nanya soal …").
+        real = tuple(q for q in questions if not self._asks_nothing(q))
+        if not real and any(self._announces(q) for q in questions):
+            query = replace(questions[0].query, text=text, smalltalk="announce")
+            return Response(text, query.lang, (Decision("smalltalk", query, "announce"),))
+        # (What the courtesy or the announcement names is context, like a story: "mau
+        # nanya soal pelatihan. Kapan ya?")
+        aside = tuple(q for q in questions if q not in real) if real else ()
+        questions = real or questions
         if len(questions) == 1 and not found.story and self._remark(questions[0]):
             query = replace(questions[0].query, text=text, smalltalk="story")
             return Response(text, query.lang, (Decision("smalltalk", query, "story"),))
@@ -124,7 +138,7 @@ class Responder:
         beyond = self.answerer.index.gap_concepts
         story = frozenset(
             t
-            for s in found.story
+            for s in (*found.story, *aside)
             for t in self._context(s.query.tokens) - self._mine(s.text)
             if (t in self._concepts or t.isdigit()) and t not in beyond
         )
@@ -159,7 +173,7 @@ class Responder:
                     parts.append(first)
                     asked.append(segment)
                     previous.append(self._context_of(first))
-            if parts and parts[-1].reason == "narrower" and self._elliptic(segment):
+            if parts and parts[-1].status == "fallback" and self._elliptic(segment):
                 # "…kelompok di kelurahan kami juga binaan dinas, dan berapa anggotanya?":
                 # a part that leans on a narrowed one is asked within the same limits.
                 decision = self._within_limits(decision, asked[-1], segment, home)
@@ -229,7 +243,11 @@ class Responder:
             near = any(
                 m.entry is whole.entry and part.score - m.score <= spread for m in part.matches
             )
-            if part.status == "answer" and not near and (i > 0 or not self._hangs(segment)):
+            # A part that names nothing of its own after one the report cannot answer asks
+            # about the same thing ("… toko online? Namanya apa?": the shop's name).
+            after_gap = i > 0 and parts[i - 1].status != "answer" and self._hollow(segment)
+            keeps = i > 0 or not self._hangs(segment)
+            if part.status == "answer" and not near and keeps and not after_gap:
                 within.append(part)
             elif not honest:
                 honest = True
@@ -302,6 +320,11 @@ class Responder:
             segment.query,
             home,
         )
+        if not contexts and alone.status == "answer" and self._hollow(segment):
+            # "di mana tuh?" with nothing before it: where what is, it does not say, and
+            # there is nothing it could lean on. Answering whatever entry shares its
+            # question word would be a guess.
+            return replace(alone, status="clarify", reason="elliptic", entry=None, related=())
         if alone.status == "smalltalk" or alone.reason in SETTLED or not contexts:
             return alone
         if alone.status == "answer" and not self._elliptic(segment):
@@ -328,6 +351,11 @@ class Responder:
                     # entry says nothing of the office its own words name.
                     return alone
                 return self._accounted(decision, segment, context[2])
+            if self._states_alone(decision, alone):
+                # "Siapa kepala Dinas Koperasi dan UKM-nya?" after the forum's chair: read
+                # with the forum, what it asks for (the head) is stated by no entry of it,
+                # but its own words found the entry that states it.
+                return alone
             # "kalau di Pamulang aja?" after the city's count: read with what it leans on,
             # it is a narrower question; on its own it only named a place.
             if decision.reason in SETTLED and (alone.status != "answer" or self._leans(segment)):
@@ -372,6 +400,16 @@ class Responder:
             related=tuple(e for e in unclear.suggestions if e is not match.entry),
         )
         return self.answerer.narrowed(answered, segment.text, own, home)
+
+    def _states_alone(self, found: Decision, alone: Decision) -> bool:
+        """Context left what the question asks for unstated, where its own words answer
+        with an entry that states it."""
+        narrowing = found.narrowing
+        if narrowing is None or narrowing.kind != ASKED or not narrowing.words:
+            return False
+        if alone.status != "answer" or alone.entry is None:
+            return False
+        return not self.answerer.coverage.unaccounted(alone.entry, narrowing.words)
 
     def _explains_less(self, found: Decision, alone: Decision, segment: Segment) -> bool:
         """Read with context, another entry than the one the question answers alone, and
@@ -436,6 +474,12 @@ class Responder:
             return False
         words = _WORD.findall(segment.text.casefold())
         return bool(self._anaphora.intersection(words))
+
+    def _hollow(self, segment: Segment) -> bool:
+        """It names nothing it asks about, only how it asks: question words, what is asked
+        for, words that point back ("di mana tuh?", "namanya siapa?", "where exactly?")."""
+        tokens = segment.query.tokens
+        return not self._topic(tokens) and not self._places.intersection(tokens)
 
     def _leans(self, segment: Segment) -> bool:
         """Nothing of its own to be about ("namanya apa?", "kalau di Ciputat?"): no
@@ -504,6 +548,27 @@ class Responder:
         words or attributes ("nama", "harga": what is asked for, not about what)."""
         idf = self.answerer.index.idf
         return frozenset(t for t in tokens if t in idf and t not in self._plain)
+
+    def _asks_nothing(self, segment: Segment) -> bool:
+        query = segment.query
+        return not query.tokens or query.smalltalk is not None or self._announces(segment)
+
+    def _announces(self, segment: Segment) -> bool:
+        """A question announced, not asked: "Pagi min, mau nanya soal UKM Tangsel.", "I
+        have a question about the exports." Besides the announcement it names only what
+        the question will be about: no question word, nothing asked for ("jumlah",
+        "nama", "manfaat": "mau nanya jumlah UKM Tangsel" asks)."""
+        folded = segment.text.casefold().replace("\u2019", "'")
+        words = " ".join(_SPOKEN.findall(folded))
+        found = self._announcing.search(words)
+        if found is None:
+            return False
+        before = self.answerer.normalizer.normalize(words[: found.start()])
+        after = words[found.end() :].split()
+        if before.tokens or (after and after[0] not in self._regarding):
+            return False  # "saya mau tanya, batik … sudah sampai ke luar negeri belum?"
+        rest = self.answerer.normalizer.normalize(" ".join(after[1:]))
+        return not set(rest.tokens) & self._asking
 
     def _remark(self, segment: Segment) -> bool:
         """A sentence about the asker that asks nothing ("Saya dulu pernah ikut membatik di

@@ -14,7 +14,7 @@ from bot.announcement import AnnouncementError, jakarta, parse_announcement
 from bot.answering import Lang
 from bot.broadcast import Progress, ProgressCallback, announcement_button
 from bot.context import BotApplication, BotContext
-from bot.handlers.common import acknowledge, decode, keyboard, replace_text, send
+from bot.handlers.common import acknowledge, decode, html_of, keyboard, replace_text, send
 from bot.handlers.permissions import staff_or_refuse
 from bot.rendering import (
     TELEGRAM_CAPTION_LIMIT,
@@ -39,7 +39,7 @@ async def announce(update: Update, context: BotContext) -> None:
     lang: Lang = "id"
     source = message.reply_to_message
     try:
-        parsed = parse_announcement(message.text_html or "", datetime.now(UTC))
+        parsed = parse_announcement(html_of(message), datetime.now(UTC))
         kind, body, photo = _content(parsed.body_html, source)
         button = _ask_button(context, parsed.ask)
     except AnnouncementError as err:
@@ -110,9 +110,9 @@ def _content(body_html: str, source: Message | None) -> tuple[str, str, str | No
     """(kind, body HTML, photo file id) from the command's own text or the replied message."""
     if source is not None and not body_html:
         if source.photo:
-            return "photo", source.caption_html or "", source.photo[-1].file_id
+            return "photo", html_of(source, caption=True), source.photo[-1].file_id
         if source.text:
-            return "text", source.text_html, None
+            return "text", html_of(source), None
         raise AnnouncementError("unsupported_reply")
     if not body_html:
         raise AnnouncementError("no_text")

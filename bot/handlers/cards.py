@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -32,7 +33,7 @@ from bot.handlers.common import keyboard, replace_text
 from bot.inbox import CARD_BURST, CARDS_PER_MINUTE, DIGEST_SIZE, Budget, digest_now, question_key
 from bot.rendering import Button, Reply
 from bot.service_desk import Promise, promise, reference, working_age
-from bot.storage import Card, LoggedQuestion, Request
+from bot.storage import Card, LoggedQuestion, Request, StorageUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -105,7 +106,9 @@ def _file(
     guess = decision.best_guess
     staff_chat = settings.staff_chat_id
     now = services.now()
-    card_id, new = services.storage.add_to_inbox(
+    storage = services.storage
+    card = functools.partial(
+        storage.add_to_inbox,
         key=key,
         question_id=question_id,
         text=text,
@@ -121,20 +124,38 @@ def _file(
         queue=staff_chat is not None,
         cap_per_hour=settings.inbox_cards_per_hour,
     )
-    if staff_chat is None and not settings.admin_ids:
-        return None  # kept, but nobody can see it yet: no request, no promise
+    seen = staff_chat is not None or bool(settings.admin_ids)
     promised = promise(settings.office, now, settings.response_target_hours)
-    request = services.storage.open_request(
-        card_id=card_id,
-        question_id=question_id,
-        chat_id=chat_id,
-        chat_type=chat_type,
-        user_id=user.id if user else 0,
-        lang=decision.lang,
-        text=text,
-        asked_at=now,
-        due_at=promised.due.timestamp(),
-    )
+
+    def file_card() -> tuple[int, bool, Request | None]:
+        card_id, new = card()
+        if not seen:
+            return card_id, new, None  # kept, but nobody can see it yet: no request, no promise
+        return (
+            card_id,
+            new,
+            storage.open_request(
+                card_id=card_id,
+                question_id=question_id,
+                chat_id=chat_id,
+                chat_type=chat_type,
+                user_id=user.id if user else 0,
+                lang=decision.lang,
+                text=text,
+                asked_at=now,
+                due_at=promised.due.timestamp(),
+            ),
+        )
+
+    try:
+        # On the event loop, as the reply carries the request's number; but never waiting
+        # for the database: a locked or failing one files the card later instead.
+        card_id, new, request = storage.write_now(file_card)
+    except StorageUnavailable:
+        context.application.create_task(_file_later(context, file_card))
+        return None  # no number to give yet: the reply promises nothing
+    if request is None:
+        return None
     if request.asked_at != now:  # filed before (a 👎 pressed again): the first promise holds
         promised = promise(settings.office, request.asked_at, settings.response_target_hours)
     poster = services.card_poster
@@ -145,6 +166,19 @@ def _file(
     elif not new:  # no staff group: only copies in staff members' private chats to redraw
         context.application.create_task(refresh_card(context, card_id))
     return Filed(request, promised)
+
+
+async def _file_later(
+    context: BotContext, file_card: Callable[[], tuple[int, bool, Request | None]]
+) -> None:
+    """A card the database could not take at once: written when it can (never dropped),
+    then posted like any other."""
+    card_id, new, _ = await context.services.storage.write_within(None, file_card)
+    poster = context.services.card_poster
+    if poster is not None:
+        poster.wake()
+    elif not new:
+        await refresh_card(context, card_id)
 
 
 def with_request_note(
@@ -239,9 +273,11 @@ async def redraw_digests(context: BotContext, card_id: int) -> None:
             log.info("Could not refresh the digest %s in %s: %s", message_id, chat_id, err)
 
 
-async def forget_card_text(context: BotContext, card_id: int) -> None:
-    """After /hapusdata: a card shared with others is redrawn without the erased words;
-    a card only the erased resident had asked is blanked."""
+async def forget_card_text(
+    context: BotContext, card_id: int, kept_days: int | None = None
+) -> None:
+    """After /hapusdata (or the retention, which kept the words `kept_days`): a card shared
+    with others is redrawn without the erased words; a card nobody is left on is blanked."""
     storage = context.services.storage
     if storage.card(card_id) is not None:
         await refresh_card(context, card_id)
@@ -251,7 +287,9 @@ async def forget_card_text(context: BotContext, card_id: int) -> None:
         # Already gone or too old to edit: nothing more to do.
         with contextlib.suppress(TelegramError):
             await context.bot.edit_message_text(
-                renderer.render("card_erased", "id"), chat_id=chat_id, message_id=message_id
+                renderer.render("card_erased", "id", kept_days=kept_days),
+                chat_id=chat_id,
+                message_id=message_id,
             )
     with contextlib.suppress(TelegramError):
         await redraw_digests(context, card_id)

@@ -302,9 +302,12 @@ async def press_feedback(update: Update, context: BotContext) -> None:
     if not asked or (user is not None and any(q.user_id != user.id for q in asked)):
         await acknowledge(query, to_plain(renderer.render("stale_button", pressed.lang)))
         return
-    for question in asked:
-        services.storage.set_helpful(question.id, vote == "up")
+    # Every question the answer covered gets the vote (no short cut), once: a second press
+    # of the same button records nothing and files nothing.
+    recorded = [services.storage.set_helpful(q.id, vote == "up") for q in asked]
     await acknowledge(query, to_plain(renderer.render("feedback_thanks", pressed.lang)))
+    if not any(recorded):
+        return
     if isinstance(query.message, Message):  # the choice is made: take its buttons away
         markup = query.message.reply_markup
         rows = [

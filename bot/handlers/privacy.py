@@ -6,8 +6,9 @@ from telegram import Update
 
 from bot.context import BotContext
 from bot.handlers.cards import forget_card_text
-from bot.handlers.common import acknowledge, decode, language_of, send
+from bot.handlers.common import acknowledge, decode, language_of, send, tell_not_saved
 from bot.rendering import Button, Reply
+from bot.storage import StorageUnavailable
 
 
 async def show_my_data(update: Update, context: BotContext) -> None:
@@ -47,7 +48,12 @@ async def erase_my_data(update: Update, context: BotContext) -> None:
         return
     await acknowledge(query)
     storage = context.services.storage
-    erased = storage.erase_personal_data(user.id)
+    try:
+        # After every question still queued for the writer, so those go too.
+        erased = await storage.write(storage.erase_personal_data, user.id)
+    except StorageUnavailable:
+        await tell_not_saved(context, chat.id, pressed.lang)
+        return
     context.services.memory.forget(user.id)  # what follow-ups would lean on, in every chat
     # Staff copies of cards showing this resident's words are rewritten (or emptied).
     for card_id in storage.erased_cards:

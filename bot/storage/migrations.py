@@ -273,3 +273,26 @@ def m008_desk_sharing(db: sqlite_utils.Database) -> None:
     db.table("broadcasts").add_column("button_url", str)
     db.table("shared_answers").create_index(["shared_at"])
     db.table("bot_meta").create({"key": str, "value": str}, pk="key")
+
+
+@MIGRATIONS()
+def m009_question_stats(db: sqlite_utils.Database) -> None:
+    """Per hour, decision and entry: questions asked and their votes, kept up to date as
+    questions are logged, so /statistik sums a few thousand rows instead of scanning the
+    log (5,000,000 questions took 2.6 s). Filled from the log already there."""
+    db.execute(
+        "CREATE TABLE question_stats (hour INTEGER NOT NULL, status TEXT NOT NULL,"
+        " entry_id TEXT NOT NULL DEFAULT '', questions INTEGER NOT NULL DEFAULT 0,"
+        " helpful_up INTEGER NOT NULL DEFAULT 0, helpful_down INTEGER NOT NULL DEFAULT 0,"
+        " PRIMARY KEY (hour, status, entry_id)) WITHOUT ROWID"
+    )
+    db.execute(
+        "INSERT INTO question_stats (hour, status, entry_id, questions, helpful_up, helpful_down)"
+        " SELECT CAST(asked_at / 3600 AS INTEGER), status, COALESCE(entry_id, ''), COUNT(*),"
+        " COALESCE(SUM(helpful = 1), 0), COALESCE(SUM(helpful = 0), 0)"
+        " FROM questions WHERE true GROUP BY 1, 2, 3"
+    )
+    # The figures no longer read the log, so its covering index (a third of the file) gives
+    # way to one on the time alone: retention and the first hour of a period need no more.
+    db.execute("DROP INDEX IF EXISTS idx_questions_asked_at_status_entry_id_helpful")
+    db.table("questions").create_index(["asked_at"], if_not_exists=True)
