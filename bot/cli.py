@@ -17,6 +17,7 @@ from bot.config import ConfigError, Settings
 from bot.knowledge import (
     KnowledgeInvalid,
     Problem,
+    current_knowledge,
     default_knowledge_dir,
     ensure_knowledge,
     load_knowledge,
@@ -24,8 +25,10 @@ from bot.knowledge import (
 )
 from bot.knowledge_check import check_knowledge
 from bot.rendering import Button, Reply, to_plain
-from bot.storage import Storage, StorageError
-from bot.storage.instance import InstanceLock
+
+# bot.storage (and with it sqlite_utils, about 0.1 s to import) is imported only by the
+# commands that write to the database: `ask` and `chat` read the saved knowledge with the
+# standard sqlite3 module when it is current (see open_knowledge).
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
@@ -51,6 +54,11 @@ def open_knowledge(settings: Settings) -> KnowledgeBase:
     directly so `ask` and `chat` still work.
     """
     directory = knowledge_dir(settings)
+    saved = current_knowledge(settings.database_path, directory)
+    if saved is not None:
+        return saved
+    from bot.storage import Storage, StorageError
+
     try:
         storage = Storage(settings.database_path)
     except StorageError as err:
@@ -103,6 +111,9 @@ def run(webhook: bool) -> None:
             chat_with(settings)
             return
         fail(str(err), 2)
+    from bot.storage import StorageError
+    from bot.storage.instance import InstanceLock
+
     # One copy per database, refused before anything else is loaded (it answers at once).
     try:
         lock = InstanceLock(settings.database_path).acquire()
@@ -306,6 +317,7 @@ def stats() -> None:
     """Print the usage figures staff see with /statistik."""
     from bot.service_desk import collect_desk_stats
     from bot.stats import collect_stats
+    from bot.storage import Storage, StorageError
 
     settings = settings_or_exit()
     try:
@@ -349,6 +361,8 @@ def link(entry_id: str, username: str | None) -> None:
         hint = f"did you mean {', '.join(close)}?" if close else "`ukm-bot kb check` lists them."
         fail(f"there is no entry {entry_id!r} in the knowledge base; {hint}")
     if username is None:
+        from bot.storage import Storage, StorageError
+
         try:
             storage = Storage(settings.database_path)
         except StorageError as err:
@@ -377,9 +391,7 @@ def check() -> None:
     directory = knowledge_dir(settings)
     learned = _learned(settings)
     base, problems = check_knowledge(directory, learned)
-    for problem in problems:
-        colour = "red" if problem.severity == "error" else "yellow"
-        click.secho(f"{problem.severity}: {problem}", fg=colour)
+    _print_problems(problems, err=False)
     errors = [p for p in problems if p.severity == "error"]
     if base is not None:
         variants = sum(len(e.questions["id"]) + len(e.questions["en"]) for e in base.entries)
@@ -398,6 +410,8 @@ def check() -> None:
 
 def _learned(settings: Settings) -> dict[str, list[str]]:
     """Phrasings staff taught the bot, kept in the database (see `/belumterjawab`)."""
+    from bot.storage import Storage, StorageError
+
     try:
         storage = Storage(settings.database_path)
     except StorageError:
@@ -413,11 +427,14 @@ def build() -> None:
     """Compile knowledge/ into the database; a broken file leaves the database as it was."""
     settings = settings_or_exit()
     directory = knowledge_dir(settings)
-    try:
-        base = load_knowledge(directory)
-    except KnowledgeInvalid as err:
-        _print_problems(err.problems)
+    # The same validation as `kb check`, warnings included (the bot's own rebuild at
+    # start-up and /muatulang refuse the same files).
+    base, problems = check_knowledge(directory, _learned(settings))
+    _print_problems(problems)
+    if base is None:
         fail("the knowledge files are invalid; the database was not changed.")
+    from bot.storage import Storage, StorageError
+
     try:
         storage = Storage(settings.database_path)
     except StorageError as err:
@@ -433,7 +450,7 @@ def build() -> None:
     )
 
 
-def _print_problems(problems: list[Problem]) -> None:
+def _print_problems(problems: list[Problem], err: bool = True) -> None:
     for problem in problems:
         colour = "red" if problem.severity == "error" else "yellow"
-        click.secho(f"{problem.severity}: {problem}", fg=colour, err=True)
+        click.secho(f"{problem.severity}: {problem}", fg=colour, err=err)
