@@ -28,6 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bot.config import SETTING_NAMES  # noqa: E402
 from tests.fake_bot_api import (  # noqa: E402
     DEFAULT_TOKEN,
     FakeBotAPIProcess,
@@ -44,6 +45,7 @@ __all__ = [
     "MemorySampler",
     "bot_command",
     "bot_env",
+    "distinct_questions",
     "echo_command",
     "exit_on_sigterm",
     "questions",
@@ -51,24 +53,9 @@ __all__ = [
     "wait_until",
 ]
 
-# Settings the bot reads from the environment; cleared so the caller's shell cannot leak in.
-_BOT_SETTINGS = (
-    "TELEGRAM_BOT_TOKEN",
-    "TELEGRAM_BASE_URL",
-    "DATABASE_PATH",
-    "ADMIN_IDS",
-    "STAFF_CHAT_ID",
-    "SEND_RATE_LIMIT",
-    "BROADCAST_RATE",
-    "WEBHOOK_URL",
-    "WEBHOOK_SECRET",
-    "LISTEN",
-    "PORT",
-    "LOG_LEVEL",
-    "KNOWLEDGE_DIR",
-    "OFFICE_CONTACT",
-    "QUESTION_LOG_DAYS",
-)
+# Settings the bot reads from the environment (the one list, bot/config.py); cleared so the
+# caller's shell cannot leak in.
+_BOT_SETTINGS = SETTING_NAMES
 
 
 class BenchmarkError(RuntimeError):
@@ -83,6 +70,48 @@ def questions(path: Path = ROOT / "tests" / "data" / "dev.jsonl") -> list[str]:
     return found
 
 
+# Ways residents open a message; used to make more distinct questions than the test sets hold.
+OPENINGS = (
+    "",
+    "halo min, ",
+    "permisi kak, ",
+    "mau tanya, ",
+    "pagi min, ",
+    "siang kak, ",
+    "sore min, ",
+    "malam kak, ",
+)
+
+
+# The question sets the benchmarks draw from, fixed so figures stay comparable as sets are
+# added (short and everyday questions; the long multi-part ones of later sets are not here).
+QUESTION_SETS = (
+    "dev",
+    "eval_blind",
+    "eval_calibration",
+    "eval_check",
+    "eval_final",
+    "eval_fresh",
+    "eval_holdout",
+    "eval_unseen",
+)
+
+
+def distinct_questions(count: int, folder: Path = ROOT / "tests" / "data") -> list[str]:
+    """`count` different questions, as residents wrote them: every "q" of QUESTION_SETS
+    (about 1,600 distinct ones, in that order), then the same with a greeting in front
+    ("halo min, ..."), so no two texts are the same (no help from repetition)."""
+    seen: dict[str, None] = {}
+    for name in QUESTION_SETS:
+        for text in questions(folder / f"{name}.jsonl"):
+            seen.setdefault(text.strip(), None)
+    base = list(seen)
+    found = [opening + q for opening in OPENINGS for q in base]
+    if count > len(found):
+        raise BenchmarkError(f"only {len(found)} distinct questions available, {count} asked")
+    return found[:count]
+
+
 def bot_command() -> list[str]:
     """`ukm-bot run` from the same environment as this interpreter."""
     script = Path(sys.executable).parent / "ukm-bot"
@@ -92,9 +121,12 @@ def bot_command() -> list[str]:
     return [found, "run"] if found else [sys.executable, "-m", "bot", "run"]
 
 
-def echo_command(base_url: str, token: str, rate_limit: float, pool: int = 0) -> list[str]:
+def echo_command(
+    base_url: str, token: str, rate_limit: float, pool: int = 0, concurrency: int = 1
+) -> list[str]:
     script = Path(__file__).resolve().parent / "echo_bot.py"
     extra = ["--pool", str(pool)] if pool else []
+    extra += ["--concurrency", str(concurrency)]
     return [
         sys.executable,
         str(script),
@@ -108,7 +140,9 @@ def echo_command(base_url: str, token: str, rate_limit: float, pool: int = 0) ->
     ]
 
 
-def bot_env(base_url: str, database: Path, send_rate_limit: float, token: str) -> dict[str, str]:
+def bot_env(
+    base_url: str, database: Path, send_rate_limit: float, token: str, **settings: str
+) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in _BOT_SETTINGS}
     env.update(
         TELEGRAM_BOT_TOKEN=token,
@@ -118,12 +152,20 @@ def bot_env(base_url: str, database: Path, send_rate_limit: float, token: str) -
         LOG_LEVEL="WARNING",
         PYTHONUNBUFFERED="1",
     )
+    env.update(settings)
     return env
 
 
-def start_fake(port: int = 0, rate_limit: float | None = None) -> FakeBotAPIProcess:
+def start_fake(
+    port: int = 0, rate_limit: float | None = None, extra_args: Sequence[str] = ()
+) -> FakeBotAPIProcess:
     fake = FakeBotAPIProcess(
-        DEFAULT_TOKEN, port=port, rate_limit=rate_limit, python=sys.executable, cwd=ROOT
+        DEFAULT_TOKEN,
+        port=port,
+        rate_limit=rate_limit,
+        extra_args=extra_args,
+        python=sys.executable,
+        cwd=ROOT,
     )
     try:
         fake.start()

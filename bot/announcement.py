@@ -20,6 +20,7 @@ TOPIC_ALIASES = {
 }
 _COMMAND = re.compile(r"^/\w+(?:@\w+)?\s*")
 _TOPIC = re.compile(r"^#(\w+)\s*")
+_ASK = re.compile(r"^\+tanya(?:[=:]([A-Za-z0-9_-]{1,64}))?(?:\s+|$)", re.I)
 _WHEN = re.compile(r"^@(?:(\d{4}-\d{2}-\d{2})\s+|(besok)\s+)?(\d{1,2})[:.](\d{2})\s*", re.I)
 
 
@@ -38,10 +39,13 @@ class Announcement:
     body_html: str
     topic: str | None
     send_at: datetime | None  # None: as soon as Kirim is pressed
+    # A "Tanya soal ini" button into the bot: None none, "" the bot's welcome, else the
+    # entry whose answer it opens on.
+    ask: str | None = None
 
 
 def parse_announcement(html: str, now: datetime) -> Announcement:
-    """`/umumkan [#topik] [@YYYY-MM-DD HH:MM | @besok HH:MM | @HH:MM] text`.
+    """`/umumkan [#topik] [@YYYY-MM-DD HH:MM | @besok HH:MM | @HH:MM] [+tanya[=ENTRY-ID]] text`.
 
     `html` is the message as Telegram HTML (the staff member's bold, links and so on are
     kept); the command and the options at its start are plain characters in it.
@@ -49,8 +53,11 @@ def parse_announcement(html: str, now: datetime) -> Announcement:
     rest = _COMMAND.sub("", html.strip(), count=1)
     topic: str | None = None
     send_at: datetime | None = None
+    ask: str | None = None
     while True:
-        if match := _TOPIC.match(rest):
+        if match := _ASK.match(rest):
+            ask = match.group(1) or ""
+        elif match := _TOPIC.match(rest):
             name = match.group(1).lower()
             if name not in TOPIC_ALIASES:
                 raise AnnouncementError("unknown_topic", f"#{name}")
@@ -60,7 +67,7 @@ def parse_announcement(html: str, now: datetime) -> Announcement:
         else:
             break
         rest = rest[match.end() :]
-    return Announcement(rest.strip(), topic, send_at)
+    return Announcement(rest.strip(), topic, send_at, ask)
 
 
 def _time(match: re.Match[str], now: datetime) -> datetime:

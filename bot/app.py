@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 from telegram import (
@@ -18,16 +19,19 @@ from telegram import (
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
     ChatMemberHandler,
+    ChosenInlineResultHandler,
     CommandHandler,
     ContextTypes,
     Defaults,
+    ExtBot,
+    InlineQueryHandler,
     JobQueue,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 
@@ -45,33 +49,52 @@ from bot.context import (
 )
 from bot.handlers import (
     broadcasting,
+    cards,
     errors,
+    flood,
     groups,
     inbox,
+    inline,
     privacy,
     questions,
+    requests,
+    start,
     subscriptions,
 )
 from bot.knowledge import KnowledgeInvalid, default_knowledge_dir, ensure_knowledge
-from bot.logs import configure_logging
-from bot.ordering import PerChatUpdateProcessor
-from bot.storage import Storage
-from bot.telegram_request import ResilientPollingRequest
+from bot.logs import configure_logging, install_redacting_excepthook
+from bot.ordering import FairUpdateProcessor
+from bot.pacing import TelegramLimits
+from bot.runner import BotRunner, StartupError
+from bot.sharing import SUBSCRIBE_PAYLOAD
+from bot.storage import Problem, Storage, StorageError, StorageUnavailable
+from bot.telegram_request import AiohttpRequest, ResilientPollingRequest
 
 log = logging.getLogger(__name__)
 
-GROUP_MESSAGES_PER_MINUTE = 20  # Telegram's limit for one group
 CONNECTION_POOL = 32  # HTTP connections to the Bot API for sending
-# Updates handled at once (across chats; in order within one). More than the pool can
-# send only queue inside httpcore, whose queue handling then costs more than it saves.
-CONCURRENT_UPDATES = 64
-MAX_RETRIES = 3  # RetryAfter is waited out and retried this many times per request
+# Chats served at once (one worker per chat at a time, in order within it). More than the
+# connection pool only queues for a connection.
+UPDATE_WORKERS = 32
+# Updates held in memory, at most: a few getUpdates batches (Telegram sends up to 100 at a
+# time). With less room than a batch the bot does not poll: the backlog waits at Telegram.
+UPDATE_BATCH = 100
+QUEUED_UPDATES = 500
+STOP_WAIT = 5.0  # seconds a clean stop (SIGTERM) gives queued updates and sends in flight
+# The running bot queues its writes or hands them to the storage's writer thread; a write
+# still made on the event loop (the broadcaster's, the card poster's) waits at most this
+# long for a lock, instead of SQLite's 30 s during which no resident would be answered.
+# Long enough for the bot's own writer thread (its commits take milliseconds), short for
+# everyone waiting behind it when another process holds the lock.
+EVENT_LOOP_BUSY_TIMEOUT = 0.25
 
 
 def build_application(settings: Settings, storage: Storage | None = None) -> BotApplication:
     """Everything the running bot needs; tests build it exactly as production does."""
     token = settings.require_token()
-    storage = storage or Storage(settings.database_path)
+    storage = storage or Storage(
+        settings.database_path, busy_timeout=EVENT_LOOP_BUSY_TIMEOUT, check=True
+    )
     directory = settings.knowledge_dir or default_knowledge_dir()
     status = ensure_knowledge(storage.db, directory)  # raises KnowledgeInvalid with no fallback
     services = Services(
@@ -84,9 +107,19 @@ def build_application(settings: Settings, storage: Storage | None = None) -> Bot
     file_url = base_url[: -len("/bot")] + "/file/bot" if base_url.endswith("/bot") else base_url
     # A limit of 0 lifts the overall pace (a local Bot API server that enforces its own);
     # groups always keep Telegram's 20 messages a minute.
-    overall = settings.send_rate_limit or None
-    application = (
+    limits = TelegramLimits(settings.send_rate_limit or None, settings.broadcast_rate)
+    processor = FairUpdateProcessor(
+        UPDATE_WORKERS,
+        QUEUED_UPDATES,
+        is_question=flood_controlled(settings),
+        on_flood=lambda update, scope: flood.tell_about_flood(application, update, scope),
+    )
+    polling = ResilientPollingRequest(
+        room=lambda: processor.wait_for_room(UPDATE_BATCH, application.update_queue.qsize)
+    )
+    application: BotApplication = (
         ApplicationBuilder()
+        .application_class(GracefulApplication)
         .token(token)
         .base_url(base_url)
         .base_file_url(file_url)
@@ -101,20 +134,10 @@ def build_application(settings: Settings, storage: Storage | None = None) -> Bot
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
             )
         )
-        .rate_limiter(
-            AIORateLimiter(
-                overall_max_rate=overall or 0,
-                overall_time_period=1,
-                group_max_rate=GROUP_MESSAGES_PER_MINUTE,
-                group_time_period=60,
-                max_retries=MAX_RETRIES,
-            )
-        )
-        .get_updates_request(ResilientPollingRequest(connection_pool_size=2))
-        # Concurrent updates share this pool; past a few dozen connections httpcore spends
-        # more time managing the pool than sending (measured: 32 beat 256 by ~1.7x).
-        .connection_pool_size(CONNECTION_POOL)
-        .concurrent_updates(PerChatUpdateProcessor(CONCURRENT_UPDATES))
+        .rate_limiter(limits)
+        .request(AiohttpRequest(CONNECTION_POOL, brief_messages=True))
+        .get_updates_request(polling)
+        .concurrent_updates(processor)
         .post_init(on_startup)
         .post_shutdown(on_shutdown)
         .build()
@@ -123,12 +146,68 @@ def build_application(settings: Settings, storage: Storage | None = None) -> Bot
     services.broadcaster = Broadcaster(
         storage,
         application.bot,
-        settings.broadcast_rate,
+        limits,
         on_progress=broadcasting.progress_reporter(application),
     )
     require_job_queue(application)  # before any network: a missing extra fails at once
     register_handlers(application)
     return application
+
+
+class GracefulApplication(
+    Application[ExtBot[Any], BotContext, UserData, ChatData, BotData, JobQueue[Any]]
+):
+    """PTB's Application, stopping gently. PTB's stop() waits only until queued updates are
+    handed to the update processor, and the HTTP session closes right after; so first, for
+    at most STOP_WAIT seconds: no new announcement send starts and those on their way are
+    answered and recorded (a restart resends nothing delivered), and the updates already
+    taken from Telegram are answered (Telegram will not send them again). Then requests
+    still waiting for their turn are given up (pacing.TelegramLimits.close)."""
+
+    async def stop(self) -> None:
+        if self.running:
+            waits = []
+            broadcaster = self.bot_data.services.broadcaster
+            if broadcaster is not None:
+                waits.append(broadcaster.drain(STOP_WAIT))
+            processor = self.update_processor
+            if isinstance(processor, FairUpdateProcessor):
+                waits.append(self._drain_updates(processor))
+            await asyncio.gather(*waits)
+            # Whatever still waits for its turn (staff cards at the staff group's pace) is
+            # given up now: PTB's stop() would otherwise wait for it, for minutes.
+            if isinstance(self.bot.rate_limiter, TelegramLimits):
+                self.bot.rate_limiter.close()
+        await super().stop()
+
+    async def _drain_updates(self, processor: FairUpdateProcessor) -> None:
+        left = await processor.drain(STOP_WAIT, self.update_queue.qsize)
+        if left:
+            log.warning("Stopping with %s updates not yet answered after %.0f s", left, STOP_WAIT)
+
+
+def flood_controlled(settings: Settings) -> Callable[[object], bool]:
+    """Which updates flood control may coalesce (ordering.py): a new message from a resident
+    that the bot replies to. Never staff or the staff group, never button taps or edits; in a
+    group only what addresses the bot (/tanya, a mention, a reply), not the chatter around."""
+    private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
+    asks_in_group = (
+        filters.ChatType.GROUPS
+        & filters.UpdateType.MESSAGE
+        & (filters.Regex(r"^/tanya(@\w+)?(\s|$)") | groups.AddressesBot())
+    )
+
+    def check(update: object) -> bool:
+        if not isinstance(update, Update):
+            return False
+        user, chat = update.effective_user, update.effective_chat
+        if user is None or chat is None or settings.is_staff(user.id):
+            return False
+        if chat.id == settings.staff_chat_id:
+            return False
+        return bool(private.check_update(update) or asks_in_group.check_update(update))
+
+    return check
 
 
 class SetupError(Exception):
@@ -155,7 +234,10 @@ def register_handlers(app: BotApplication) -> None:
     new = filters.UpdateType.MESSAGE
     edited = filters.UpdateType.EDITED_MESSAGE
 
-    # 0. Before anything else (group -1): a staff member's reply to an inbox card is an
+    # 0. Before anything else (group -2): staff writing in the staff group hold the inbox's
+    #    cards back for a moment, so their commands and replies get the group's budget.
+    app.add_handler(TypeHandler(Update, cards.note_staff_activity), group=-2)
+    #    Then (group -1): a staff member's reply to an inbox card is an
     #    answer for the residents who asked, not a question for the bot.
     app.add_handler(
         MessageHandler(
@@ -172,7 +254,15 @@ def register_handlers(app: BotApplication) -> None:
     )
 
     # 2. Commands, as declared in commands.py (names, who, menus). CommandHandler ignores
-    #    /cmd@otherbot on its own.
+    #    /cmd@otherbot on its own. First the one deep link that is another feature's command:
+    #    t.me/<bot>?start=langganan subscribes (start.py opens the others: answers, welcome).
+    app.add_handler(
+        CommandHandler(
+            "start",
+            subscriptions.subscribe,
+            filters=private & new & filters.Regex(rf"^/start\s+{SUBSCRIBE_PAYLOAD}\s*$"),
+        )
+    )
     for command in COMMANDS:
         app.add_handler(
             CommandHandler(
@@ -186,6 +276,7 @@ def register_handlers(app: BotApplication) -> None:
     app.add_handler(CallbackQueryHandler(broadcasting.press_broadcast_button, pattern=r"^bc\|"))
     app.add_handler(CallbackQueryHandler(inbox.press_inbox_button, pattern=r"^inbox\|"))
     app.add_handler(CallbackQueryHandler(inbox.press_feedback, pattern=r"^fb\|"))
+    app.add_handler(CallbackQueryHandler(requests.press_satisfaction, pattern=r"^sat\|"))
     app.add_handler(CallbackQueryHandler(privacy.erase_my_data, pattern=r"^erase\|"))
     app.add_handler(CallbackQueryHandler(questions.press_button))
 
@@ -219,12 +310,17 @@ def register_handlers(app: BotApplication) -> None:
         )
     )
 
-    # 6. Errors: logged with the update's context, the resident told once, staff alerted.
+    # 6. Inline mode ("@bot pelatihan" in any chat): answers to share, and which were shared.
+    app.add_handler(InlineQueryHandler(inline.answer_inline_query))
+    app.add_handler(ChosenInlineResultHandler(inline.count_shared_answer))
+
+    # 7. Errors: logged with the update's context, the resident told once, staff alerted.
     app.add_error_handler(errors.report_error)
 
 
-LOG_FLUSH_EVERY = 1.0  # seconds: the question log is written in batches (see storage/questions.py)
+FLUSH_EVERY = 1.0  # seconds: queued writes are committed together (storage/writer.py)
 RETENTION_CHECK_EVERY = 6 * 3600
+RETENTION_WAIT = 300.0  # seconds the retention may wait for the database before its next run
 SCHEDULE_CHECK_EVERY = 10  # seconds between looks at scheduled announcements
 
 
@@ -232,6 +328,7 @@ async def on_startup(app: BotApplication) -> None:
     services = app.bot_data.services
     me = await app.bot.get_me()
     services.bot_username = me.username or ""
+    services.storage.remember_bot_username(services.bot_username)  # for `ukm-bot link`
     scopes: tuple[tuple[BotCommandScope, Menu], ...] = (
         (BotCommandScopeAllPrivateChats(), "private"),
         (BotCommandScopeAllGroupChats(), "group"),
@@ -244,8 +341,10 @@ async def on_startup(app: BotApplication) -> None:
                 language_code=None if lang == "id" else lang,  # Indonesian is the default
             )
     await set_staff_commands(app)
+    await start.introduce_bot(app)  # the descriptions, when they changed
     assert services.broadcaster is not None
     services.broadcaster.resume()  # broadcasts a restart or a crash interrupted
+    cards.start_poster(app)  # and inbox cards still queued for the staff group
     jobs = require_job_queue(app)
     jobs.run_repeating(
         broadcasting.start_due_broadcasts,
@@ -255,8 +354,22 @@ async def on_startup(app: BotApplication) -> None:
     )
     # A busy moment may delay a job; it then runs once, late, instead of warning.
     late = {"misfire_grace_time": 30, "coalesce": True}
-    jobs.run_repeating(flush_question_log, LOG_FLUSH_EVERY, name="question log", job_kwargs=late)
+    # The question log, reply links and votes are committed together once a second, never
+    # waiting for the database (storage/writer.py); staff hear when it cannot write.
+    jobs.run_repeating(commit_queued_writes, FLUSH_EVERY, name="queued writes", job_kwargs=late)
+    loop = asyncio.get_running_loop()
+
+    def storage_problem(problem: Problem | None) -> None:  # on the writer thread
+        loop.call_soon_threadsafe(
+            lambda: app.create_task(errors.tell_staff_about_storage(app, problem))
+        )
+
+    services.storage.on_problem = storage_problem
+    services.storage.writer.start()
     jobs.run_repeating(apply_retention, RETENTION_CHECK_EVERY, first=60, name="retention")
+    jobs.run_repeating(
+        cards.remind_overdue, cards.REMINDER_EVERY, first=30, name="overdue cards", job_kwargs=late
+    )
     for problem in services.knowledge_problems:
         log.error("Knowledge files not used (serving the last good build): %s", problem)
     log.info(
@@ -266,20 +379,37 @@ async def on_startup(app: BotApplication) -> None:
     )
 
 
-async def flush_question_log(context: BotContext) -> None:
-    context.services.storage.flush_log()
+async def commit_queued_writes(context: BotContext) -> None:
+    context.services.storage.flush_queued()
 
 
 async def apply_retention(context: BotContext) -> None:
-    """Questions older than QUESTION_LOG_DAYS are deleted (the README says so to residents)."""
-    services = context.services
-    removed = services.storage.forget_questions(services.settings.question_log_days)
-    services.storage.forget_replies(older_than=services.settings.question_log_days * 86400)
-    if removed:
+    """Questions, reply links, residents' words on inbox cards, requests and shared-answer
+    rows older than QUESTION_LOG_DAYS are deleted (the README says so to residents); staff
+    copies of the cards that changed are redrawn."""
+    storage = context.services.storage
+    days = context.services.settings.question_log_days
+    try:
+        removed = await storage.write_within(RETENTION_WAIT, storage.apply_retention, days)
+    except StorageUnavailable as err:
+        log.warning("Retention postponed to its next run: %s", err)
+        return
+    # Requests to the office and shared-answer rows follow the same period.
+    for forget in (storage.forget_requests, storage.forget_shares):
+        try:
+            await storage.write_within(RETENTION_WAIT, forget, days)
+        except StorageUnavailable as err:
+            log.warning("Retention postponed to its next run: %s", err)
+            return
+    for card_id in removed.cards:
+        context.application.create_task(cards.forget_card_text(context, card_id, days))
+    if removed.questions or removed.inbox or removed.replies:
         log.info(
-            "Retention: deleted %s questions older than %s days",
-            removed,
-            services.settings.question_log_days,
+            "Retention: deleted %s questions older than %s days, %s inbox entries, %s reply links",
+            removed.questions,
+            days,
+            removed.inbox,
+            removed.replies,
         )
 
 
@@ -300,29 +430,21 @@ async def set_staff_commands(app: BotApplication) -> None:
 async def on_shutdown(app: BotApplication) -> None:
     services = app.bot_data.services
     if services.broadcaster is not None:
-        await services.broadcaster.stop()
-    services.storage.close()
+        await services.broadcaster.stop()  # drained already when the Application stopped
+    await cards.stop_poster(app)
+    # Writes still queued go in (waiting a few seconds at most for a locked database).
+    await asyncio.to_thread(services.storage.close)
 
 
 def run_bot(settings: Settings, webhook: bool = False) -> None:
-    """`ukm-bot run`: polling, or PTB's webhook server behind WEBHOOK_URL."""
-    configure_logging(
-        settings.log_level, [settings.telegram_bot_token or "", settings.webhook_secret or ""]
-    )
+    """`ukm-bot run` (which holds the database's one-copy lock): polling or the webhook
+    server, until a stop signal. StartupError (with an exit code) when it cannot start or
+    go on."""
+    secrets = [settings.telegram_bot_token or "", settings.webhook_secret or ""]
+    configure_logging(settings.log_level, secrets)
+    install_redacting_excepthook(secrets)
     try:
         application = build_application(settings)
-    except (KnowledgeInvalid, SetupError) as err:
-        raise SystemExit(f"Error: {err}") from err
-    if webhook:
-        url, secret = settings.require_webhook()
-        path = Path(url.split("://", 1)[1]).name or "telegram"
-        application.run_webhook(
-            listen=settings.listen,
-            port=settings.port,
-            url_path=path,
-            webhook_url=url,
-            secret_token=secret,
-            allowed_updates=Update.ALL_TYPES,
-        )
-    else:
-        application.run_polling(allowed_updates=Update.ALL_TYPES)
+    except (KnowledgeInvalid, SetupError, StorageError) as err:
+        raise StartupError(str(err)) from None
+    asyncio.run(BotRunner(application, settings, webhook=webhook).run())

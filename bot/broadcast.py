@@ -14,8 +14,14 @@ Delivery policy (also in the README):
   few recipients (never more than MAX_IN_FLIGHT, in practice BROADCAST_RATE x the round
   trip, a handful) can get a second copy. Everything 'sent' is never sent again, and
   everything 'pending' is sent once.
+* A clean stop (SIGTERM) is not a crash: no new send starts, and the requests on their way
+  get up to STOP_WAIT seconds to be answered and recorded, so a restart resends nothing
+  that was delivered. Only a request still unanswered after that is left in the window.
 * A request that times out is also in that window: Telegram may have delivered it. The
   bot waits a generous SEND_TIMEOUT before calling it a timeout, then sends again.
+* Pacing and retries are the pacer's (pacing.py): each row waits for its turn before it is
+  marked 'sending', and every retry (a 429 waited out, a 5xx, a network error) takes a
+  turn again, so a refusal never releases a burst that draws the next one.
 """
 
 from __future__ import annotations
@@ -28,9 +34,11 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TimedOut
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter
 from telegram.ext import ExtBot
 
+from bot.pacing import Lane, TelegramLimits
 from bot.storage import Broadcast, Storage
 
 log = logging.getLogger(__name__)
@@ -38,10 +46,8 @@ log = logging.getLogger(__name__)
 ANNOUNCEMENT_TOPICS = ("pelatihan", "ekspor", "koperasi")
 MAX_IN_FLIGHT = 64  # requests on their way at once: bounds the crash window above
 SEND_TIMEOUT = 30.0  # seconds before a send counts as timed out (PTB's default is 5)
-NETWORK_RETRIES = 3  # 5xx, timeouts and network errors: then the row is 'failed'
-BACKOFF = (1.0, 2.0, 4.0)
 BATCH = 200  # recipients read from the database at a time: memory stays flat
-CATCH_UP = 3  # sends that may follow each other closer than 1/rate after a late wake-up
+STOP_WAIT = 5.0  # seconds a clean stop waits for the requests on their way
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,27 +74,30 @@ ProgressCallback = Callable[[Progress], Awaitable[None]]
 
 
 class Broadcaster:
-    """Sends announcements at `rate` messages per second, one task per broadcast."""
+    """Sends announcements at the pacer's broadcast rate, one task per broadcast."""
 
     def __init__(
         self,
         storage: Storage,
         bot: ExtBot[Any],
-        rate: float,
+        limits: TelegramLimits,
         on_progress: ProgressCallback,
         report_every: float = 3.0,
     ) -> None:
         self.storage = storage
         self.bot = bot
-        self.rate = rate
+        self.limits = limits
         self.on_progress = on_progress
         self.report_every = report_every
         self.tasks: dict[int, asyncio.Task[None]] = {}
         self.cancelling: set[int] = set()
+        self.stopping = False
 
     # -- control ------------------------------------------------------------------------
 
     def start(self, broadcast_id: int) -> None:
+        if self.stopping:  # shutting down: it stays 'sending' and resumes on the next start
+            return
         if broadcast_id in self.tasks and not self.tasks[broadcast_id].done():
             return
         task = asyncio.create_task(self.run(broadcast_id), name=f"broadcast-{broadcast_id}")
@@ -108,13 +117,30 @@ class Broadcaster:
             self.start(broadcast_id)
         return ids
 
-    async def stop(self) -> None:
-        """Shut down: in-flight requests finish or are left 'sending' (resent on restart)."""
-        for task in self.tasks.values():
+    async def drain(self, within: float = STOP_WAIT) -> None:
+        """A clean stop: no new send starts; the requests on their way get `within` seconds
+        to be answered and recorded. Whatever is still unanswered then is cancelled and
+        stays 'sending' (the in-flight window: resent after the restart)."""
+        self.stopping = True
+        running = [task for task in self.tasks.values() if not task.done()]
+        if not running:
+            return
+        _, late = await asyncio.wait(running, timeout=within)
+        for task in late:
             task.cancel()
-        for task in self.tasks.values():
+        for task in late:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
+        if late:
+            log.warning(
+                "Stopped with announcement sends unanswered after %.0f s; they will be sent "
+                "again after the restart",
+                within,
+            )
+
+    async def stop(self) -> None:
+        """Shut down at once (after `drain`, nothing is left to wait for)."""
+        await self.drain(within=0)
 
     # -- sending ------------------------------------------------------------------------
 
@@ -129,13 +155,9 @@ class Broadcaster:
         )
         in_flight: set[asyncio.Task[None]] = set()
         slots = asyncio.Semaphore(MAX_IN_FLIGHT)
-        interval = 1.0 / self.rate
-        next_send = time.monotonic()
         last_report = 0.0
         try:
-            while True:
-                if self._cancelled(broadcast_id):
-                    break
+            while not self._halted(broadcast_id):
                 # Rows in flight are already 'sending', so this never returns them again.
                 batch = self.storage.next_recipients(broadcast_id, BATCH)
                 if not batch:
@@ -144,18 +166,13 @@ class Broadcaster:
                     await asyncio.wait(in_flight, return_when=asyncio.FIRST_COMPLETED)
                     continue
                 for chat_id in batch:
-                    # Steady pacing on an absolute schedule: the n-th send is due at
-                    # start + n/rate, so a late wake-up does not slow the average down. A
-                    # longer stall is forgiven rather than caught up with a burst that would
-                    # run into Telegram's own limit (at most CATCH_UP sends back to back).
-                    now = time.monotonic()
-                    if now - next_send > CATCH_UP * interval:
-                        next_send = now - CATCH_UP * interval
-                    wait = next_send - now
-                    if wait > 0:
-                        await asyncio.sleep(wait)
-                    next_send += interval
                     await slots.acquire()
+                    # The pacer's turn first, then the row: a row in 'sending' is a request
+                    # on its way, never one still waiting for its turn.
+                    await self.limits.broadcast_turn()
+                    if self.stopping or broadcast_id in self.cancelling:
+                        slots.release()
+                        break
                     self.storage.mark_delivery(broadcast_id, chat_id, "sending")
                     task = asyncio.create_task(self._deliver(broadcast, chat_id, slots))
                     in_flight.add(task)
@@ -163,8 +180,6 @@ class Broadcaster:
                     if time.monotonic() - last_report >= self.report_every:
                         last_report = time.monotonic()
                         await self._report(broadcast_id, started, already, finished=False)
-                    if broadcast_id in self.cancelling:
-                        break
             if in_flight:
                 await asyncio.gather(*in_flight)
         except asyncio.CancelledError:
@@ -172,11 +187,13 @@ class Broadcaster:
             for task in in_flight:
                 task.cancel()
             raise
+        if self.stopping:
+            return  # not finished: the rest is sent after the restart
         self.storage.finish_broadcast(broadcast_id)
         await self._report(broadcast_id, started, already, finished=True)
 
-    def _cancelled(self, broadcast_id: int) -> bool:
-        if broadcast_id in self.cancelling:
+    def _halted(self, broadcast_id: int) -> bool:
+        if self.stopping or broadcast_id in self.cancelling:
             return True
         current = self.storage.broadcast(broadcast_id)
         return current is None or current.status == "cancelled"
@@ -190,30 +207,26 @@ class Broadcaster:
 
     async def _deliver(self, broadcast: Broadcast, chat_id: int, slots: asyncio.Semaphore) -> None:
         try:
-            status, error, target = await self._send_with_retries(broadcast, chat_id)
-            self.storage.mark_delivery(broadcast.id, target, status, error)
+            status, error, target = await self._send_to(broadcast, chat_id)
+            if not (self.stopping and error is not None and error.startswith("NotSent")):
+                # (a send given up by the stop stays 'sending': sent after the restart)
+                self.storage.mark_delivery(broadcast.id, target, status, error)
         finally:
             slots.release()
 
-    async def _send_with_retries(
-        self, broadcast: Broadcast, chat_id: int
-    ) -> tuple[str, str | None, int]:
-        """(status, error, the chat id finally used) for one recipient."""
-        network_failures = 0
+    async def _send_to(self, broadcast: Broadcast, chat_id: int) -> tuple[str, str | None, int]:
+        """(status, error, the chat id finally used) for one recipient. Retries (429s, 5xx,
+        network errors, time-outs) are the pacer's; what comes back here is final."""
         target = chat_id
         while True:
             try:
                 await self._send(broadcast, target)
                 return "sent", None, target
-            except RetryAfter as err:
-                # Flood control is the rate limiter's (app.py): it has already paused every
-                # request for the time Telegram asked and sent this one again, MAX_RETRIES
-                # times. Refused even then, the recipient is recorded as failed, with why.
-                return "failed", f"{type(err).__name__}: {err}", target
             except ChatMigrated as err:
                 new_id = int(err.new_chat_id)
                 self.storage.move_delivery(broadcast.id, target, new_id)
                 target = new_id
+                await self.limits.broadcast_turn()  # a second request: it takes a turn too
             except Forbidden as err:
                 self.storage.deactivate(target, "blocked")
                 return "blocked", str(err), target
@@ -222,24 +235,29 @@ class Broadcaster:
                     self.storage.deactivate(target, "chat not found")
                     return "blocked", str(err), target
                 return "failed", str(err), target
-            except (TimedOut, NetworkError) as err:
-                if network_failures >= NETWORK_RETRIES:
-                    return "failed", f"{type(err).__name__}: {err}", target
-                await asyncio.sleep(BACKOFF[min(network_failures, len(BACKOFF) - 1)])
-                network_failures += 1
+            except (RetryAfter, NetworkError) as err:  # the pacer's retries ran out
+                return "failed", f"{type(err).__name__}: {err}", target
 
     async def _send(self, broadcast: Broadcast, chat_id: int) -> None:
+        markup = announcement_button(broadcast)
         if broadcast.kind == "photo" and broadcast.photo:
             await self.bot.send_photo(
                 chat_id,
                 broadcast.photo,
                 caption=broadcast.html,
+                reply_markup=markup,
                 read_timeout=SEND_TIMEOUT,
                 write_timeout=SEND_TIMEOUT,
+                rate_limit_args=Lane.BROADCAST,
             )
         else:
             await self.bot.send_message(
-                chat_id, broadcast.html, read_timeout=SEND_TIMEOUT, write_timeout=SEND_TIMEOUT
+                chat_id,
+                broadcast.html,
+                reply_markup=markup,
+                read_timeout=SEND_TIMEOUT,
+                write_timeout=SEND_TIMEOUT,
+                rate_limit_args=Lane.BROADCAST,
             )
 
     async def _report(
@@ -265,3 +283,12 @@ class Broadcaster:
             await self.on_progress(progress)
         except Exception:  # a progress message must never stop a broadcast
             log.exception("Could not report progress of broadcast #%s", broadcast_id)
+
+
+def announcement_button(broadcast: Broadcast) -> InlineKeyboardMarkup | None:
+    """The "Tanya soal ini" button an announcement may carry (a link into the bot)."""
+    if not broadcast.button_text or not broadcast.button_url:
+        return None
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(broadcast.button_text, url=broadcast.button_url)]]
+    )

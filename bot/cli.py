@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 import sys
+import time
 from pathlib import Path
 from typing import NoReturn
 
@@ -15,6 +17,7 @@ from bot.config import ConfigError, Settings
 from bot.knowledge import (
     KnowledgeInvalid,
     Problem,
+    current_knowledge,
     default_knowledge_dir,
     ensure_knowledge,
     load_knowledge,
@@ -22,7 +25,10 @@ from bot.knowledge import (
 )
 from bot.knowledge_check import check_knowledge
 from bot.rendering import Button, Reply, to_plain
-from bot.storage import Storage, StorageError
+
+# bot.storage (and with it sqlite_utils, about 0.1 s to import) is imported only by the
+# commands that write to the database: `ask` and `chat` read the saved knowledge with the
+# standard sqlite3 module when it is current (see open_knowledge).
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
@@ -48,6 +54,11 @@ def open_knowledge(settings: Settings) -> KnowledgeBase:
     directly so `ask` and `chat` still work.
     """
     directory = knowledge_dir(settings)
+    saved = current_knowledge(settings.database_path, directory)
+    if saved is not None:
+        return saved
+    from bot.storage import Storage, StorageError
+
     try:
         storage = Storage(settings.database_path)
     except StorageError as err:
@@ -100,9 +111,24 @@ def run(webhook: bool) -> None:
             chat_with(settings)
             return
         fail(str(err), 2)
-    from bot.app import run_bot  # Telegram is imported only when the bot really runs
+    from bot.storage import StorageError
+    from bot.storage.instance import InstanceLock
 
-    run_bot(settings, webhook=webhook)
+    # One copy per database, refused before anything else is loaded (it answers at once).
+    try:
+        lock = InstanceLock(settings.database_path).acquire()
+    except StorageError as err:
+        fail(str(err))
+    # Telegram is imported only when the bot really runs.
+    from bot.app import run_bot
+    from bot.runner import StartupError
+
+    try:
+        run_bot(settings, webhook=webhook)
+    except StartupError as err:
+        fail(str(err), err.exit_code)
+    finally:
+        lock.release()
 
 
 @main.command()
@@ -289,7 +315,9 @@ def evaluate(file: Path, facts: Path | None, min_accuracy: float | None, failure
 @main.command()
 def stats() -> None:
     """Print the usage figures staff see with /statistik."""
+    from bot.service_desk import collect_desk_stats
     from bot.stats import collect_stats
+    from bot.storage import Storage, StorageError
 
     settings = settings_or_exit()
     try:
@@ -302,6 +330,8 @@ def stats() -> None:
         renderer = Assistant(kb_).renderer
         labels = {e.id: e.label("id") for e in kb_.entries}
         click.echo(to_plain(renderer.render("stats", "id", stats=figures, labels=labels)))
+        desk = collect_desk_stats(storage, settings.response_target_hours, time.time())
+        click.echo("\n" + to_plain(renderer.render("stats_requests", "id", desk=desk)))
         click.echo("\nPertanyaan per hari (30 hari terakhir):")
         peak = max([sum(c.values()) for _, c in figures.daily] + [1])
         for day, counts in figures.daily:
@@ -310,6 +340,43 @@ def stats() -> None:
             click.echo(f"  {day}  {total:>6}  {bar}")
     finally:
         storage.close()
+
+
+@main.command()
+@click.argument("entry_id")
+@click.option(
+    "--bot",
+    "username",
+    help="The bot's @username (default: the one it last ran as, kept in the database).",
+)
+def link(entry_id: str, username: str | None) -> None:
+    """Print the t.me link that opens the bot on an answer (ENTRY_ID), or with `langganan`
+    that subscribes to announcements: for posters, announcements and other chats."""
+    from bot.sharing import ASK_PAYLOAD, SUBSCRIBE_PAYLOAD, deep_link
+
+    settings = settings_or_exit()
+    knowledge = open_knowledge(settings)
+    if entry_id not in (SUBSCRIBE_PAYLOAD, ASK_PAYLOAD) and knowledge.entry(entry_id) is None:
+        close = difflib.get_close_matches(entry_id, [e.id for e in knowledge.entries], n=3)
+        hint = f"did you mean {', '.join(close)}?" if close else "`ukm-bot kb check` lists them."
+        fail(f"there is no entry {entry_id!r} in the knowledge base; {hint}")
+    if username is None:
+        from bot.storage import Storage, StorageError
+
+        try:
+            storage = Storage(settings.database_path)
+        except StorageError as err:
+            fail(str(err))
+        try:
+            username = storage.bot_username()
+        finally:
+            storage.close()
+    if not username:
+        fail(
+            "the bot's @username is not known yet: start the bot once (`ukm-bot run`), or "
+            "pass it with --bot USERNAME"
+        )
+    click.echo(deep_link(username, entry_id))
 
 
 @main.group()
@@ -324,9 +391,7 @@ def check() -> None:
     directory = knowledge_dir(settings)
     learned = _learned(settings)
     base, problems = check_knowledge(directory, learned)
-    for problem in problems:
-        colour = "red" if problem.severity == "error" else "yellow"
-        click.secho(f"{problem.severity}: {problem}", fg=colour)
+    _print_problems(problems, err=False)
     errors = [p for p in problems if p.severity == "error"]
     if base is not None:
         variants = sum(len(e.questions["id"]) + len(e.questions["en"]) for e in base.entries)
@@ -345,6 +410,8 @@ def check() -> None:
 
 def _learned(settings: Settings) -> dict[str, list[str]]:
     """Phrasings staff taught the bot, kept in the database (see `/belumterjawab`)."""
+    from bot.storage import Storage, StorageError
+
     try:
         storage = Storage(settings.database_path)
     except StorageError:
@@ -360,11 +427,14 @@ def build() -> None:
     """Compile knowledge/ into the database; a broken file leaves the database as it was."""
     settings = settings_or_exit()
     directory = knowledge_dir(settings)
-    try:
-        base = load_knowledge(directory)
-    except KnowledgeInvalid as err:
-        _print_problems(err.problems)
+    # The same validation as `kb check`, warnings included (the bot's own rebuild at
+    # start-up and /muatulang refuse the same files).
+    base, problems = check_knowledge(directory, _learned(settings))
+    _print_problems(problems)
+    if base is None:
         fail("the knowledge files are invalid; the database was not changed.")
+    from bot.storage import Storage, StorageError
+
     try:
         storage = Storage(settings.database_path)
     except StorageError as err:
@@ -380,7 +450,7 @@ def build() -> None:
     )
 
 
-def _print_problems(problems: list[Problem]) -> None:
+def _print_problems(problems: list[Problem], err: bool = True) -> None:
     for problem in problems:
         colour = "red" if problem.severity == "error" else "yellow"
-        click.secho(f"{problem.severity}: {problem}", fg=colour, err=True)
+        click.secho(f"{problem.severity}: {problem}", fg=colour, err=err)

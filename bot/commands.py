@@ -12,7 +12,16 @@ from telegram import Update
 
 from bot.answering import Lang
 from bot.context import BotContext
-from bot.handlers import broadcasting, groups, privacy, questions, staff, start, subscriptions
+from bot.handlers import (
+    broadcasting,
+    groups,
+    privacy,
+    questions,
+    requests,
+    staff,
+    start,
+    subscriptions,
+)
 
 Handler = Callable[[Update, BotContext], Coroutine[Any, Any, None]]
 Menu = Literal["private", "group", "staff"]
@@ -55,6 +64,9 @@ COMMANDS = (
     ),
     Command("otomatis", (), "group admins", groups.set_automatic),
     Command("hapusdata", (), "everyone (private chat)", privacy.show_my_data),
+    Command(
+        "pertanyaansaya", ("myquestions",), "residents (private chat)", requests.show_my_requests
+    ),
     # Staff only: each handler checks ADMIN_IDS and refuses anyone else.
     Command("umumkan", ("broadcast",), "staff", broadcasting.announce),
     Command("laporan", (), "staff", broadcasting.show_reports),
@@ -80,6 +92,7 @@ MENUS: dict[Menu, tuple[MenuLine, ...]] = {
         MenuLine("topik", "Daftar topik", "Topics"),
         MenuLine("langganan", "Terima pengumuman", "Get announcements"),
         MenuLine("berhenti", "Berhenti berlangganan", "Stop announcements"),
+        MenuLine("pertanyaansaya", "Pertanyaan saya ke petugas", "My questions to staff"),
         MenuLine("hapusdata", "Hapus data saya", "Erase my data"),
     ),
     "group": (

@@ -12,14 +12,19 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import sqlite3
 import types
 import typing
 from datetime import UTC, datetime
-from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
-
-import sqlite_utils
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, Union, get_args, get_origin, get_type_hints
 
 from bot.answering.model import KnowledgeBase
+
+if TYPE_CHECKING:
+    # Only a type here: the copy is read and written with plain SQL on the connection, so
+    # `ukm-bot ask` never imports sqlite_utils (0.08-0.1 s of its start).
+    import sqlite_utils
 
 _META = "kb_meta"  # key/value rows: version, built_at, format, knowledge
 
@@ -130,8 +135,16 @@ def _required(f: dataclasses.Field[Any]) -> bool:
 # -- the database ---------------------------------------------------------------------------
 
 
-def save_knowledge(db: sqlite_utils.Database, kb: KnowledgeBase) -> None:
-    """Replace the saved copy in one transaction; learned phrasings (kb_learned) are kept."""
+Connection = typing.Union["sqlite_utils.Database", sqlite3.Connection]
+
+
+def _conn(db: Connection) -> sqlite3.Connection:
+    return db if isinstance(db, sqlite3.Connection) else db.conn
+
+
+def save_knowledge(db: Connection, kb: KnowledgeBase) -> None:
+    """Replace the saved copy in one transaction; learned phrasings (kb_learned) are kept.
+    The table is the storage migrations' (bot/storage/migrations.py)."""
     document = json.dumps(to_jsonable(kb), ensure_ascii=False, sort_keys=True)
     meta = {
         "version": kb.version,
@@ -139,17 +152,29 @@ def save_knowledge(db: sqlite_utils.Database, kb: KnowledgeBase) -> None:
         "format": FORMAT,
         "knowledge": document,
     }
-    with db.conn:
-        db.execute(f"DELETE FROM {_META}")
-        db.table(_META).insert_all({"key": k, "value": v} for k, v in meta.items())
+    conn = _conn(db)
+    with conn:
+        conn.execute(f"DELETE FROM {_META}")
+        conn.executemany(f"INSERT INTO {_META} (key, value) VALUES (?, ?)", meta.items())
 
 
-def read_saved_knowledge(db: sqlite_utils.Database) -> KnowledgeBase | None:
+def saved_version(db: Connection) -> str | None:
+    """The version of the saved copy (knowledge.knowledge_hash of the files it was built
+    from), without reading the copy itself."""
+    try:
+        row = _conn(db).execute(f"SELECT value FROM {_META} WHERE key = 'version'").fetchone()
+    except sqlite3.OperationalError:
+        return None  # no such table: nothing was ever saved
+    return str(row[0]) if row else None
+
+
+def read_saved_knowledge(db: Connection) -> KnowledgeBase | None:
     """The knowledge base last saved, or None if there is none this release can read."""
-    table = db.table(_META)
-    if not table.exists():
-        return None
-    meta = {row["key"]: row["value"] for row in table.rows}
+    try:
+        rows = _conn(db).execute(f"SELECT key, value FROM {_META}").fetchall()
+    except sqlite3.OperationalError:
+        return None  # no such table: nothing was ever saved
+    meta = dict(rows)
     if "knowledge" not in meta:
         return None  # nothing saved yet, or saved by a release before this format
     try:
@@ -157,3 +182,23 @@ def read_saved_knowledge(db: sqlite_utils.Database) -> KnowledgeBase | None:
     except (CompiledFormatError, TypeError, ValueError, KeyError):
         return None
     return typing.cast(KnowledgeBase, kb)
+
+
+def read_current_knowledge(path: Path, version: str) -> KnowledgeBase | None:
+    """The copy saved in the database file at `path` if it was built from files of this
+    `version`; None when the file, the table or that version is not there.
+
+    With the standard `sqlite3` module and without creating, migrating or writing
+    anything: the quick start of `ukm-bot ask`. Anything else goes through Storage."""
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=rw", uri=True)
+    except sqlite3.Error:
+        return None
+    try:
+        if saved_version(conn) != version:
+            return None
+        return read_saved_knowledge(conn)
+    except sqlite3.Error:
+        return None
+    finally:
+        conn.close()

@@ -6,14 +6,25 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
+from datetime import date
+from functools import cached_property
 from pathlib import Path
 
 from dotenv import dotenv_values
 
+from bot.office import (
+    DEFAULT_OFFICE_HOURS,
+    OfficeCalendar,
+    OfficeHoursError,
+    WeeklyHours,
+    parse_closed_dates,
+    parse_office_hours,
+)
+
 DEFAULT_BASE_URL = "https://api.telegram.org/bot"
 DEFAULT_DATABASE = "data/ukm-bot.db"
 TELEGRAM_MAX_RATE = 30.0  # messages per second Telegram allows a bot across all chats
-_TOKEN = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{10,}$")
+_TOKEN_SECRET = re.compile(r"^[A-Za-z0-9_-]+$")
 _SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")  # what Telegram accepts as secret_token
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
@@ -53,6 +64,12 @@ class Settings:
     knowledge_dir: Path | None = None
     office_contact: str | None = None
     question_log_days: int = 180
+    inbox_cards_per_hour: int = 5
+    office_hours: WeeklyHours = field(
+        default_factory=lambda: parse_office_hours(DEFAULT_OFFICE_HOURS)
+    )
+    office_closed_dates: frozenset[date] = frozenset()
+    response_target_hours: float = 8.0
 
     @classmethod
     def from_env(
@@ -74,12 +91,10 @@ class Settings:
             return value or None
 
         token = get("TELEGRAM_BOT_TOKEN")
-        if token is not None and not _TOKEN.match(token):
+        if token is not None and (problem := token_problem(token)) is not None:
             # The token itself is never echoed back: it may be a real one with a typo.
             raise ConfigError(
-                "TELEGRAM_BOT_TOKEN",
-                "does not look like a bot token "
-                "(digits, a colon, then letters/digits). " + TOKEN_HELP,
+                "TELEGRAM_BOT_TOKEN", f"does not look like a bot token: {problem}. " + TOKEN_HELP
             )
         base_url = get("TELEGRAM_BASE_URL") or DEFAULT_BASE_URL
         if not re.match(r"^https?://[^\s/]+", base_url):
@@ -124,6 +139,15 @@ class Settings:
         if log_level not in LOG_LEVELS:
             raise ConfigError("LOG_LEVEL", f"must be one of {', '.join(LOG_LEVELS)}")
         knowledge = get("KNOWLEDGE_DIR")
+        try:
+            office_hours = parse_office_hours(get("OFFICE_HOURS") or DEFAULT_OFFICE_HOURS)
+        except OfficeHoursError as err:
+            raise ConfigError("OFFICE_HOURS", str(err)) from None
+        try:
+            closed = parse_closed_dates(get("OFFICE_CLOSED_DATES") or "")
+        except OfficeHoursError as err:
+            raise ConfigError("OFFICE_CLOSED_DATES", str(err)) from None
+        target = _number(get("RESPONSE_TARGET_HOURS"), "RESPONSE_TARGET_HOURS", 8.0, 0.25)
         return cls(
             telegram_bot_token=token,
             telegram_base_url=base_url,
@@ -140,6 +164,10 @@ class Settings:
             knowledge_dir=Path(knowledge) if knowledge else None,
             office_contact=get("OFFICE_CONTACT"),
             question_log_days=int(_number(get("QUESTION_LOG_DAYS"), "QUESTION_LOG_DAYS", 180, 1)),
+            inbox_cards_per_hour=_whole(get("INBOX_CARDS_PER_HOUR"), "INBOX_CARDS_PER_HOUR", 5, 1),
+            office_hours=office_hours,
+            office_closed_dates=closed,
+            response_target_hours=target,
         )
 
     def require_token(self) -> str:
@@ -166,11 +194,35 @@ class Settings:
     def is_staff(self, user_id: int | None) -> bool:
         return user_id is not None and user_id in self.admin_ids
 
+    @cached_property
+    def office(self) -> OfficeCalendar:
+        """The office's working time: OFFICE_HOURS minus OFFICE_CLOSED_DATES."""
+        return OfficeCalendar(self.office_hours, self.office_closed_dates)
+
 
 # Every variable the bot reads: the fields of Settings, upper-cased. The one list of
 # settings; .env.example, the README's table and the tests' clean environment are checked
 # against it (tests/test_docs.py).
 SETTING_NAMES = tuple(f.name.upper() for f in fields(Settings))
+
+
+def token_problem(token: str) -> str | None:
+    """Which part of a bot token is wrong (None: it looks right), without repeating it.
+    @BotFather's tokens are the bot's number, a colon and a 35-character secret, e.g.
+    123456789:AAH…; shorter secrets are let through (a local Bot API server's tests)."""
+    number, colon, secret = token.partition(":")
+    if not colon:
+        return "it has no colon (a token is the bot's number, a colon, then its secret)"
+    if not (number.isascii() and number.isdigit() and len(number) >= 3):
+        return "before the colon must be the bot's number, at least 3 digits"
+    if len(secret) < 10:
+        return (
+            f"after the colon there are {len(secret)} characters; a token's secret has at "
+            "least 10 (@BotFather's have 35)"
+        )
+    if not _TOKEN_SECRET.match(secret):
+        return "after the colon only letters, digits, _ and - may follow (no spaces or quotes)"
+    return None
 
 
 def _number(raw: str | None, name: str, default: float, minimum: float) -> float:
@@ -183,6 +235,13 @@ def _number(raw: str | None, name: str, default: float, minimum: float) -> float
     if value < minimum:
         raise ConfigError(name, f"must be at least {minimum:g} (got {raw})")
     return value
+
+
+def _whole(raw: str | None, name: str, default: int, minimum: int) -> int:
+    value = _number(raw, name, default, minimum)
+    if value != int(value):
+        raise ConfigError(name, f"must be a whole number (got {raw})")
+    return int(value)
 
 
 def _ids(raw: str | None, name: str) -> frozenset[int]:

@@ -4,8 +4,10 @@ and the one place the running bot builds its Assistant."""
 from __future__ import annotations
 
 import os
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 # PTB 22 warns whenever a RetryAfter is built unless this is set (its rate limiter reads
 # the timedelta form already), so opt in before any request is made.
@@ -14,13 +16,22 @@ os.environ.setdefault("PTB_TIMEDELTA", "1")
 from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
 
 from bot.answering import KnowledgeBase
-from bot.assistant import Assistant
+from bot.assistant import Assistant, Memory
 from bot.config import Settings
 from bot.knowledge import with_learned
+from bot.sharing import SharedAnswers
 from bot.storage import Storage
 
 if TYPE_CHECKING:
     from bot.broadcast import Broadcaster
+
+
+class CardQueue(Protocol):
+    """The staff inbox's poster (handlers/cards.py), as the handlers that feed it see it."""
+
+    def wake(self) -> None: ...
+
+    def staff_spoke(self) -> None: ...
 
 
 @dataclass
@@ -30,9 +41,21 @@ class Services:
     settings: Settings
     storage: Storage
     assistant: Assistant  # replaced as a whole by /muatulang, never edited in place
+    memory: Memory = field(default_factory=Memory)  # follow-ups; survives /muatulang
     bot_username: str = ""
     broadcaster: Broadcaster | None = None
+    card_poster: CardQueue | None = None  # None without a staff group (STAFF_CHAT_ID)
+    # The clock of the service desk (requests, due times, cards' age, reminders): a test
+    # sets it to a Friday afternoon or a holiday eve.
+    now: Callable[[], float] = time.time
     knowledge_problems: list[str] = field(default_factory=list)
+    _shared: SharedAnswers | None = field(default=None, repr=False)
+
+    def shared_answers(self) -> SharedAnswers:
+        """Inline listings (and their cache) for the knowledge being served now."""
+        if self._shared is None or self._shared.assistant is not self.assistant:
+            self._shared = SharedAnswers(self.assistant)
+        return self._shared
 
     def use_knowledge(self, kb: KnowledgeBase | None = None) -> None:
         """Serve `kb` (by default the current one again), with the phrasings staff taught.

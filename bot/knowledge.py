@@ -9,16 +9,19 @@ import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 import jinja2
-import sqlite_utils
 
 from bot import compiled
+from bot.answering import Answerer
 from bot.answering.model import LANGS, Entry, KnowledgeBase, Lang, Lexicon, Source, Topic
 from bot.compiled import read_saved_knowledge as read_saved_knowledge
 from bot.compiled import save_knowledge as save_knowledge
 from bot.rendering import number_filter
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 ENTRY_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,39}$")  # short: it travels in callback_data
 MIN_QUESTIONS: dict[Lang, int] = {"id": 6, "en": 2}
@@ -47,9 +50,15 @@ class Problem:
     entry: str | None = None
     field: str | None = None
     severity: Severity = "error"
+    line: int | None = None  # where in the file, when the file could not be read as TOML
+    column: int | None = None
 
     def __str__(self) -> str:
         where = self.file
+        if self.line is not None:
+            where += f", line {self.line}"
+        if self.column is not None:
+            where += f", column {self.column}"
         if self.entry:
             where += f": entry '{self.entry}'"
         if self.field:
@@ -81,9 +90,11 @@ class _Collector:
         entry: str | None = None,
         field_: str | None = None,
         severity: Severity = "error",
+        line: int | None = None,
+        column: int | None = None,
     ) -> None:
         name = path if isinstance(path, str) else self._name(path)
-        self.problems.append(Problem(name, message, entry, field_, severity))
+        self.problems.append(Problem(name, message, entry, field_, severity, line, column))
 
     def _name(self, path: Path) -> str:
         try:
@@ -131,6 +142,27 @@ def knowledge_hash(directory: Path) -> str:
 
 def load_knowledge(directory: Path) -> KnowledgeBase:
     """Read and validate every file; raise KnowledgeInvalid naming each problem."""
+    return read_knowledge(directory).kb
+
+
+class Validated(NamedTuple):
+    kb: KnowledgeBase
+    warnings: list[Problem]
+    files: dict[str, str]  # each entry's file, by entry id, named as problems name it
+
+
+def read_knowledge(directory: Path) -> Validated:
+    """Read and validate every file: the knowledge base and its warnings, or
+    KnowledgeInvalid naming each problem (warnings included).
+
+    This is the one validation: `kb check`, `kb build`, the rebuild at start-up and
+    /muatulang all accept or refuse the same files. Besides each file's own rules, a
+    phrasing that finds another entry than its own (the same words as another entry's
+    phrasing, or ranked below another entry) is an error: a resident who types exactly
+    that phrasing would get the other entry's answer, confidently (the matcher cannot
+    tell them apart), and refusing costs residents nothing, since the last good build
+    keeps serving until the phrasing is reworded.
+    """
     directory = Path(directory)
     out = _Collector(directory)
     if not directory.is_dir():
@@ -147,17 +179,23 @@ def load_knowledge(directory: Path) -> KnowledgeBase:
     if not entry_files:
         out.add(directory / "entries", "no entry files (*.toml) found")
     raw_entries: list[tuple[Path, dict[str, Any], str]] = []
+    # A file that cannot be read is one error; what depends on it is not checked (an
+    # unreadable facts.toml is not forty answers that "do not render").
+    entries_read = True
     for path in entry_files:
         doc = _read_toml(path, out)
         if doc is None:
+            entries_read = False
             continue
         topic = doc.get("topic")
-        if not isinstance(topic, str) or not any(t.id == topic for t in topics):
+        if not isinstance(topic, str) or (
+            topics_doc is not None and not any(t.id == topic for t in topics)
+        ):
             known = ", ".join(t.id for t in topics)
             out.add(
                 path, f"'topic' must be one of the topics in topics.toml ({known})", field_="topic"
             )
-            continue
+            topic = str(topic)  # its entries are still checked, and others' links to them
         items = doc.get("entry")
         if not isinstance(items, list) or not items:
             out.add(path, "no [[entry]] tables found", field_="entry")
@@ -167,10 +205,12 @@ def load_knowledge(directory: Path) -> KnowledgeBase:
     renderer = _FactRenderer(facts, source)
     speakers = _parse_speakers(facts_doc, directory / "facts.toml", renderer, out)
     counts = _parse_counts(facts_doc, directory / "facts.toml", facts, out)
-    entries = _parse_entries(raw_entries, topics, renderer, speakers, counts, out)
+    entries = _parse_entries(
+        raw_entries, topics, renderer, speakers, counts, out, facts_doc is not None, entries_read
+    )
     if out.failed or source is None or lexicon is None:
         raise KnowledgeInvalid(out.problems)
-    return KnowledgeBase(
+    kb = KnowledgeBase(
         entries=tuple(entries),
         topics=tuple(topics),
         lexicon=lexicon,
@@ -178,6 +218,72 @@ def load_knowledge(directory: Path) -> KnowledgeBase:
         facts=facts,
         version=knowledge_hash(directory),
     )
+    files = {str(item.get("id")): out._name(path) for path, item, _ in raw_entries}
+    out.problems += _checked_answering(kb, files)
+    if out.failed:
+        raise KnowledgeInvalid(out.problems)
+    return Validated(kb, out.problems, files)
+
+
+def answering_problems(kb: KnowledgeBase, files: Mapping[str, str]) -> list[Problem]:
+    """What the answering core itself finds wrong (`files`: the file of each entry, by
+    id). Errors: phrasings that would not find their own entry (no word the bot can
+    match on, the same words as another entry's phrasing, or another entry ranked
+    first). Warnings: an answer that gives a figure nothing says the meaning of."""
+    answerer = Answerer(kb)
+    problems: list[Problem] = []
+    signatures: dict[frozenset[str], str] = {}
+
+    def report(entry: Entry, message: str) -> None:
+        problems.append(Problem(files.get(entry.id, "entries"), message, entry.id, "questions"))
+
+    for entry in kb.entries:
+        for variant in entry.variants():
+            query = answerer.normalizer.normalize(variant)
+            tokens = frozenset(query.tokens)
+            if not tokens:
+                report(entry, f"'{variant}' has no words the bot can match on")
+                continue
+            other = signatures.setdefault(tokens, entry.id)
+            if other != entry.id:
+                report(
+                    entry,
+                    f"'{variant}' matches entry '{other}' exactly as well as its own; reword it",
+                )
+            ranked = answerer.index.rank(query, limit=2)
+            if ranked and ranked[0].entry.id != entry.id:
+                report(
+                    entry, f"'{variant}' matches entry '{ranked[0].entry.id}' better than its own"
+                )
+    for entry in kb.entries:
+        if not entry.gap and answerer.coverage.counts_unknown(entry):
+            problems.append(
+                Problem(
+                    files.get(entry.id, "entries"),
+                    "the answer gives a figure but nothing says what it counts: add "
+                    "`counts = [...]` to the entry (or the fact's line to [counts] in "
+                    "facts.toml), or any count question can be answered with it",
+                    entry.id,
+                    "counts",
+                    "warning",
+                )
+            )
+    return problems
+
+
+# What the answering core finds in a set of files, by their version (a hash of every
+# file's bytes): the same files in one process are judged once (the test suite reads the
+# shipped files many times).
+_ANSWERING_CHECKED: dict[str, list[Problem]] = {}
+
+
+def _checked_answering(kb: KnowledgeBase, files: Mapping[str, str]) -> list[Problem]:
+    key = f"{kb.version} {sorted(files.items())}"
+    if key not in _ANSWERING_CHECKED:
+        if len(_ANSWERING_CHECKED) >= 8:  # a bot reloaded many times keeps only a few
+            _ANSWERING_CHECKED.clear()
+        _ANSWERING_CHECKED[key] = answering_problems(kb, files)
+    return list(_ANSWERING_CHECKED[key])
 
 
 def _read_toml(path: Path, out: _Collector) -> dict[str, Any] | None:
@@ -189,8 +295,33 @@ def _read_toml(path: Path, out: _Collector) -> dict[str, Any] | None:
     except UnicodeDecodeError:
         out.add(path, "is not UTF-8 text; save it as UTF-8")
     except tomllib.TOMLDecodeError as err:
-        out.add(path, f"is not valid TOML: {err}")
+        line, column, reason = _toml_position(err)
+        text = path.read_text(encoding="utf-8").splitlines()
+        shown = f': "{text[line - 1].strip()}"' if line is not None and line <= len(text) else ""
+        out.add(
+            path,
+            f"is not valid TOML: {reason}{shown}. Fix the syntax there (a missing quote, "
+            "bracket or comma is the usual cause); what depends on this file is checked "
+            "once it reads",
+            line=line,
+            column=column,
+        )
     return None
+
+
+_TOML_AT = re.compile(r"\s*\(at line (\d+), column (\d+)\)$|\s*\(at end of document\)$")
+
+
+def _toml_position(err: tomllib.TOMLDecodeError) -> tuple[int | None, int | None, str]:
+    """Line, column and reason of a TOML syntax error (Python 3.11's tomllib keeps them
+    only in the message: "Expected ']' at the end of a table declaration (at line 8,
+    column 8)")."""
+    message = str(err)
+    found = _TOML_AT.search(message)
+    reason = message[: found.start()] if found else message
+    if found and found.group(1):
+        return int(found.group(1)), int(found.group(2)), reason
+    return None, None, reason + (" (at the end of the file)" if found else "")
 
 
 def _bilingual(
@@ -465,7 +596,12 @@ def _parse_entries(
     speakers: Mapping[str, dict[Lang, str]],
     counts: Mapping[str, tuple[str, ...]],
     out: _Collector,
+    facts_read: bool = True,
+    entries_read: bool = True,
 ) -> list[Entry]:
+    """`facts_read`, `entries_read`: whether facts.toml and every entry file could be
+    read; if not, what depends on them (facts in answers, speakers, links to entries
+    that may be in the unreadable file) is not judged."""
     gap_topics = {t.id for t in topics if t.gap}
     entries: list[Entry] = []
     seen: dict[str, Path] = {}
@@ -534,12 +670,13 @@ def _parse_entries(
             try:
                 answer[lang] = renderer.render(template, lang)
             except jinja2.UndefinedError as err:
-                out.add(
-                    path,
-                    f"does not render: {err.message} (facts are defined in facts.toml)",
-                    entry_id,
-                    f"answer.{lang}",
-                )
+                if facts_read:
+                    out.add(
+                        path,
+                        f"does not render: {err.message} (facts are defined in facts.toml)",
+                        entry_id,
+                        f"answer.{lang}",
+                    )
             except jinja2.TemplateError as err:
                 out.add(path, f"does not render: {err}", entry_id, f"answer.{lang}")
         keywords = item.get("keywords", [])
@@ -557,12 +694,13 @@ def _parse_entries(
         said_by = item.get("said_by")
         if said_by is not None and said_by not in speakers:
             known = ", ".join(sorted(speakers)) or "none defined"
-            out.add(
-                path,
-                f"'{said_by}' is not a speaker in facts.toml [speaker] ({known})",
-                entry_id,
-                "said_by",
-            )
+            if facts_read:
+                out.add(
+                    path,
+                    f"'{said_by}' is not a speaker in facts.toml [speaker] ({known})",
+                    entry_id,
+                    "said_by",
+                )
             said_by = None
         counted = item.get("counts", [])
         if not isinstance(counted, list) or not all(isinstance(c, str) for c in counted):
@@ -595,7 +733,7 @@ def _parse_entries(
         for rid in related_ids:
             if rid == entry_id:
                 out.add(path, "an entry cannot be related to itself", entry_id, "related")
-            elif rid not in seen:
+            elif rid not in seen and entries_read:
                 out.add(path, f"'{rid}' is not an entry id", entry_id, "related")
     return entries
 
@@ -617,6 +755,15 @@ class KnowledgeStatus:
     kb: KnowledgeBase
     rebuilt: bool
     problems: list[Problem]  # why the files were not used, when they were not
+
+
+def current_knowledge(database: Path, directory: Path) -> KnowledgeBase | None:
+    """The copy saved in the database if it matches the files, read without opening the
+    database for writing (so without sqlite_utils); None when it is missing or stale, and
+    ensure_knowledge has work to do."""
+    if not directory.is_dir():
+        return None
+    return compiled.read_current_knowledge(database, knowledge_hash(directory))
 
 
 def ensure_knowledge(db: sqlite_utils.Database, directory: Path) -> KnowledgeStatus:

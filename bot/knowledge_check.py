@@ -1,17 +1,20 @@
-"""`ukm-bot kb check`: how well the knowledge files work together, beyond validity."""
+"""`ukm-bot kb check` and `kb build`: the one validation of the knowledge files, with
+what staff taught the bot and figures typed by hand."""
 
 from __future__ import annotations
 
 import re
 import tomllib
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from pathlib import Path
 
-from bot.answering import Answerer, KnowledgeBase
+from bot.answering import KnowledgeBase
 from bot.knowledge import (
     KnowledgeInvalid,
     Problem,
-    load_knowledge,
+    answering_problems,
+    read_knowledge,
     with_learned,
 )
 
@@ -19,68 +22,30 @@ from bot.knowledge import (
 def check_knowledge(
     directory: Path, learned: Mapping[str, Iterable[str]] | None = None
 ) -> tuple[KnowledgeBase | None, list[Problem]]:
-    """Validate the files, then test that every phrasing finds its own entry."""
+    """The files validated exactly as the bot builds them (knowledge.read_knowledge:
+    its errors refuse a build everywhere), errors first; then, as warnings, phrasings
+    that stop finding their entry once the phrasings staff taught (`learned`) are added,
+    and figures an answer repeats by hand. The knowledge base is None when the files
+    have errors."""
     try:
-        kb = load_knowledge(directory)
+        kb, problems, files = read_knowledge(directory)
     except KnowledgeInvalid as err:
-        return None, err.problems
+        return None, _errors_first(err.problems)
+    problems = list(problems)
     if learned:
-        kb = with_learned(kb, learned)
-    problems: list[Problem] = []
-    answerer = Answerer(kb)
-    index = answerer.index
-    files = {e.id: f"entries/{e.topic}.toml" for e in kb.entries}
-    signatures: dict[frozenset[str], str] = {}
-    for entry in kb.entries:
-        for variant in entry.variants():
-            tokens = frozenset(index.normalizer.tokens(variant))
-            if not tokens:
-                problems.append(
-                    Problem(
-                        files[entry.id],
-                        f"'{variant}' has no words the bot can match on",
-                        entry.id,
-                        "questions",
-                    )
-                )
-                continue
-            other = signatures.get(tokens)
-            if other is not None and other != entry.id:
-                problems.append(
-                    Problem(
-                        files[entry.id],
-                        f"'{variant}' matches entry '{other}' "
-                        "exactly as well as its own; reword it",
-                        entry.id,
-                        "questions",
-                    )
-                )
-            signatures.setdefault(tokens, entry.id)
-            ranked = index.rank(answerer.normalizer.normalize(variant), limit=2)
-            if ranked and ranked[0].entry.id != entry.id:
-                problems.append(
-                    Problem(
-                        files[entry.id],
-                        f"'{variant}' matches entry '{ranked[0].entry.id}' better than its own",
-                        entry.id,
-                        "questions",
-                    )
-                )
-    for entry in kb.entries:
-        if not entry.gap and answerer.coverage.counts_unknown(entry):
-            problems.append(
-                Problem(
-                    files[entry.id],
-                    "the answer gives a figure but nothing says what it counts: add "
-                    "`counts = [...]` to the entry (or the fact's line to [counts] in "
-                    "facts.toml), or any count question can be answered with it",
-                    entry.id,
-                    "counts",
-                    "warning",
-                )
-            )
+        # A phrasing staff taught lives in the database, not in the files: it cannot
+        # stop a build of the files, but the editor should know what it collides with.
+        taught = with_learned(kb, learned)
+        for problem in answering_problems(taught, files):
+            if problem not in problems:
+                message = f"{problem.message} (with the phrasings staff taught)"
+                problems.append(replace(problem, message=message, severity="warning"))
     problems.extend(literal_facts(directory, kb))
-    return kb, problems
+    return kb, _errors_first(problems)
+
+
+def _errors_first(problems: list[Problem]) -> list[Problem]:
+    return sorted(problems, key=lambda p: p.severity != "error")
 
 
 # A figure written out in an answer, possibly with a word that multiplies it ("15 ribu").
@@ -114,7 +79,7 @@ def literal_facts(directory: Path, kb: KnowledgeBase) -> list[Problem]:
                         fact = values[value]
                         problems.append(
                             Problem(
-                                f"entries/{path.name}",
+                                f"{directory.name}/entries/{path.name}",
                                 f"'{match.group(0)}' repeats fact '{fact}' by hand; write "
                                 f"{{{{ fact.{fact} | number }}}} (or | thousands) so it "
                                 "follows a change in facts.toml",

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import logging
 import sys
+import threading
+import traceback
 from collections.abc import Iterable
+from types import TracebackType
+from urllib.parse import quote
 
 REDACTED = "<TOKEN>"
 _FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -30,8 +34,27 @@ class RedactingFormatter(logging.Formatter):
 def redact(text: str, secrets: Iterable[str]) -> str:
     for secret in secrets:
         if secret:
-            text = text.replace(secret, REDACTED)
+            # Also as a URL carries it: the colon of a token may be percent-encoded.
+            for form in {secret, quote(secret, safe="")}:
+                text = text.replace(form, REDACTED)
     return text
+
+
+def install_redacting_excepthook(secrets: Iterable[str]) -> None:
+    """A crash's traceback is printed by Python itself, not through logging: redact it
+    too (PTB's InvalidToken, for one, spells the token out)."""
+    secrets = [s for s in secrets if s]
+
+    def excepthook(
+        kind: type[BaseException], error: BaseException, tb: TracebackType | None
+    ) -> None:
+        text = "".join(traceback.format_exception(kind, error, tb))
+        sys.stderr.write(redact(text, secrets))
+
+    sys.excepthook = excepthook
+    threading.excepthook = lambda args: excepthook(
+        args.exc_type, args.exc_value or args.exc_type(), args.exc_traceback
+    )
 
 
 def configure_logging(level: str, secrets: Iterable[str], stream: object = None) -> None:

@@ -47,43 +47,101 @@ def to_plain(markup: str) -> str:
 
 
 def split_message(text: str, limit: int = TELEGRAM_TEXT_LIMIT) -> list[str]:
-    """Split HTML into messages under Telegram's limit, at paragraph or line breaks.
+    """Split Telegram HTML into messages Telegram accepts, cutting only between characters
+    of the text: never inside a tag or an entity such as `&amp;`.
 
-    Templates only use inline tags that never span a blank line, so cutting between
-    paragraphs or lines keeps every part well-formed; a single over-long line is cut at
-    a space outside any tag or entity as a last resort.
+    A part ends at the last line break that fits, else the last space, else after any
+    character (a long run with neither, "&&&…" say). Tags still open at a cut are closed
+    at the end of the part and opened again at the start of the next, so every part is
+    well-formed. A part stays within `limit` both as HTML and as the text Telegram counts
+    after parsing (UTF-16 units: an emoji is two).
     """
+    text = text.strip()
+    # Nearly every reply fits: its HTML, counted in UTF-16 units, is never shorter than the
+    # text Telegram counts. Only longer ones are taken apart (a few microseconds a character).
+    if len(text) <= limit and len(text.encode("utf-16-le")) // 2 <= limit:
+        return [text] if text else []
+    pieces = [_Piece.of(m.group()) for m in _PIECE.finditer(text)]
     parts: list[str] = []
-    rest = text.strip()
-    while len(rest) > limit:
-        window = rest[:limit]
-        cut = max(window.rfind("\n\n"), window.rfind("\n"))
-        if cut <= 0:
-            cut = _safe_space(window)
-        parts.append(rest[:cut].rstrip())
-        rest = rest[cut:].lstrip()
-    if rest:
-        parts.append(rest)
+    start = 0
+    open_tags: list[tuple[str, str]] = []  # (name, opening tag) at `start`
+    while start < len(pieces):
+        while start < len(pieces) and pieces[start].blank:
+            start += 1  # no part starts with the whitespace of a cut
+        if start == len(pieces):
+            break
+        end, open_at_end = _cut(pieces, start, open_tags, limit)
+        body = "".join(p.raw for p in pieces[start:end])
+        if not open_at_end:
+            body = body.rstrip()
+        reopen = "".join(tag for _, tag in open_tags)
+        close = "".join(f"</{name}>" for name, _ in reversed(open_at_end))
+        part = reopen + body + close
+        if to_plain(part):
+            parts.append(part)
+        start, open_tags = end, open_at_end
     return parts
 
 
-def _safe_space(window: str) -> int:
-    depth_ok = -1
-    in_tag = in_entity = False
-    open_tags = 0
-    for i, ch in enumerate(window):
-        if ch == "<":
-            in_tag = True
-            open_tags += -1 if window.startswith("</", i) else 1
-        elif ch == ">":
-            in_tag = False
-        elif ch == "&":
-            in_entity = True
-        elif ch == ";":
-            in_entity = False
-        elif ch == " " and not in_tag and not in_entity and open_tags == 0:
-            depth_ok = i
-    return depth_ok if depth_ok > 0 else len(window)
+# One tag, one entity, or one character of text.
+_PIECE = re.compile(r"<[^>]*>|&(?:#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);|[^<&]|[<&]")
+_TAG_NAME = re.compile(r"</?\s*([A-Za-z0-9-]+)")
+
+
+@dataclass(frozen=True, slots=True)
+class _Piece:
+    raw: str
+    units: int  # UTF-16 units Telegram counts for it (tags: none)
+    tag: str | None  # "b" for <b ...>, "/b" for </b>
+    char: str  # the character it shows ("" for a tag)
+
+    @classmethod
+    def of(cls, raw: str) -> _Piece:
+        if raw.startswith("<") and len(raw) > 1:
+            found = _TAG_NAME.match(raw)
+            name = found.group(1).lower() if found else ""
+            return cls(raw, 0, f"/{name}" if raw.startswith("</") else name, "")
+        char = html.unescape(raw) if raw.startswith("&") else raw
+        return cls(raw, len(char.encode("utf-16-le")) // 2, None, char)
+
+    @property
+    def blank(self) -> bool:
+        return self.tag is None and self.char.isspace()
+
+
+def _cut(
+    pieces: list[_Piece], start: int, open_tags: list[tuple[str, str]], limit: int
+) -> tuple[int, list[tuple[str, str]]]:
+    """Where the part that begins at `start` ends, and the tags still open there."""
+    stack = list(open_tags)
+    raw = sum(len(tag) for _, tag in stack)
+    units = 0
+    best: dict[int, tuple[int, list[tuple[str, str]]]] = {}  # rank -> latest cut of that rank
+    for i in range(start, len(pieces)):
+        piece = pieces[i]
+        if piece.tag is not None and piece.tag.startswith("/"):
+            name = piece.tag[1:]
+            for depth in range(len(stack) - 1, -1, -1):
+                if stack[depth][0] == name:
+                    del stack[depth]
+                    break
+        elif piece.tag is not None:
+            stack.append((piece.tag, piece.raw))
+        raw += len(piece.raw)
+        units += piece.units
+        closing = sum(len(name) + 3 for name, _ in stack)
+        if raw + closing > limit or units > limit:
+            break
+        if piece.tag is None:
+            # The best cut is after a line break, then a space, then any character; a cut
+            # outside every tag is better than one inside.
+            kind = 2 if piece.char == "\n" else 1 if piece.char.isspace() else 0
+            best[kind * 2 + (not stack)] = (i + 1, list(stack))
+    else:
+        return len(pieces), stack
+    if not best:  # not even one character fits after the tags to reopen: drop them
+        return max(start + 1, i), []
+    return best[max(best)]
 
 
 class Renderer:

@@ -384,11 +384,10 @@ def reports(fake: FakeBotAPI) -> list[str]:
 async def test_laporan_and_rincian_show_who_missed_an_announcement_and_why(
     fake: FakeBotAPI, start_bot: BotStarter, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import bot.broadcast
+    import bot.pacing
 
-    # The same retries, without seconds between them (should the constant move, the test
-    # only gets slower).
-    monkeypatch.setattr(bot.broadcast, "BACKOFF", (0.01, 0.01, 0.01), raising=False)
+    # The same retries, without seconds between them.
+    monkeypatch.setattr(bot.pacing, "BROADCAST_BACKOFF", (0.01, 0.01, 0.01))
     app = await start_bot(BROADCAST_RATE="50")
     staff_chat(fake)
     assert "Belum ada pengumuman" in (await laporan(fake))["text"]
@@ -412,7 +411,7 @@ async def test_laporan_and_rincian_show_who_missed_an_announcement_and_why(
     *_, detail = await fake.wait_for_sent(ADMIN_ID, count=len(fake.sent(ADMIN_ID)) + 1)
     assert "Yang tidak menerima pengumuman #1" in detail["text"]
     assert "Warga 2 (2): blocked, Forbidden: bot was blocked by the user" in detail["text"]
-    assert "Warga 3 (3): failed, NetworkError: Bad Gateway" in detail["text"]
+    assert "Warga 3 (3): failed, ServerError: Bad Gateway" in detail["text"]
     assert "Warga 1 " not in detail["text"] and "Warga 4 " not in detail["text"]
 
 

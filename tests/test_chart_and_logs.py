@@ -5,10 +5,13 @@ from __future__ import annotations
 import logging
 import struct
 import zlib
+from urllib.parse import quote
+
+import pytest
 
 from bot.assistant import Assistant
 from bot.chart import stacked_bars, tick_label, unknown_characters
-from bot.logs import REDACTED, RedactingFormatter
+from bot.logs import REDACTED, RedactingFormatter, install_redacting_excepthook
 from bot.stats import CHART_COLOURS, day_label
 
 
@@ -63,3 +66,26 @@ def test_formatter_redacts_messages_arguments_and_tracebacks() -> None:
         )
     text = formatter.format(record)
     assert token not in text and text.count(REDACTED) == 2
+
+
+def test_a_crash_traceback_and_a_percent_encoded_token_are_redacted_too(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A crash is printed by Python itself, not through logging (PTB's InvalidToken spells
+    the token out), and a URL may carry the token's colon percent-encoded."""
+    import sys
+    import threading
+
+    secret = "SECRET" + "-token-value"  # never whole in this file's source lines
+    token = f"123456:{secret}"
+    encoded = f"/bot{quote(token, safe='')}/getMe"
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)
+    monkeypatch.setattr(threading, "excepthook", threading.excepthook)
+    install_redacting_excepthook([token])
+    try:
+        raise RuntimeError(f"The token `{token}` was rejected; {encoded}")
+    except RuntimeError as err:
+        sys.excepthook(RuntimeError, err, err.__traceback__)
+    printed = capsys.readouterr().err
+    assert "Traceback" in printed and "RuntimeError" in printed
+    assert secret not in printed and printed.count(REDACTED) == 2

@@ -32,6 +32,12 @@ def test_defaults_need_nothing() -> None:
         ({"PORT": "70000"}, "PORT", "65535"),
         ({"LOG_LEVEL": "LOUD"}, "LOG_LEVEL", "DEBUG"),
         ({"TELEGRAM_BASE_URL": "api.telegram.org"}, "TELEGRAM_BASE_URL", "http"),
+        ({"INBOX_CARDS_PER_HOUR": "2.5"}, "INBOX_CARDS_PER_HOUR", "whole number"),
+        ({"INBOX_CARDS_PER_HOUR": "0"}, "INBOX_CARDS_PER_HOUR", "at least 1"),
+        ({"OFFICE_HOURS": "08:00-16:00"}, "OFFICE_HOURS", "Mon-Fri 08:00-16:00"),
+        ({"OFFICE_HOURS": "Mon-Jum 8-16"}, "OFFICE_HOURS", "08:00-16:00"),
+        ({"OFFICE_CLOSED_DATES": "17-08-2026"}, "OFFICE_CLOSED_DATES", "YYYY-MM-DD"),
+        ({"RESPONSE_TARGET_HOURS": "soon"}, "RESPONSE_TARGET_HOURS", "number"),
     ],
 )
 def test_bad_values_name_the_variable(env: dict[str, str], variable: str, hint: str) -> None:
@@ -39,6 +45,21 @@ def test_bad_values_name_the_variable(env: dict[str, str], variable: str, hint: 
         Settings.parse(env)
     assert caught.value.variable == variable
     assert str(caught.value).startswith(variable) and hint in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("token", "rule"),
+    [
+        ("123:abc", "after the colon there are 3 characters; a token's secret has at least 10"),
+        ("123456789AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw", "no colon"),
+        ("bot:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw", "before the colon must be the bot's number"),
+        ("123456789:AAHdqTcvCH1vGWJ xfSeofSAs0K5PAL", "only letters, digits, _ and -"),
+    ],
+)
+def test_a_malformed_token_is_told_the_rule_it_breaks(token: str, rule: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        Settings.parse({"TELEGRAM_BOT_TOKEN": token})
+    assert rule in str(caught.value) and token not in str(caught.value)
 
 
 def test_a_malformed_token_is_not_echoed() -> None:
@@ -71,3 +92,17 @@ def test_webhook_mode_requires_url_and_secret() -> None:
         Settings.parse({}).require_webhook()
     with pytest.raises(ConfigError, match="WEBHOOK_SECRET"):
         Settings.parse({"WEBHOOK_URL": "https://x.id/hook"}).require_webhook()
+
+
+def test_office_hours_and_closed_dates_make_the_office_calendar() -> None:
+    settings = Settings.parse(
+        {
+            "OFFICE_HOURS": "Senin-Kamis 08.00-16.00; Jumat 08:00-11:30, 13:00-16:30",
+            "OFFICE_CLOSED_DATES": "2026-08-17, 2026-12-24..2026-12-26",
+            "RESPONSE_TARGET_HOURS": "4",
+        }
+    )
+    assert settings.office_hours.days[4] == ((480, 690), (780, 990))
+    assert len(settings.office_closed_dates) == 4
+    assert settings.response_target_hours == 4
+    assert settings.office.closed == settings.office_closed_dates

@@ -247,6 +247,27 @@ async def test_rate_limit_raises_retry_after(
     assert info.value.retry_after == dtm.timedelta(seconds=7)
 
 
+async def test_a_refused_scope_stays_refused_until_retry_after_has_passed(
+    fake: FakeBotAPI, bot: Bot, timedelta_mode: None
+) -> None:
+    fake.set_rate_limit(per_second=2)
+    await bot.send_message(ALICE, "satu")
+    await bot.send_message(BOB, "dua")
+    with pytest.raises(RetryAfter):
+        await bot.send_message(ALICE, "tiga")  # the bot's overall limit...
+    with pytest.raises(RetryAfter):
+        await bot.send_message(BOB, "empat")  # ...refuses every chat for retry_after
+    assert fake.rate_limited_overall == 2
+    fake.set_rate_limit(per_chat_per_second=1)
+    await bot.send_message(ALICE, "lima")
+    with pytest.raises(RetryAfter):
+        await bot.send_message(ALICE, "enam")
+    await bot.send_message(BOB, "tujuh")  # a chat's limit refuses that chat only
+    with pytest.raises(RetryAfter):
+        await bot.send_message(ALICE, "delapan")  # still within its retry_after
+    assert fake.rate_limited_by_chat[ALICE] == 3 and fake.rate_limited_overall == 2
+
+
 async def test_retry_after_warns_without_ptb_timedelta(
     fake: FakeBotAPI, bot: Bot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -690,3 +711,109 @@ def test_standalone_process_and_control_client() -> None:
         assert stats["statuses"].get("403", 0) == len(created["blocked"])
         control.reset()
         assert control.stats()["sent_total"] == 0
+
+
+# -- inline mode and descriptions (answerInlineQuery, set/getMy(Short)Description) ---------------
+
+
+def article(result_id: str, title: str = "Judul", text: str = "<b>Jawaban</b>") -> Any:
+    from telegram import InlineQueryResultArticle, InputTextMessageContent
+
+    return InlineQueryResultArticle(
+        result_id, title, InputTextMessageContent(text, parse_mode="HTML")
+    )
+
+
+async def test_inline_queries_need_inline_mode_and_are_answered_once(
+    fake: FakeBotAPI, bot: Bot
+) -> None:
+    with pytest.raises(AssertionError, match=r"(?i)setinline"):
+        fake.inline_query(ALICE, "pelatihan")
+    fake.supports_inline_queries = True
+    query = fake.inline_query(ALICE, "pelatihan")
+    [update] = await bot.get_updates()
+    assert update.inline_query is not None and update.inline_query.query == "pelatihan"
+    assert update.inline_query.chat_type == "sender"
+    await bot.answer_inline_query(str(query["id"]), [article("a"), article("b", "Lain")])
+    assert [r["id"] for r in fake.inline_results(query)] == ["a", "b"]
+    with pytest.raises(BadRequest, match=r"(?i)query is too old"):
+        await bot.answer_inline_query(str(query["id"]), [article("a")])  # once only
+    with pytest.raises(BadRequest, match=r"(?i)query is too old"):
+        await bot.answer_inline_query("999", [article("a")])
+
+
+async def test_answer_inline_query_checks_results_as_telegram_does(
+    fake: FakeBotAPI, bot: Bot
+) -> None:
+    from telegram import InlineQueryResultsButton
+
+    fake.supports_inline_queries = True
+    query_id = str(fake.inline_query(BOB, "x")["id"])
+    too_many = [article(str(n)) for n in range(51)]
+    with pytest.raises(BadRequest, match=r"(?i)Too many inline query results"):
+        await bot.answer_inline_query(query_id, too_many)
+    with pytest.raises(BadRequest, match=r"(?i)RESULT_ID_DUPLICATE"):
+        await bot.answer_inline_query(query_id, [article("a"), article("a")])
+    with pytest.raises(BadRequest, match=r"(?i)RESULT_ID_INVALID"):
+        await bot.answer_inline_query(query_id, [article("x" * 65)])
+    with pytest.raises(BadRequest, match=r"(?i)can't parse entities"):
+        await bot.answer_inline_query(query_id, [article("a", text="<b>open")])
+    with pytest.raises(BadRequest, match=r"(?i)START_PARAM_INVALID"):
+        await bot.answer_inline_query(
+            query_id,
+            [article("a")],
+            button=InlineQueryResultsButton("Buka", start_parameter="a b"),
+        )
+    # None of these used up the query: a correct answer still goes through.
+    await bot.answer_inline_query(
+        query_id, [article("a")], button=InlineQueryResultsButton("Buka", start_parameter="tanya")
+    )
+    assert fake.inline_answers[query_id]["button"] == {"text": "Buka", "start_parameter": "tanya"}
+
+
+async def test_a_chosen_result_is_posted_via_the_bot_and_reported_with_feedback_on(
+    fake: FakeBotAPI, bot: Bot
+) -> None:
+    fake.supports_inline_queries = True
+    fake.group(GROUP, "Keluarga", members=[ALICE])
+    query = fake.inline_query(ALICE, "pelatihan", chat_type="group")
+    await bot.get_updates()
+    button = InlineKeyboardMarkup([[InlineKeyboardButton("Tanya", url="https://t.me/x?start=a")]])
+    from telegram import InlineQueryResultArticle, InputTextMessageContent
+
+    result = InlineQueryResultArticle(
+        "a", "Judul", InputTextMessageContent("<b>Jawaban</b>", parse_mode="HTML"), button
+    )
+    await bot.answer_inline_query(str(query["id"]), [result])
+    before = fake.last_update_id
+    posted = fake.choose_inline_result(ALICE, query, "a", chat=GROUP)
+    assert posted is not None and posted["text"] == "Jawaban" and posted["via_bot"]["is_bot"]
+    assert posted["entities"] == [{"type": "bold", "offset": 0, "length": 7}]
+    assert fake.last_update_id == before  # inline feedback is off: nothing for the bot
+    fake.inline_feedback = True
+    fake.choose_inline_result(ALICE, query, "a")
+    [update] = await bot.get_updates(offset=fake.last_update_id)
+    assert update.chosen_inline_result is not None
+    assert update.chosen_inline_result.result_id == "a"
+    with pytest.raises(AssertionError, match=r"(?i)no answered result"):
+        fake.choose_inline_result(ALICE, query, "b")
+
+
+async def test_descriptions_per_language_with_telegrams_limits(fake: FakeBotAPI, bot: Bot) -> None:
+    assert (await bot.get_my_description()).description == ""
+    await bot.set_my_description("Asisten UKM")
+    await bot.set_my_description("SME assistant", language_code="en")
+    await bot.set_my_short_description("Tanya soal UKM")
+    assert (await bot.get_my_description()).description == "Asisten UKM"
+    assert (await bot.get_my_description("en")).description == "SME assistant"
+    assert (await bot.get_my_short_description()).short_description == "Tanya soal UKM"
+    assert (await bot.get_my_short_description("en")).short_description == ""
+    assert fake.description("en") == "SME assistant"
+    with pytest.raises(BadRequest, match=r"(?i)too long"):
+        await bot.set_my_description("x" * 513)
+    with pytest.raises(BadRequest, match=r"(?i)too long"):
+        await bot.set_my_short_description("x" * 121)
+    with pytest.raises(BadRequest, match=r"(?i)language code"):
+        await bot.set_my_description("x", language_code="eng")
+    await bot.set_my_description("", language_code="en")  # removes it
+    assert (await bot.get_my_description("en")).description == ""

@@ -119,7 +119,10 @@ def test_no_sentence_of_the_report_is_copied() -> None:
             ),
             "entries/pelatihan.toml: entry 'pelatihan-program', field 'answr': unknown field",
         ),
-        (lambda d: edit(d / "facts.toml", "[fact]", "[fact"), "facts.toml: is not valid TOML"),
+        (
+            lambda d: edit(d / "facts.toml", "[fact]", "[fact"),
+            "is not valid TOML: Expected ']' at the end of a table declaration: \"[fact\"",
+        ),
         (
             lambda d: edit(
                 d / "entries/data.toml",
@@ -167,7 +170,7 @@ def test_check_reports_a_phrasing_that_belongs_to_another_entry(knowledge_copy: 
         '    "Berapa UKM yang dibina dinas?",\n    "Berapa jumlah pelaku UKM di Tangsel?",',
     )
     kb, problems = check_knowledge(knowledge_copy)
-    assert kb is not None
+    assert kb is None  # refused, as kb build and the bot refuse it (tests/test_kb_check.py)
     messages = [str(p) for p in problems]
     assert any(
         "entry 'data-binaan'" in m

@@ -12,7 +12,7 @@ import bot
 from bot.answering import KnowledgeBase
 from bot.assistant import Assistant
 from bot.rendering import Renderer, split_message, to_plain
-from tests.fake_bot_api import parse_telegram_html
+from tests.fake_bot_api import parse_telegram_html, utf16_len
 
 
 def test_every_template_renders_in_both_languages(assistant: Assistant, kb: KnowledgeBase) -> None:
@@ -78,6 +78,49 @@ def test_one_huge_line_is_cut_at_a_space_outside_tags() -> None:
     assert len(parts) > 1 and all(len(p) <= 4096 for p in parts)
     for part in parts:
         parse_telegram_html(part, strict=True)
+
+
+def accepted_parts(text: str) -> list[str]:
+    """The parts of a split, each as Telegram reads it (strictly: no stray '&'), checked
+    against Telegram's limit on the parsed text; their texts joined give the whole text."""
+    parts = split_message(text)
+    plains = []
+    for part in parts:
+        plain, _ = parse_telegram_html(part, strict=True)
+        assert utf16_len(plain) <= 4096 and len(part) <= 4096
+        plains.append(plain)
+    whole, _ = parse_telegram_html(text, strict=True)
+    assert "".join("".join(plains).split()) == "".join(whole.split())  # only cut whitespace
+    return plains
+
+
+def test_a_run_of_entities_is_never_cut_inside_one() -> None:
+    # "&" 3,000 times is 15,000 characters of "&amp;" with no line break or space: the
+    # /statistik message that Telegram refused (the chart never came).
+    plains = accepted_parts("Belum terjawab: “" + "&amp;" * 3000 + "”")
+    assert len(plains) > 1 and "".join(plains).count("&") == 3000
+
+
+def test_a_tag_open_across_a_cut_is_closed_and_opened_again() -> None:
+    text = "<b>Pengumuman</b>\n<blockquote>" + "kata &lt;penting&gt; " * 700 + "</blockquote>"
+    parts = split_message(text)
+    assert len(parts) > 1
+    for part in parts[1:]:
+        assert part.startswith("<blockquote>") and part.endswith("</blockquote>")
+    accepted_parts(text)
+
+
+def test_emoji_count_twice_as_telegram_counts_them() -> None:
+    plains = accepted_parts("👍" * 3000)  # 3,000 characters, 6,000 UTF-16 units
+    assert len(plains) == 2 and sum(len(p) for p in plains) == 3000
+
+
+def test_a_cut_prefers_a_line_break_then_a_space() -> None:
+    lines = "\n".join(f"baris {i}: " + "x" * 60 for i in range(200))
+    for part in split_message(lines):
+        assert part.endswith("x" * 60)  # whole lines only
+    words = " ".join(["kata"] * 2000)
+    assert all(part.endswith("kata") for part in split_message(words))
 
 
 def test_the_greeting_keeps_proper_nouns(assistant: Assistant) -> None:

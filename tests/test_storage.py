@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import time
 from pathlib import Path
 
 import sqlite_utils
@@ -13,7 +14,8 @@ from bot.storage import migrations as schema
 
 
 def older_database(path: Path) -> None:
-    """A file as the bot left it before the speaker column (m005), with a resident in it."""
+    """A file as the bot left it before the speaker column (m005), with a resident and
+    three questions in it."""
     older = Migrations("ukm_bot")
     for step in (
         schema.m001_knowledge,
@@ -29,6 +31,16 @@ def older_database(path: Path) -> None:
         " subscribed_via, subscribed_by, updated_at)"
         " VALUES (42, 'private', 'Siti', 'id', '[\"ekspor\"]', 1, 1000.0, 'command', 42, 1000.0)"
     )
+    # Questions logged before the hourly figures existed (m009 counts them).
+    for i, (status, entry, helpful) in enumerate(
+        [("answer", "data-jumlah", 1), ("answer", "data-jumlah", 0), ("fallback", None, None)]
+    ):
+        db.execute(
+            "INSERT INTO questions (asked_at, chat_id, chat_type, user_id, lang, text, status,"
+            " reason, entry_id, score, helpful) VALUES (?, 42, 'private', 42, 'id', ?, ?, '',"
+            " ?, 0.5, ?)",
+            [time.time() - 3600 * i, f"q{i}", status, entry, helpful],
+        )
     db.conn.commit()
     db.close()
 
@@ -39,19 +51,49 @@ def test_an_older_database_upgrades_and_keeps_its_rows(tmp_path: Path) -> None:
     storage = Storage(path)
     try:
         applied = [m.name for m in schema.MIGRATIONS.applied(storage.db)]
-        assert applied[-1] == "m005_entry_speaker" and len(applied) == 5
+        assert "m009_question_stats" in applied and not schema.MIGRATIONS.pending(storage.db)
         assert "said_by" in storage.db.table("kb_entries").columns_dict
         subscriber = storage.subscriber(42)
         assert subscriber is not None
         assert (subscriber.name, subscriber.topics) == ("Siti", ["ekspor"])
         assert subscriber.active
+        # The figures of /statistik include the questions logged before the upgrade.
+        day = time.time() - 86400
+        assert storage.question_counts(day) == {"answer": 2, "fallback": 1}
+        assert storage.top_entries(day) == [("data-jumlah", 2)]
+        assert storage.helpful_votes(day) == (1, 1)
     finally:
         storage.close()
     reopened = Storage(path)  # nothing left to apply, nothing applied twice
     try:
-        assert len(schema.MIGRATIONS.applied(reopened.db)) == 5
+        assert len(schema.MIGRATIONS.applied(reopened.db)) == len(applied)
     finally:
         reopened.close()
+
+
+def test_open_cards_of_an_older_database_are_queued_unless_already_posted(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "old.db"
+    older_database(path)
+    db = sqlite_utils.Database(sqlite3.connect(path))
+    for card_id, status in ((1, "open"), (2, "open"), (3, "answered")):
+        db.execute(
+            "INSERT INTO inbox (id, key, question, lang, count, first_asked_at, last_asked_at,"
+            " status) VALUES (?, ?, 'q', 'id', 1, 1000.0, 1000.0, ?)",
+            [card_id, f"k{card_id}", status],
+        )
+    db.execute("INSERT INTO card_messages (chat_id, message_id, card_id) VALUES (-5, 9, 2)")
+    db.conn.commit()
+    db.close()
+    storage = Storage(path)
+    try:
+        # The card nobody saw yet is posted after the upgrade; the others are not again.
+        assert [card.id for card in storage.queued_cards(10)] == [1]
+        states = [card.post_state for i in (1, 2, 3) if (card := storage.card(i))]
+        assert states == ["queued", "posted", "posted"]
+    finally:
+        storage.close()
 
 
 def test_rows_read_back_as_written(tmp_path: Path) -> None:

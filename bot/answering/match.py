@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import math
+from array import array
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, MutableSequence, Sequence
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz
@@ -14,6 +15,12 @@ from bot.answering.normalize import Normalizer, Query
 
 CANDIDATES = 64  # entries fully scored per question, at most
 COMMON_POSTINGS = 2000  # a word in more phrasings than this does not select candidates
+# Above this many phrasings (some 20,000 entries) the index is built compact: numbers in
+# arrays, a phrasing's words joined when asked, a frequent word's phrasings one byte each
+# (100,000 entries: ~1 GB less). Together that costs ~10 % of rank()'s time (an array
+# makes a new int object at each read), so smaller knowledge bases, ours among them, keep
+# plain lists: both give the same scores (tests/test_index_size.py).
+COMPACT_ABOVE = 200_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,11 +82,40 @@ class Match:
 
 @dataclass(frozen=True, slots=True)
 class _Variant:
-    entry_index: int
     text: str
-    tokens: frozenset[str]
-    joined: str
-    weight: float
+    # Sorted, and a tuple, not a frozenset: a frozenset of five words or more takes 728
+    # bytes, a tuple 100, and a knowledge base of 100,000 entries has a million phrasings.
+    tokens: tuple[str, ...]
+    joined: str  # the words in order, for rapidfuzz
+
+
+@dataclass(frozen=True, slots=True)
+class _LeanVariant:
+    """A phrasing of a compact index: its words joined when asked (a million joined
+    strings would take another 90 MB)."""
+
+    text: str
+    tokens: tuple[str, ...]
+
+    @property
+    def joined(self) -> str:
+        return " ".join(self.tokens)
+
+
+class _Bitmap:
+    """The phrasings that hold a frequent word, one byte each (a compact index): as a
+    frozenset, a word in 300,000 phrasings takes ~17 MB, as this 0.3 MB."""
+
+    __slots__ = ("_bits",)
+
+    def __init__(self, found: Iterable[int], size: int) -> None:
+        self._bits = bytearray(size)
+        for vi in found:
+            self._bits[vi] = 1
+
+    def intersection(self, candidates: Iterable[int]) -> list[int]:
+        bits = self._bits
+        return [vi for vi in candidates if bits[vi]]
 
 
 class Index:
@@ -92,24 +128,44 @@ class Index:
         self.normalizer = normalizer
         self.scoring = scoring or Scoring()
         qwords = normalizer.lexicon.canonical_question_words
-        token_sets: list[list[tuple[str, frozenset[str]]]] = []
+        # Sized for a knowledge base of 100,000 entries (a million phrasings) as well as
+        # for ours: each word is kept once however many phrasings use it (normalising
+        # makes a new string each time), equal small sets are shared, and a large index
+        # is compact (COMPACT_ABOVE). Every set is built as it always was, and a
+        # phrasing's weight is summed over its frozenset, so every sum adds in the same
+        # order as before.
+        same: dict[str, str] = {}
+        shared_sets: dict[frozenset[str], frozenset[str]] = {}
+
+        def shared(words: frozenset[str]) -> frozenset[str]:
+            return shared_sets.setdefault(words, words)
+
+        self.variants: list[_Variant | _LeanVariant] = []
+        owner: list[int] = []
         vocab: list[set[str]] = []
         answer_vocab: list[frozenset[str]] = []
-        for entry in self.entries:
-            sets = []
-            for text in (*entry.variants(), *entry.keywords):
-                tokens = frozenset(normalizer.tokens(text))
-                if tokens:
-                    sets.append((text, tokens))
-            token_sets.append(sets)
-            vocab.append(set().union(*(t for _, t in sets)))
-            answer_vocab.append(
-                frozenset(t for a in entry.answer.values() for t in normalizer.tokens(a))
-            )
+        keyword_vocab: list[frozenset[str]] = []
+        for i, entry in enumerate(self.entries):
+            phrasings = entry.variants()
+            sets: list[frozenset[str]] = []
+            keywords: list[str] = []
+            for n_text, text in enumerate((*phrasings, *entry.keywords)):
+                found = [same.setdefault(t, t) for t in normalizer.tokens(text)]
+                if n_text >= len(phrasings):
+                    keywords += found
+                if found:
+                    sets.append(frozenset(found))
+                    # In the order of the frozenset until its weight is summed (below).
+                    self.variants.append(_LeanVariant(text, tuple(sets[-1])))
+                    owner.append(i)
+            vocab.append(set().union(*sets))
+            keyword_vocab.append(shared(frozenset(keywords)))
+            answer = (t for a in entry.answer.values() for t in normalizer.tokens(a))
+            answer_vocab.append(frozenset(same.setdefault(t, t) for t in answer))
         n = max(1, len(self.entries))
         df: dict[str, int] = defaultdict(int)
-        for words in vocab:
-            for w in words:
+        for used in vocab:
+            for w in used:
                 df[w] += 1
         places = normalizer.lexicon.places
         self.idf = {
@@ -121,28 +177,32 @@ class Index:
         self._places = normalizer.lexicon.places
         self._unknown = self.scoring.unknown_weight * top
         self.entry_vocab = [frozenset(v) for v in vocab]
+        # The same words: below, only which words they are matters, not their order.
+        del vocab
         # Who told the reporter, for a question that attributes what was said ("Why did
         # the PAUD forum chair say housewives were a good fit?"): the speaker named is
         # part of every reply of theirs (its source line), not a subject of its own.
-        self.speaker_vocab = [
-            frozenset(t for said in (e.said_by or {}).values() for t in normalizer.tokens(said))
-            for e in self.entries
-        ]
+        # (One set per speaker, built from the same words in the same order.)
+        speakers: dict[tuple[str, ...], frozenset[str]] = {}
+        self.speaker_vocab = []
+        for e in self.entries:
+            told = tuple(t for text in (e.said_by or {}).values() for t in normalizer.tokens(text))
+            self.speaker_vocab.append(speakers.setdefault(told, frozenset(told)))
         self._saying = frozenset(normalizer.tokens("bicara"))
         self._asking_who = frozenset(normalizer.tokens("siapa"))
 
         self.answer_vocab = [a - v for a, v in zip(answer_vocab, self.entry_vocab, strict=True)]
-        self.entry_qwords = [v & qwords for v in self.entry_vocab]
-        keyword_vocab = [
-            frozenset(t for k in e.keywords for t in normalizer.tokens(k)) for e in self.entries
-        ]
+        self.entry_qwords = [shared(v & qwords) for v in self.entry_vocab]
         self.keyword_vocab = keyword_vocab
         # Concepts (lexicon canonical words) that only "not in the report" entries use.
         concepts = frozenset(normalizer.lexicon.synonyms.values())
+        vocabularies = self.entry_vocab
         answerable = set().union(
-            *(v for e, v in zip(self.entries, vocab, strict=True) if not e.gap)
+            *(v for e, v in zip(self.entries, vocabularies, strict=True) if not e.gap)
         )
-        gap_words = set().union(*(v for e, v in zip(self.entries, vocab, strict=True) if e.gap))
+        gap_words = set().union(
+            *(v for e, v in zip(self.entries, vocabularies, strict=True) if e.gap)
+        )
         # Plus concepts the lexicon knows but no entry uses at all ("cuaca", "walikota"):
         # the resident is asking about something else entirely.
         said = set().union(*answer_vocab)
@@ -166,11 +226,12 @@ class Index:
         position = {e.id: i for i, e in enumerate(self.entries)}
         aside = normalizer.lexicon.subjects | normalizer.lexicon.attributes
         self.distinctive: list[frozenset[str]] = []
-        for i, (e, v) in enumerate(zip(self.entries, vocab, strict=True)):
+        nothing: frozenset[str] = frozenset()
+        for i, (e, v) in enumerate(zip(self.entries, vocabularies, strict=True)):
             if not e.gap:
-                self.distinctive.append(frozenset())
+                self.distinctive.append(nothing)
                 continue
-            near = set().union(*(vocab[position[r]] for r in e.related if r in position))
+            near = set().union(*(vocabularies[position[r]] for r in e.related if r in position))
             own = (v - answerable) | (keyword_vocab[i] - near - aside)
             self.distinctive.append(frozenset((own - qwords) & named))
         self._qwords = qwords
@@ -178,19 +239,34 @@ class Index:
         self._attributes = normalizer.lexicon.attributes
         self._subjects = normalizer.lexicon.subjects
         self._position = {e.id: i for i, e in enumerate(self.entries)}
-        self.variants: list[_Variant] = []
-        self.postings: dict[str, list[int]] = defaultdict(list)
-        for i, sets in enumerate(token_sets):
-            for text, tokens in sets:
-                index = len(self.variants)
-                joined = " ".join(sorted(tokens))
-                self.variants.append(_Variant(i, text, tokens, joined, self._weight(tokens)))
-                for t in tokens:
-                    self.postings[t].append(index)
-        self._owner = [v.entry_index for v in self.variants]
-        self._posting_sets = {t: frozenset(found) for t, found in self.postings.items()}
-        self._common_postings = min(COMMON_POSTINGS, max(50, len(self.variants) // 5))
-        self._norm = [v.weight ** (self.scoring.alpha - 1) for v in self.variants]
+        size = len(self.variants)
+        compact = size > COMPACT_ABOVE
+        self._owner: Sequence[int] = array("I", owner) if compact else owner
+        del owner
+        self.postings: dict[str, MutableSequence[int]] = defaultdict(
+            (lambda: array("I")) if compact else list
+        )
+        exponent = self.scoring.alpha - 1
+        norm = [self._weight(v.tokens) ** exponent for v in self.variants]
+        self._norm: Sequence[float] = array("d", norm) if compact else norm
+        del norm
+        for index, variant in enumerate(self.variants):
+            for t in variant.tokens:
+                self.postings[t].append(index)
+            tokens = tuple(sorted(variant.tokens))
+            self.variants[index] = (
+                _LeanVariant(variant.text, tokens)
+                if compact
+                else _Variant(variant.text, tokens, " ".join(tokens))
+            )
+        self._common_postings = min(COMMON_POSTINGS, max(50, size // 5))
+        # Only for the words rank() adds by intersection: those in more phrasings than
+        # select candidates.
+        self._posting_sets: dict[str, frozenset[int] | _Bitmap] = {
+            t: _Bitmap(found, size) if compact else frozenset(found)
+            for t, found in self.postings.items()
+            if len(found) > self._common_postings
+        }
 
     def weight(self, token: str) -> float:
         known = self.idf.get(token)
@@ -200,7 +276,7 @@ class Index:
         # ordinary word, not like an unknown subject.
         return self._ordinary if token in self._common or token in self._places else self._unknown
 
-    def _weight(self, tokens: frozenset[str]) -> float:
+    def _weight(self, tokens: Iterable[str]) -> float:
         return sum(self.weight(t) for t in tokens)
 
     def _question_weight(self, weights: dict[str, float]) -> float:
@@ -311,7 +387,7 @@ class Index:
                 score *= s.attribute_penalty
             if about - self.entry_vocab[ei]:
                 score *= s.subject_penalty
-            elif placed and not about and variant.tokens & self._subjects:
+            elif placed and not about and not self._subjects.isdisjoint(variant.tokens):
                 # The phrasing that matched is about something the question never names
                 # ("anggota ukm batik di pamulang ada berapa" for "ukm di pamulang ada
                 # berapa?"): it shares only the setting, a place, not the subject.

@@ -8,10 +8,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from rapidfuzz import process
-from rapidfuzz.distance import OSA
-
 from bot.answering.model import Lang, Lexicon
+from bot.answering.typos import TypoIndex
 
 # A question is never longer than this; the rest of a 10,000-character paste is noise
 # that would only cost time.
@@ -305,10 +303,9 @@ class Normalizer:
         # Ordinary words (lexicon `common`) are known, so never "corrected" themselves, but
         # they are not targets either: "gunting" must not become "gunung".
         targets = {w for w in known - lexicon.common if len(w) >= 4 and not w.isdigit()} - names
-        self._targets: dict[Lang, list[str]] = {
-            "id": sorted(targets - self._english_only),
-            "en": sorted(targets & (english | self._mapped)),
-        }
+        self._targets = TypoIndex(
+            {"id": targets - self._english_only, "en": targets & (english | self._mapped)}
+        )
         self._correct = lru_cache(maxsize=65536)(self._correct_uncached)
 
     # -- public -----------------------------------------------------------------------
@@ -552,9 +549,7 @@ class Normalizer:
         if lang == "en" and len(word) < 5:
             return None  # short English words are too often real words ("held" is not "head")
         max_edits = 1 if len(word) <= 6 else 2
-        hits = process.extract(
-            word, self._targets[lang], scorer=OSA.distance, score_cutoff=max_edits, limit=8
-        )
+        hits = self._targets.hits(word, lang, max_edits, limit=8)
         if not hits:
             return None
         best_distance = min(h[1] for h in hits)

@@ -12,9 +12,9 @@ from telegram.error import BadRequest, TelegramError
 
 from bot.announcement import AnnouncementError, jakarta, parse_announcement
 from bot.answering import Lang
-from bot.broadcast import Progress, ProgressCallback
+from bot.broadcast import Progress, ProgressCallback, announcement_button
 from bot.context import BotApplication, BotContext
-from bot.handlers.common import acknowledge, decode, keyboard, replace_text, send
+from bot.handlers.common import acknowledge, decode, html_of, keyboard, replace_text, send
 from bot.handlers.permissions import staff_or_refuse
 from bot.rendering import (
     TELEGRAM_CAPTION_LIMIT,
@@ -24,6 +24,7 @@ from bot.rendering import (
     Reply,
     to_plain,
 )
+from bot.sharing import ASK_PAYLOAD, deep_link
 from bot.storage import Broadcast
 
 log = logging.getLogger(__name__)
@@ -38,8 +39,9 @@ async def announce(update: Update, context: BotContext) -> None:
     lang: Lang = "id"
     source = message.reply_to_message
     try:
-        parsed = parse_announcement(message.text_html or "", datetime.now(UTC))
+        parsed = parse_announcement(html_of(message), datetime.now(UTC))
         kind, body, photo = _content(parsed.body_html, source)
+        button = _ask_button(context, parsed.ask)
     except AnnouncementError as err:
         text = renderer.render("broadcast_usage", lang, problem=err.problem, detail=err.detail)
         await send(context, chat.id, Reply(text), lang)
@@ -64,14 +66,16 @@ async def announce(update: Update, context: BotContext) -> None:
         photo=photo,
         topic=parsed.topic,
         scheduled_for=send_at,
+        button=button,
     )
-    # The preview goes out exactly as recipients will get it.
-    if kind == "photo" and photo:
-        await context.bot.send_photo(chat.id, photo, caption=rendered)
-    else:
-        await context.bot.send_message(chat.id, rendered)
     broadcast = storage.broadcast(broadcast_id)
     assert broadcast is not None
+    # The preview goes out exactly as recipients will get it.
+    markup = announcement_button(broadcast)
+    if kind == "photo" and photo:
+        await context.bot.send_photo(chat.id, photo, caption=rendered, reply_markup=markup)
+    else:
+        await context.bot.send_message(chat.id, rendered, reply_markup=markup)
     control = Reply(
         renderer.render(
             "broadcast_preview",
@@ -91,13 +95,24 @@ async def announce(update: Update, context: BotContext) -> None:
     storage.set_control_message(broadcast_id, chat.id, sent.message_id)
 
 
+def _ask_button(context: BotContext, ask: str | None) -> tuple[str, str] | None:
+    """(label, t.me link) of the "Tanya soal ini" button `+tanya[=ENTRY-ID]` asked for."""
+    if ask is None:
+        return None
+    services = context.services
+    if ask and services.assistant.kb.entry(ask) is None:
+        raise AnnouncementError("unknown_entry", ask)
+    label = services.assistant.renderer.label("button_ask_announcement", "id")
+    return label, deep_link(services.bot_username, ask or ASK_PAYLOAD)
+
+
 def _content(body_html: str, source: Message | None) -> tuple[str, str, str | None]:
     """(kind, body HTML, photo file id) from the command's own text or the replied message."""
     if source is not None and not body_html:
         if source.photo:
-            return "photo", source.caption_html or "", source.photo[-1].file_id
+            return "photo", html_of(source, caption=True), source.photo[-1].file_id
         if source.text:
-            return "text", source.text_html, None
+            return "text", html_of(source), None
         raise AnnouncementError("unsupported_reply")
     if not body_html:
         raise AnnouncementError("no_text")

@@ -5,6 +5,7 @@ Imports no feature module: every handler module may build on it.
 
 from __future__ import annotations
 
+import html
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     Message,
+    MessageEntity,
     ReplyParameters,
     Update,
     User,
@@ -57,6 +59,29 @@ def incoming(update: Update) -> Incoming | None:
     if chat is None or message is None:
         return None
     return Incoming(chat, message, update.effective_user, language_of(update.effective_user))
+
+
+def html_of(message: Message, *, caption: bool = False) -> str:
+    """A message's text (or caption) as Telegram HTML, like PTB's `text_html`, except that
+    link targets are escaped: PTB writes a text link's URL into href="…" as it is, so a URL
+    with & became another link and one with " made HTML that Telegram refuses."""
+    entities = message.caption_entities if caption else message.entities
+    escaped = tuple(
+        (MessageEntity.de_json({**e.to_dict(), "url": html.escape(e.url)}, None) or e)
+        if e.url
+        else e
+        for e in entities
+    )
+    copy = Message(
+        message.message_id,
+        message.date,
+        message.chat,
+        text=None if caption else message.text,
+        entities=None if caption else escaped,
+        caption=message.caption if caption else None,
+        caption_entities=escaped if caption else None,
+    )
+    return (copy.caption_html if caption else copy.text_html) or ""
 
 
 # -- buttons ------------------------------------------------------------------------------
@@ -138,6 +163,14 @@ async def send(
             )
         )
     return sent
+
+
+async def tell_not_saved(
+    context: BotContext, chat_id: int, lang: Lang, *, quote: Message | None = None
+) -> None:
+    """The database could not take what the resident asked for: nothing changed, try again."""
+    text = context.services.assistant.renderer.render("not_saved", lang)
+    await send(context, chat_id, Reply(text), lang, quote=quote)
 
 
 async def edit(

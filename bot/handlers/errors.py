@@ -8,13 +8,16 @@ import time
 from telegram import Update
 from telegram.error import Forbidden, NetworkError, TelegramError
 
-from bot.context import BotContext
+from bot.context import BotApplication, BotContext
 from bot.handlers.common import language_of
 from bot.logs import redact
+from bot.storage import Problem, is_storage_failure
+from bot.telegram_request import surely_not_delivered
 
 log = logging.getLogger(__name__)
 
 STAFF_ALERT_EVERY = 60.0  # at most one alert per kind of error a minute: a group takes 20/min
+STORAGE_WARN_EVERY = 60.0  # the storage's own writer warns too: one line a minute is enough
 _last_alert: dict[str, float] = {}
 
 
@@ -29,15 +32,33 @@ async def report_error(update: object, context: BotContext) -> None:
         # The resident blocked the bot: nothing to tell them, nothing broken.
         log.info("Telegram refused a message (%s) for %s", error, where)
         return
-    log.error("Error while handling %s", where, exc_info=error)
+    if error is not None and not surely_not_delivered(error):
+        # A send that timed out (or lost its connection) after the retries may well have
+        # been delivered: an apology after the answer would only confuse. Logged, no alert.
+        log.warning("No answer from Telegram for %s; it may have been delivered: %s", where, error)
+        return
+    storage_failed = error is not None and is_storage_failure(error)
+    if storage_failed:
+        # Not a bug: the database could not take a write (locked, read-only, full). The
+        # storage's writer warns about it and tells staff; the resident is asked to retry.
+        now = time.monotonic()
+        if now - _last_alert.get("storage", -STORAGE_WARN_EVERY) >= STORAGE_WARN_EVERY:
+            _last_alert["storage"] = now
+            log.warning("Could not write to the database while handling %s: %s", where, error)
+    else:
+        log.error("Error while handling %s", where, exc_info=error)
     if isinstance(update, Update) and update.effective_chat is not None:
         lang = language_of(update.effective_user)
-        text = context.services.assistant.renderer.render("error", lang)
+        text = context.services.assistant.renderer.render(
+            "not_saved" if storage_failed else "error", lang
+        )
         try:
             await context.bot.send_message(update.effective_chat.id, text)
         except TelegramError as err:  # the apology itself failed: log, never loop
             log.warning("Could not tell %s about the error: %s", where, err)
     staff_chat = context.services.settings.staff_chat_id
+    if storage_failed:
+        return
     kind = type(error).__name__
     now = time.monotonic()
     if (
@@ -63,6 +84,21 @@ async def alert_staff(
         await context.bot.send_message(chat_id, text)
     except (TelegramError, NetworkError) as err:
         log.warning("Could not alert the staff chat: %s", err)
+
+
+async def tell_staff_about_storage(app: BotApplication, problem: Problem | None) -> None:
+    """The database stopped taking writes (the problem), or takes them again (None)."""
+    services = app.bot_data.services
+    chat_id = services.settings.staff_chat_id
+    if chat_id is None:
+        return
+    text = services.assistant.renderer.render(
+        "storage_problem", "id", problem=problem, path=str(services.storage.path)
+    )
+    try:
+        await app.bot.send_message(chat_id, text)
+    except TelegramError as err:
+        log.warning("Could not tell the staff chat about the database: %s", err)
 
 
 def describe(update: object) -> str:

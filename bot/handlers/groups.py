@@ -9,9 +9,10 @@ from telegram import Message, MessageEntity, Update
 from telegram.ext import filters
 
 from bot.context import BotContext
-from bot.handlers.common import incoming, send
+from bot.handlers.common import incoming, send, tell_not_saved
 from bot.handlers.permissions import is_group_admin
 from bot.rendering import Reply
+from bot.storage import StorageUnavailable
 
 # What group admins may type after /otomatis (the usage template shows on and off).
 SWITCH_ON = frozenset({"on", "nyala", "aktif"})
@@ -40,23 +41,30 @@ async def set_automatic(update: Update, context: BotContext) -> None:
         )
         return
     on = choice in SWITCH_ON
-    context.services.storage.set_auto_answer(
-        chat.id, on, user.id if user else 0, chat.type, chat.title or ""
-    )
+    storage = context.services.storage
+    try:
+        by = user.id if user else 0
+        await storage.write(storage.set_auto_answer, chat.id, on, by, chat.type, chat.title or "")
+    except StorageUnavailable:
+        await tell_not_saved(context, chat.id, lang, quote=message)
+        return
     await send(
         context, chat.id, Reply(renderer.render("otomatis_set", lang, on=on)), lang, quote=message
     )
 
 
 async def follow_migration(update: Update, context: BotContext) -> None:
-    """A group became a supergroup: its settings, subscription and history move with it."""
+    """A group became a supergroup: its settings, subscription, questions and the inbox's
+    way back to its askers move with it (written whenever the database takes it: nobody
+    waits, and it is never dropped)."""
     message = update.effective_message
     if message is None:
         return
+    storage = context.services.storage
     if message.migrate_to_chat_id:
-        context.services.storage.migrate_chat(message.chat.id, message.migrate_to_chat_id)
+        storage.write_later(storage.migrate_chat, message.chat.id, message.migrate_to_chat_id)
     elif message.migrate_from_chat_id:
-        context.services.storage.migrate_chat(message.migrate_from_chat_id, message.chat.id)
+        storage.write_later(storage.migrate_chat, message.migrate_from_chat_id, message.chat.id)
 
 
 class AddressesBot(filters.MessageFilter):

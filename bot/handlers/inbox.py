@@ -14,12 +14,16 @@ from bot.handlers.cards import (
     LEARNED_SEPARATOR,
     card_reply,
     file_question_again,
+    post_card,
     refresh_card,
+    with_request_note,
 )
 from bot.handlers.common import acknowledge, decode, keyboard, replace_text, send
 from bot.handlers.permissions import is_staff, staff_or_refuse
+from bot.inbox import read_digest_answer
 from bot.rendering import Button, Reply, to_plain
-from bot.storage import Card
+from bot.service_desk import working_age
+from bot.storage import Asker, Card
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +32,8 @@ log = logging.getLogger(__name__)
 
 
 async def press_inbox_button(update: Update, context: BotContext) -> None:
-    """Jawab (how to), Tambahkan ke entri… (pick, learn), Abaikan, Kembali."""
+    """Jawab (how to), Tambahkan ke entri… (pick, learn), Abaikan, Kembali; a digest's
+    number (open: the full card, here)."""
     query = update.callback_query
     pressed = decode(query.data if query else None)
     if query is None or pressed is None or not await staff_or_refuse(update, context):
@@ -54,9 +59,13 @@ async def press_inbox_button(update: Update, context: BotContext) -> None:
     elif action == "learn" and services.assistant.kb.entry(entry_id) is not None:
         await acknowledge(query)
         await learn(context, card, entry_id, who)
+    elif action == "open" and isinstance(message, Message):
+        await acknowledge(query)
+        await post_card(context, card.id, message.chat_id)
     elif action == "ignore":
         await acknowledge(query)
         if services.storage.close_card(card.id, "ignored", who):
+            services.storage.close_requests(card.id, services.now(), who)
             await refresh_card(context, card.id)
     else:
         await acknowledge(query, to_plain(renderer.render("stale_button", "id")))
@@ -107,44 +116,62 @@ async def learn(context: BotContext, card: Card, entry_id: str, who: str) -> Non
         return
     storage.learn_variant(entry_id, card.question, card.lang, who, card.id)
     services.use_knowledge()  # the same knowledge, with the phrasing just taught
+    lang: Lang = "en" if card.lang == "en" else "id"
+    settle_requests(context, card.id, who, entry.answer[lang])
     for asker in storage.askers(card.id, waiting_only=False):
-        lang: Lang = "en" if card.lang == "en" else "id"
         renderer = services.assistant.renderer
         header = renderer.render("learned_answer", lang, question=asker.text)
         reply = renderer.entry(entry, lang)
-        await deliver(
+        if await deliver(
             context,
             asker.chat_id,
             asker.chat_type,
             asker.message_id,
             Reply(f"{header}\n\n{reply.html}", reply.buttons),
             lang,
-        )
+        ):
+            await ask_for_vote(context, card.id, asker, lang)
     await refresh_card(context, card.id)
 
 
 async def answer_from_staff(update: Update, context: BotContext) -> None:
-    """A staff member's reply to a card goes to everyone waiting on it (group -1 handler)."""
+    """A staff member's reply to a card goes to everyone waiting on it (group -1 handler);
+    a reply to a digest names its question by number ("2 Info KUR ada di bank")."""
     message, chat = update.effective_message, update.effective_chat
     if message is None or chat is None or message.reply_to_message is None:
         return
     services = context.services
-    card_id = services.storage.card_for_message(chat.id, message.reply_to_message.message_id)
-    if card_id is None:
+    storage = services.storage
+    renderer = services.assistant.renderer
+    replied = message.reply_to_message.message_id
+    card_id = storage.card_for_message(chat.id, replied)
+    listed = storage.digest_cards(chat.id, replied) if card_id is None else []
+    if card_id is None and not listed:
         return  # an ordinary reply: the normal handlers take it
     if not is_staff(context, update.effective_user):
         raise ApplicationHandlerStop  # residents in a staff group do not answer for staff
-    card = services.storage.card(card_id)
+    answer: Reply | None = None  # None: the staff member's message itself is copied
+    found = None
+    if card_id is None:
+        found = read_digest_answer(message.text or "")
+        if found is None or not 1 <= found.number <= len(listed):
+            how = renderer.render("inbox_digest_how", "id", count=len(listed))
+            await send(context, chat.id, Reply(how), "id", quote=message)
+            raise ApplicationHandlerStop
+        card_id = listed[found.number - 1]
+        answer = Reply(renderer.render("staff_answer_text", "id", text=found.text))
+    card = storage.card(card_id)
     who = staff_name(update, context)
-    renderer = services.assistant.renderer
-    if card is None or not services.storage.close_card(card_id, "answered", who):
+    if card is None or not storage.close_card(card_id, "answered", who):
         await send(
             context, chat.id, Reply(renderer.render("inbox_closed", "id")), "id", quote=message
         )
         raise ApplicationHandlerStop
+    said = found.text if answer is not None and found else message.text or message.caption or ""
+    settle_requests(context, card_id, who, said)
     sent = failed = 0
-    for asker in services.storage.askers(card_id, waiting_only=False):
-        lang: Lang = "en" if card.lang == "en" else "id"
+    lang: Lang = "en" if card.lang == "en" else "id"
+    for asker in storage.askers(card_id, waiting_only=False):
         header = Reply(renderer.render("staff_answer", lang, question=asker.text))
         if await deliver(
             context,
@@ -153,9 +180,11 @@ async def answer_from_staff(update: Update, context: BotContext) -> None:
             asker.message_id,
             header,
             lang,
-            copy_of=message,
+            copy_of=message if answer is None else None,
+            then=answer,
         ):
             sent += 1
+            await ask_for_vote(context, card_id, asker, lang)
         else:
             failed += 1
     await send(
@@ -169,6 +198,50 @@ async def answer_from_staff(update: Update, context: BotContext) -> None:
     raise ApplicationHandlerStop
 
 
+def settle_requests(context: BotContext, card_id: int, who: str, answer: str) -> None:
+    """The card's waiting requests are answered: when, by whom, with what (as the resident
+    sees it in /pertanyaansaya), and after how many working hours."""
+    services = context.services
+    storage = services.storage
+    now = services.now()
+    for request in storage.waiting_requests(card_id):
+        storage.answer_request(
+            request.id,
+            at=now,
+            by=who,
+            answer=answer,
+            response_hours=working_age(services.settings.office, request.asked_at, now),
+        )
+
+
+async def ask_for_vote(context: BotContext, card_id: int, asker: Asker, lang: Lang) -> None:
+    """Once a staff answer reached a resident, one question: did it help? (👍 / 👎)."""
+    request = context.services.storage.request_for(card_id, asker.question_id)
+    if request is None or request.status != "answered" or request.vote is not None:
+        return
+    renderer = context.services.assistant.renderer
+    reply = Reply(
+        renderer.render("satisfaction_question", lang),
+        (
+            (
+                Button(renderer.label("button_helpful", lang), "sat", f"up:{request.id}"),
+                Button(renderer.label("button_unhelpful", lang), "sat", f"down:{request.id}"),
+            ),
+        ),
+    )
+    quote = (
+        ReplyParameters(asker.message_id, allow_sending_without_reply=True)
+        if asker.chat_type != "private" and asker.message_id
+        else None
+    )
+    try:
+        await context.bot.send_message(
+            asker.chat_id, reply.html, reply_parameters=quote, reply_markup=keyboard(reply, lang)
+        )
+    except TelegramError as err:
+        log.info("Could not ask %s about a staff answer: %s", asker.chat_id, err)
+
+
 async def deliver(
     context: BotContext,
     chat_id: int,
@@ -177,8 +250,10 @@ async def deliver(
     reply: Reply,
     lang: Lang,
     copy_of: Message | None = None,
+    then: Reply | None = None,
 ) -> bool:
-    """To a resident: in their private chat, or as a reply to their message in the group."""
+    """To a resident: in their private chat, or as a reply to their message in the group;
+    `reply`, then a copy of `copy_of` or the reply `then`."""
     quote = (
         ReplyParameters(message_id, allow_sending_without_reply=True)
         if chat_type != "private"
@@ -190,6 +265,8 @@ async def deliver(
         )
         if copy_of is not None:
             await context.bot.copy_message(chat_id, copy_of.chat_id, copy_of.message_id)
+        if then is not None:
+            await context.bot.send_message(chat_id, then.html, reply_markup=keyboard(then, lang))
     except Forbidden:
         context.services.storage.deactivate(chat_id, "blocked")
         return False
@@ -209,21 +286,28 @@ async def _show_on(context: BotContext, message: Message, reply: Reply) -> None:
 
 
 async def press_feedback(update: Update, context: BotContext) -> None:
-    """👍 / 👎 under an answer, 🙅 "Bukan ini" under a clarification."""
+    """👍 / 👎 under an answer, 🙅 "Bukan ini" under a clarification. Under a reply of
+    several questions one button stands for each of them ("up:12,13"): the vote counts for
+    each, and a 👎 files each."""
     query, chat = update.callback_query, update.effective_chat
     pressed = decode(query.data if query else None)
     if query is None or chat is None or pressed is None:
         return
-    vote, _, raw_id = pressed.value.partition(":")
+    vote, _, raw_ids = pressed.value.partition(":")
     services = context.services
     renderer = services.assistant.renderer
-    question = services.storage.question(int(raw_id)) if raw_id.isdigit() else None
+    ids = [int(i) for i in raw_ids.split(",") if i.isdigit()]
+    asked = [q for q in map(services.storage.question, ids) if q is not None]
     user = update.effective_user
-    if question is None or (user is not None and question.user_id != user.id):
+    if not asked or (user is not None and any(q.user_id != user.id for q in asked)):
         await acknowledge(query, to_plain(renderer.render("stale_button", pressed.lang)))
         return
-    services.storage.set_helpful(question.id, vote == "up")
+    # Every question the answer covered gets the vote (no short cut), once: a second press
+    # of the same button records nothing and files nothing.
+    recorded = [services.storage.set_helpful(q.id, vote == "up") for q in asked]
     await acknowledge(query, to_plain(renderer.render("feedback_thanks", pressed.lang)))
+    if not any(recorded):
+        return
     if isinstance(query.message, Message):  # the choice is made: take its buttons away
         markup = query.message.reply_markup
         rows = [
@@ -238,11 +322,21 @@ async def press_feedback(update: Update, context: BotContext) -> None:
         except BadRequest as err:
             log.info("Could not update feedback buttons: %s", err)
     if vote in ("down", "none"):
-        decision = services.assistant.decide(question.text)
-        if file_question_again(context, update, decision, question):
+        filed = [
+            request
+            for q in asked
+            if (
+                request := file_question_again(
+                    context, update, services.assistant.decide(q.text), q
+                )
+            )
+            is not None
+        ]
+        if filed:
+            sorry = Reply(renderer.render("feedback_forwarded", pressed.lang))
             await send(
                 context,
                 chat.id,
-                Reply(renderer.render("feedback_forwarded", pressed.lang)),
+                with_request_note(context, sorry, filed, pressed.lang),
                 pressed.lang,
             )

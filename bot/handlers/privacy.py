@@ -6,8 +6,9 @@ from telegram import Update
 
 from bot.context import BotContext
 from bot.handlers.cards import forget_card_text
-from bot.handlers.common import acknowledge, decode, language_of, send
+from bot.handlers.common import acknowledge, decode, language_of, send, tell_not_saved
 from bot.rendering import Button, Reply
+from bot.storage import StorageUnavailable
 
 
 async def show_my_data(update: Update, context: BotContext) -> None:
@@ -30,7 +31,11 @@ async def show_my_data(update: Update, context: BotContext) -> None:
         return
     data = context.services.storage.personal_data(user.id)
     text = renderer.render(
-        "my_data", lang, data=data, days=context.services.settings.question_log_days
+        "my_data",
+        lang,
+        data=data,
+        days=context.services.settings.question_log_days,
+        minutes=round(context.services.memory.conversations.seconds / 60),
     )
     button = Button(renderer.render("button_erase", lang), "erase", "all")
     await send(context, chat.id, Reply(text, ((button,),)), lang)
@@ -43,7 +48,13 @@ async def erase_my_data(update: Update, context: BotContext) -> None:
         return
     await acknowledge(query)
     storage = context.services.storage
-    erased = storage.erase_personal_data(user.id)
+    try:
+        # After every question still queued for the writer, so those go too.
+        erased = await storage.write(storage.erase_personal_data, user.id)
+    except StorageUnavailable:
+        await tell_not_saved(context, chat.id, pressed.lang)
+        return
+    context.services.memory.forget(user.id)  # what follow-ups would lean on, in every chat
     # Staff copies of cards showing this resident's words are rewritten (or emptied).
     for card_id in storage.erased_cards:
         context.application.create_task(forget_card_text(context, card_id))

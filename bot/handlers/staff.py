@@ -12,6 +12,7 @@ from bot.handlers.common import send
 from bot.handlers.permissions import staff_or_refuse
 from bot.knowledge import KnowledgeInvalid, default_knowledge_dir, load_knowledge, save_knowledge
 from bot.rendering import Reply
+from bot.service_desk import collect_desk_stats
 from bot.stats import collect_stats
 
 SHOWN_CARDS = 10
@@ -34,20 +35,40 @@ async def show_unanswered(update: Update, context: BotContext) -> None:
 
 
 async def show_stats(update: Update, context: BotContext) -> None:
-    """/statistik (/stats): the figures, then the chart of questions per day."""
+    """/statistik (/stats): the figures with the requests to the office per week, then the
+    charts of questions per day and of requests per week."""
     chat = update.effective_chat
     if chat is None or not await staff_or_refuse(update, context):
         return
     services = context.services
+    renderer = services.assistant.renderer
     stats = collect_stats(services.storage)
+    desk = collect_desk_stats(
+        services.storage, services.settings.response_target_hours, services.now()
+    )
     labels = {e.id: e.label("id") for e in services.assistant.kb.entries}
-    text = services.assistant.renderer.render("stats", "id", stats=stats, labels=labels)
+    text = renderer.render("stats", "id", stats=stats, labels=labels)
+    text += "\n\n" + renderer.render("stats_requests", "id", desk=desk)
     await send(context, chat.id, Reply(text), "id")
     await context.bot.send_photo(
         chat.id,
-        io.BytesIO(stats.chart(services.assistant.renderer.chart_legends("id"))),
-        caption=services.assistant.renderer.label("chart_caption", "id"),
+        io.BytesIO(stats.chart(renderer.chart_legends("id"))),
+        caption=renderer.label("chart_caption", "id"),
     )
+    await context.bot.send_photo(
+        chat.id,
+        io.BytesIO(desk.chart(request_legends(context))),
+        caption=renderer.label("chart_requests_caption", "id"),
+    )
+
+
+def request_legends(context: BotContext) -> dict[str, str]:
+    """The names of a request's outcomes on the chart of requests per week."""
+    renderer = context.services.assistant.renderer
+    return {
+        outcome: renderer.label(f"chart_request_{outcome}", "id")
+        for outcome in ("on_time", "late", "waiting", "closed")
+    }
 
 
 async def reload_knowledge(update: Update, context: BotContext) -> None:

@@ -7,9 +7,10 @@ from telegram import ChatMember, ChatMemberUpdated, Update
 from bot.answering import Lang
 from bot.broadcast import ANNOUNCEMENT_TOPICS
 from bot.context import BotContext
-from bot.handlers.common import acknowledge, decode, edit, incoming, send
+from bot.handlers.common import acknowledge, decode, edit, incoming, send, tell_not_saved
 from bot.handlers.permissions import group_admin_or_alert, group_admin_or_refuse
-from bot.rendering import Button, Reply
+from bot.rendering import Button, Reply, to_plain
+from bot.storage import StorageUnavailable
 
 
 async def subscribe(update: Update, context: BotContext) -> None:
@@ -24,14 +25,20 @@ async def subscribe(update: Update, context: BotContext) -> None:
     if group and not await group_admin_or_refuse(context, chat.id, user, sender_chat, lang):
         return
     name = chat.title if group else (user.full_name if user else "")
-    subscriber = context.services.storage.subscribe(
-        chat.id,
-        chat.type,
-        name or "",
-        lang,
-        "button" if update.callback_query else "command",
-        user.id if user else 0,
-    )
+    storage = context.services.storage
+    try:
+        subscriber = await storage.write(
+            storage.subscribe,
+            chat.id,
+            chat.type,
+            name or "",
+            lang,
+            "button" if update.callback_query else "command",
+            user.id if user else 0,
+        )
+    except StorageUnavailable:  # never a ✅ for a subscription that was not saved
+        await tell_not_saved(context, chat.id, lang)
+        return
     await send(context, chat.id, topics_reply(context, subscriber.topics, lang, group), lang)
 
 
@@ -45,7 +52,12 @@ async def unsubscribe(update: Update, context: BotContext) -> None:
         context, chat.id, got.user, got.message.sender_chat, lang
     ):
         return
-    was_active = context.services.storage.deactivate(chat.id, "unsubscribed")
+    storage = context.services.storage
+    try:
+        was_active = await storage.write(storage.deactivate, chat.id, "unsubscribed")
+    except StorageUnavailable:
+        await tell_not_saved(context, chat.id, lang)
+        return
     text = context.services.assistant.renderer.render(
         "unsubscribed", lang, was_active=was_active, group=group
     )
@@ -77,7 +89,13 @@ async def choose_topic(update: Update, context: BotContext) -> None:
         topics ^= {pressed.value}
         if topics == set(ANNOUNCEMENT_TOPICS):
             topics.clear()  # every topic chosen is the same as "all"
-    storage.set_topics(chat.id, sorted(topics))
+    try:
+        await storage.write(storage.set_topics, chat.id, sorted(topics))
+    except StorageUnavailable:
+        await acknowledge(
+            query, to_plain(context.services.assistant.renderer.render("not_saved", pressed.lang))
+        )
+        return
     await acknowledge(query)
     reply = topics_reply(context, sorted(topics), pressed.lang, group)
     await edit(context, chat.id, [query.message.message_id], reply, pressed.lang)
@@ -121,4 +139,5 @@ async def track_membership(update: Update, context: BotContext) -> None:
     gone = change.new_chat_member.status in (ChatMember.BANNED, ChatMember.LEFT)
     if gone:
         reason = "blocked" if change.chat.type == change.chat.PRIVATE else "removed from group"
-        context.services.storage.deactivate(change.chat.id, reason)
+        storage = context.services.storage
+        storage.write_later(storage.deactivate, change.chat.id, reason)

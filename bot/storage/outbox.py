@@ -26,7 +26,9 @@ class Outbox(Chats):
         photo: str | None,
         topic: str | None,
         scheduled_for: float | None,
+        button: tuple[str, str] | None = None,
     ) -> int:
+        """A draft announcement; `button` (label, url) goes under it ("Tanya soal ini")."""
         with self.db.conn:
             # A staff member's newer preview replaces the older ones still waiting for Kirim.
             self.db.execute(
@@ -35,8 +37,19 @@ class Outbox(Chats):
             )
             cursor = self.db.execute(
                 "INSERT INTO broadcasts (created_by, created_at, kind, html, photo, topic, status,"
-                " scheduled_for, total) VALUES (?, ?, ?, ?, ?, ?, 'draft', ?, 0)",
-                [created_by, time.time(), kind, html, photo, topic, scheduled_for],
+                " scheduled_for, total, button_text, button_url)"
+                " VALUES (?, ?, ?, ?, ?, ?, 'draft', ?, 0, ?, ?)",
+                [
+                    created_by,
+                    time.time(),
+                    kind,
+                    html,
+                    photo,
+                    topic,
+                    scheduled_for,
+                    button[0] if button else None,
+                    button[1] if button else None,
+                ],
             )
         assert cursor.lastrowid is not None
         return cursor.lastrowid
@@ -217,6 +230,8 @@ class Broadcast:
     total: int
     control_chat_id: int | None
     control_message_id: int | None
+    button_text: str | None = None  # a button under the announcement, opening the bot
+    button_url: str | None = None
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> Broadcast:
@@ -243,4 +258,6 @@ class Broadcast:
             total=int(row["total"] or 0),
             control_chat_id=whole("control_chat_id"),
             control_message_id=whole("control_message_id"),
+            button_text=row["button_text"],
+            button_url=row["button_url"],
         )

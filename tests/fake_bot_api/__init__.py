@@ -11,19 +11,20 @@ server          ``FakeBotAPI`` (start, stop, URLs) and ``running_fake()``
 world           build the world: ``user``, ``private_chat``, ``group``, ``set_member_status``,
                 ``block`` / ``unblock``, ``migrate``
 users           act as a user: ``send_text`` (and stickers, photos, voice, locations,
-                documents), ``edit_text``, ``press`` a button, ``my_chat_member``,
-                ``push_update``
+                documents), ``edit_text``, ``press`` a button, ``inline_query``,
+                ``choose_inline_result``, ``my_chat_member``, ``push_update``
 faults          misbehave: ``fail`` (any error, 429 with retry_after, migrate_to_chat_id),
                 ``delay``, ``set_rate_limit``, ``clear_faults``
 inspection      assert: ``sent``, ``sent_texts``, ``messages_in``, ``current`` (a message after
-                edits), ``message``, ``buttons``, ``calls_to``, ``commands``, ``duplicates``,
-                ``stats``, ``waiting_polls``; wait: ``wait_for_sent``,
-                ``wait_for``, ``wait_for_call``, ``wait_until``; forget: ``reset_records``,
-                ``reset``
+                edits), ``message``, ``buttons``, ``calls_to``, ``commands``, ``description``,
+                ``inline_results``, ``duplicates``, ``stats``, ``waiting_polls``; wait:
+                ``wait_for_sent``, ``wait_for``, ``wait_for_call``, ``wait_for_inline_answer``,
+                ``wait_until``; forget: ``reset_records``, ``reset``
 updates         getUpdates and webhooks; ``post_to_webhook``
 messages        the Bot API methods that send, copy, forward, edit and delete messages and
                 answer button taps (HTML, length and keyboard checks live here)
-chats           getMe, getChat*, leaveChat, getFile, the command menus
+inline          answerInlineQuery (results, the button above them) as the Bot API checks it
+chats           getMe, getChat*, leaveChat, getFile, the command menus, the descriptions
 control         the ``/_fake/`` HTTP control API of a fake running in another process
 client          ``FakeControlClient``, a synchronous client for that control API
 process         ``FakeBotAPIProcess`` and ``python -m tests.fake_bot_api``

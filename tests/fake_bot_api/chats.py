@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 from tests.fake_bot_api.model import Upload
-from tests.fake_bot_api.protocol import COMMAND_RE, ApiError, JSONDict, int_param, require
+from tests.fake_bot_api.protocol import (
+    COMMAND_RE,
+    LANGUAGE_CODE_RE,
+    MAX_DESCRIPTION_LENGTH,
+    MAX_SHORT_DESCRIPTION_LENGTH,
+    ApiError,
+    JSONDict,
+    int_param,
+    require,
+)
 from tests.fake_bot_api.state import FakeState
 
 
 class Chats(FakeState):
-    """getMe, getChat*, leaveChat, getFile, and the bot's command menus per scope."""
+    """getMe, getChat*, leaveChat, getFile, the bot's command menus per scope, and its
+    descriptions per language."""
 
     async def _m_true(self, params: JSONDict, files: dict[str, Upload]) -> bool:
         """Methods the fake accepts and forgets (descriptions, pins, reactions, logOut)."""
@@ -60,6 +70,46 @@ class Chats(FakeState):
         key = (self._scope_key(params.get("scope")), str(params.get("language_code") or ""))
         self._commands.pop(key, None)
         return True
+
+    # -- descriptions: what people see before they press Start, and on the profile
+
+    def _language_code(self, params: JSONDict) -> str:
+        code = str(params.get("language_code") or "")
+        if code and not LANGUAGE_CODE_RE.match(code):
+            raise ApiError(400, "Bad Request: invalid language code specified")
+        return code
+
+    def _set_description(self, params: JSONDict, short: bool) -> bool:
+        field = "short_description" if short else "description"
+        limit = MAX_SHORT_DESCRIPTION_LENGTH if short else MAX_DESCRIPTION_LENGTH
+        text = str(params.get(field) or "")
+        code = self._language_code(params)
+        if len(text) > limit:
+            # Telegram documents the limit (0-512, 0-120 characters), not its wording.
+            raise ApiError(400, f"Bad Request: {field.replace('_', ' ')} is too long")
+        if text:
+            self._descriptions[(short, code)] = text
+        else:  # an empty text removes the description for that language
+            self._descriptions.pop((short, code), None)
+        return True
+
+    async def _m_set_my_description(self, params: JSONDict, files: dict[str, Upload]) -> bool:
+        return self._set_description(params, short=False)
+
+    async def _m_set_my_short_description(
+        self, params: JSONDict, files: dict[str, Upload]
+    ) -> bool:
+        return self._set_description(params, short=True)
+
+    async def _m_get_my_description(self, params: JSONDict, files: dict[str, Upload]) -> JSONDict:
+        code = self._language_code(params)
+        return {"description": self._descriptions.get((False, code), "")}
+
+    async def _m_get_my_short_description(
+        self, params: JSONDict, files: dict[str, Upload]
+    ) -> JSONDict:
+        code = self._language_code(params)
+        return {"short_description": self._descriptions.get((True, code), "")}
 
     # -- chats
 

@@ -51,6 +51,28 @@ class FakeControlClient:
         )
         return result
 
+    def create_group(
+        self,
+        chat_id: int,
+        title: str = "Grup",
+        *,
+        kind: str = "supergroup",
+        admins: Iterable[int] = (),
+        members: Iterable[int] = (),
+    ) -> JSONDict:
+        result: JSONDict = self._request(
+            "POST",
+            "groups",
+            {
+                "id": chat_id,
+                "title": title,
+                "type": kind,
+                "admins": list(admins),
+                "members": list(members),
+            },
+        )
+        return result
+
     def add_users(self, users: Sequence[Mapping[str, Any]]) -> JSONDict:
         result: JSONDict = self._request("POST", "users", {"users": list(users)})
         return result
@@ -66,6 +88,11 @@ class FakeControlClient:
 
     def inject_messages(self, messages: Sequence[Mapping[str, Any]]) -> JSONDict:
         result: JSONDict = self._request("POST", "updates", {"messages": list(messages)})
+        return result
+
+    def inject_inline_queries(self, queries: Sequence[Mapping[str, Any]]) -> JSONDict:
+        """Users type "@bot QUERY": [{"user_id": ..., "query": ...}] (needs --inline)."""
+        result: JSONDict = self._request("POST", "updates", {"inline_queries": list(queries)})
         return result
 
     def stats(self) -> JSONDict:
@@ -91,7 +118,9 @@ class FakeControlClient:
         *,
         retry_after: int | None = None,
         times: int | None = 1,
+        chat_id: int | None = None,
     ) -> None:
+        """The next `times` calls of `method` fail (only those for `chat_id`, if given)."""
         self._request(
             "POST",
             "fail",
@@ -101,11 +130,24 @@ class FakeControlClient:
                 "description": description,
                 "retry_after": retry_after,
                 "times": times,
+                "chat_id": chat_id,
             },
         )
 
-    def delay(self, method: str, seconds: float, times: int | None = 1) -> None:
-        self._request("POST", "delay", {"method": method, "seconds": seconds, "times": times})
+    def delay(
+        self, method: str, seconds: float, times: int | None = 1, chat_id: int | None = None
+    ) -> None:
+        self._request(
+            "POST",
+            "delay",
+            {"method": method, "seconds": seconds, "times": times, "chat_id": chat_id},
+        )
+
+    def calls(self, method: str | None = None) -> list[JSONDict]:
+        """Every recorded call (method, chat_id, status, time); the fake needs --record-calls."""
+        action = "calls" if method is None else f"calls?method={method}"
+        result: list[JSONDict] = self._request("GET", action)
+        return result
 
     def set_rate_limit(
         self,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from aiohttp import web
@@ -51,6 +51,15 @@ class Control(UserActions, Faults, Inspection):
             for uid in body["user_ids"]:
                 self.block(int(uid))
             return True
+        if action == "groups" and http_method == "POST":
+            chat = self.group(
+                int(body["id"]),
+                str(body.get("title", "Grup")),
+                str(body.get("type", "supergroup")),
+                admins=[int(uid) for uid in body.get("admins", [])],
+                members=[int(uid) for uid in body.get("members", [])],
+            )
+            return chat
         if action == "fail" and http_method == "POST":
             self.fail(
                 body["method"],
@@ -59,11 +68,31 @@ class Control(UserActions, Faults, Inspection):
                 retry_after=body.get("retry_after"),
                 migrate_to_chat_id=body.get("migrate_to_chat_id"),
                 times=body.get("times", 1),
+                when=_for_chat(body.get("chat_id")),
             )
             return True
         if action == "delay" and http_method == "POST":
-            self.delay(body["method"], float(body["seconds"]), body.get("times", 1))
+            self.delay(
+                body["method"],
+                float(body["seconds"]),
+                body.get("times", 1),
+                when=_for_chat(body.get("chat_id")),
+            )
             return True
+        if action == "calls":
+            if not self.record_calls:
+                raise ValueError("the fake keeps no calls: start it with --record-calls")
+            method = query.get("method")
+            return [
+                {
+                    "method": c.method,
+                    "chat_id": c.params.get("chat_id"),
+                    "status": c.status,
+                    "time": c.time,
+                }
+                for c in self.calls
+                if method is None or c.method == method
+            ]
         if action == "rate_limit" and http_method == "POST":
             self.set_rate_limit(
                 body.get("per_second"),
@@ -129,6 +158,15 @@ class Control(UserActions, Faults, Inspection):
 
     def _control_updates(self, body: JSONDict) -> JSONDict:
         specs: list[tuple[int, int | None, str]] = []
+        if "inline_queries" in body:
+            first = self._last_update_id + 1
+            for spec in body["inline_queries"]:
+                self.inline_query(int(spec["user_id"]), str(spec["query"]))
+            return {
+                "queued": len(body["inline_queries"]),
+                "first_update_id": first,
+                "last_update_id": self._last_update_id,
+            }
         if "messages" in body:
             for spec in body["messages"]:
                 specs.append((int(spec["user_id"]), spec.get("chat_id"), str(spec["text"])))
@@ -152,3 +190,11 @@ class Control(UserActions, Faults, Inspection):
             "first_update_id": first,
             "last_update_id": self._last_update_id,
         }
+
+
+def _for_chat(chat_id: Any) -> Callable[[JSONDict], bool] | None:
+    """A fault or delay for one chat only (None: every chat)."""
+    if chat_id is None:
+        return None
+    wanted = str(chat_id)
+    return lambda params: str(params.get("chat_id")) == wanted

@@ -6,6 +6,7 @@ import asyncio
 import math
 import time
 from collections.abc import Callable
+from typing import NoReturn
 
 from tests.fake_bot_api.model import Delay, Fault, Window
 from tests.fake_bot_api.protocol import DEFAULT_DESCRIPTIONS, ApiError, JSONDict, canonical
@@ -75,7 +76,10 @@ class Faults(FakeState):
     ) -> None:
         """Telegram-like flood limits on send methods; None disables a limit.
 
-        Over the limit: 429 "Too Many Requests: retry after N", parameters.retry_after=N >= 1.
+        Over the limit: 429 "Too Many Requests: retry after N", parameters.retry_after=N >= 1,
+        and, as Telegram does, every send in the same scope (the whole bot for the overall
+        limit, else the chat) is refused the same way until those N seconds have passed: a
+        client that ignores retry_after only collects more 429s.
         Real Telegram: ~30/s overall, ~1/s per chat, 20/min per group.
         """
         self._global_window = Window(*self._limit_spec(per_second, 1.0)) if per_second else None
@@ -87,6 +91,7 @@ class Faults(FakeState):
         )
         self._chat_windows.clear()
         self._group_windows.clear()
+        self._refused_until.clear()
 
     @staticmethod
     def _limit_spec(rate: float | None, period: float) -> tuple[int, float]:
@@ -134,9 +139,12 @@ class Faults(FakeState):
             isinstance(chat_key, int) and chat_key < 0
         )
         now = time.monotonic()
+        for scope in (None, chat_key):
+            until = self._refused_until.get(scope, 0.0)
+            if until > now:
+                self._refuse(chat_key, until - now, overall=scope is None)
+        overall_wait = self._global_window.wait(now) if self._global_window is not None else 0.0
         windows: list[Window] = []
-        if self._global_window is not None:
-            windows.append(self._global_window)
         if self._chat_rate is not None:
             window = self._chat_windows.get(chat_key)
             if window is None:
@@ -147,13 +155,22 @@ class Faults(FakeState):
             if window is None:
                 window = self._group_windows[chat_key] = Window(*self._group_rate)
             windows.append(window)
-        wait = max((w.wait(now) for w in windows), default=0.0)
-        if wait > 0:
-            retry_after = max(1, math.ceil(wait))
-            self.rate_limited_count += 1
-            self.rate_limited_by_chat[chat_key] += 1
-            raise ApiError(
-                429, f"Too Many Requests: retry after {retry_after}", {"retry_after": retry_after}
-            )
+        chat_wait = max((w.wait(now) for w in windows), default=0.0)
+        if overall_wait > 0 or chat_wait > 0:
+            overall = overall_wait >= chat_wait
+            retry_after = max(1, math.ceil(max(overall_wait, chat_wait)))
+            self._refused_until[None if overall else chat_key] = now + retry_after
+            self._refuse(chat_key, retry_after, overall=overall)
+        if self._global_window is not None:
+            self._global_window.stamps.append(now)
         for window in windows:
             window.stamps.append(now)
+
+    def _refuse(self, chat_key: int | str, wait: float, *, overall: bool) -> NoReturn:
+        retry_after = max(1, math.ceil(wait))
+        self.rate_limited_count += 1
+        self.rate_limited_overall += overall
+        self.rate_limited_by_chat[chat_key] += 1
+        raise ApiError(
+            429, f"Too Many Requests: retry after {retry_after}", {"retry_after": retry_after}
+        )

@@ -102,6 +102,31 @@ class Inspection(FakeState):
         """Every stored command list keyed by (scope JSON, language_code)."""
         return {key: list(value) for key, value in self._commands.items()}
 
+    def description(self, language_code: str = "", *, short: bool = False) -> str:
+        """The bot's description (or short description) as set for this language."""
+        return self._descriptions.get((short, language_code), "")
+
+    def inline_results(self, query: JSONDict | str) -> list[JSONDict]:
+        """The results the bot answered an inline query with ([] if not answered)."""
+        query_id = query if isinstance(query, str) else str(query["id"])
+        answer = self.inline_answers.get(query_id, {})
+        results = answer.get("results")
+        return list(results) if isinstance(results, list) else []
+
+    async def wait_for_inline_answer(
+        self,
+        query: JSONDict,
+        timeout: float = 5.0,  # noqa: ASYNC109
+    ) -> JSONDict:
+        """Wait until the bot answered the inline query; return answerInlineQuery's params."""
+        query_id = str(query["id"])
+        await self.wait_until(
+            lambda: query_id in self.inline_answers,
+            timeout,
+            what=f"an answer to inline query {query_id} ({query.get('query')!r})",
+        )
+        return self.inline_answers[query_id]
+
     def duplicates(self) -> dict[int, list[str]]:
         """Chats that received the same text more than once -> those texts."""
         return {chat: list(texts) for chat, texts in self._duplicates.items()}
@@ -111,6 +136,7 @@ class Inspection(FakeState):
             "calls": dict(self.method_counts),
             "statuses": {str(code): n for code, n in self.status_counts.items()},
             "rate_limited": self.rate_limited_count,
+            "rate_limited_overall": self.rate_limited_overall,
             "sent_total": len(self._sent),
             "sent_per_chat": {str(chat): n for chat, n in self.delivery_counts.items()},
             "duplicate_chats": len(self._duplicates),
@@ -223,9 +249,11 @@ class Inspection(FakeState):
         self.method_counts.clear()
         self.status_counts.clear()
         self.rate_limited_count = 0
+        self.rate_limited_overall = 0
         self.rate_limited_by_chat.clear()
         self.delivery_counts.clear()
         self.callback_answers.clear()
+        self.inline_answers.clear()
         self.deleted.clear()
         self.webhook_deliveries.clear()
         self.first_send_time = self.last_send_time = None
@@ -244,6 +272,7 @@ class Inspection(FakeState):
         self._chat_rate = self._group_rate = None
         self._chat_windows.clear()
         self._group_windows.clear()
+        self._refused_until.clear()
         self._users.clear()
         self._chats.clear()
         self._groups.clear()
@@ -256,4 +285,7 @@ class Inspection(FakeState):
         self._files_by_path.clear()
         self._callback_queries.clear()
         self._commands.clear()
+        self._descriptions.clear()
+        self._inline_queries.clear()
+        self._inline_results.clear()
         self._updates.clear()

@@ -115,6 +115,7 @@ async def _serve(args: argparse.Namespace) -> None:
         strict_html=args.strict_html,
         record_calls=args.record_calls,
         can_read_all_group_messages=args.read_all_group_messages,
+        supports_inline_queries=args.inline,
     )
     fake.set_rate_limit(args.rate_limit, args.per_chat_rate, args.per_group_per_minute)
     await fake.start()
@@ -148,6 +149,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--strict-html", action="store_true", help="reject bare & in HTML")
     parser.add_argument("--record-calls", action="store_true", help="keep every Call in memory")
     parser.add_argument("--read-all-group-messages", action="store_true")
+    parser.add_argument(
+        "--inline", action="store_true", help="inline mode on (BotFather's /setinline)"
+    )
     args = parser.parse_args(argv)
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(_serve(args))

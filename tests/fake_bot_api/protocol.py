@@ -15,6 +15,11 @@ DEFAULT_TOKEN: Final = "123456:TEST-token"
 MAX_TEXT_LENGTH: Final = 4096
 MAX_CAPTION_LENGTH: Final = 1024
 MAX_CALLBACK_DATA_BYTES: Final = 64
+MAX_INLINE_RESULTS: Final = 50
+MAX_DESCRIPTION_LENGTH: Final = 512  # setMyDescription
+MAX_SHORT_DESCRIPTION_LENGTH: Final = 120  # setMyShortDescription
+START_PARAMETER_RE: Final = re.compile(r"^[A-Za-z0-9_-]{1,64}$")  # deep links, results buttons
+LANGUAGE_CODE_RE: Final = re.compile(r"^[a-z]{2}$")  # a two-letter ISO 639-1 code
 
 TOKEN_RE: Final = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
 SECRET_RE: Final = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
@@ -65,7 +70,7 @@ STRING_PARAMS: Final = word_set(
     "photo document sticker voice audio video animation thumbnail inline_message_id "
     "emoji title description short_description name query ip_address "
     "business_connection_id message_effect_id file_id custom_title address first_name "
-    "last_name phone_number vcard question explanation"
+    "last_name phone_number vcard question explanation inline_query_id next_offset"
 )
 SEND_METHODS: Final = word_set(
     "sendMessage copyMessage forwardMessage sendPhoto sendDocument sendSticker sendVoice "

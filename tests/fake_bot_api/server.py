@@ -15,7 +15,7 @@ from aiohttp import web
 
 from tests.fake_bot_api.chats import Chats
 from tests.fake_bot_api.control import Control
-from tests.fake_bot_api.messages import Messages
+from tests.fake_bot_api.inline import Inline
 from tests.fake_bot_api.model import Call, Handler, Upload
 from tests.fake_bot_api.protocol import (
     DEFAULT_TOKEN,
@@ -30,7 +30,7 @@ from tests.fake_bot_api.protocol import (
 from tests.fake_bot_api.updates import Updates
 
 
-class FakeBotAPI(Control, Updates, Messages, Chats):
+class FakeBotAPI(Control, Updates, Inline, Chats):
     """In-process fake of api.telegram.org for one bot token.
 
     Holds the world (users, chats, messages), queues injected updates for getUpdates or a
@@ -255,6 +255,11 @@ class FakeBotAPI(Control, Updates, Messages, Chats):
             "editMessageReplyMarkup": self._m_edit_message_reply_markup,
             "deleteMessage": self._m_delete_message,
             "answerCallbackQuery": self._m_answer_callback_query,
+            "answerInlineQuery": self._m_answer_inline_query,
+            "setMyDescription": self._m_set_my_description,
+            "getMyDescription": self._m_get_my_description,
+            "setMyShortDescription": self._m_set_my_short_description,
+            "getMyShortDescription": self._m_get_my_short_description,
             "setMyCommands": self._m_set_my_commands,
             "getMyCommands": self._m_get_my_commands,
             "deleteMyCommands": self._m_delete_my_commands,
@@ -268,8 +273,6 @@ class FakeBotAPI(Control, Updates, Messages, Chats):
         for name in MEDIA_KINDS:
             handlers[name] = self._media_handler(name)
         for name in (
-            "setMyDescription",
-            "setMyShortDescription",
             "setMyName",
             "setChatMenuButton",
             "setMyDefaultAdministratorRights",

@@ -52,9 +52,11 @@ class FakeState:
         can_join_groups: bool = True,
         can_read_all_group_messages: bool = False,
         supports_inline_queries: bool = False,
+        inline_feedback: bool = False,
         strict_html: bool = False,
         record_calls: bool = True,
         callback_query_ttl: float | None = None,
+        inline_query_ttl: float | None = None,
         webhook_retry_delay: float = 0.2,
         webhook_timeout: float = 10.0,
         shutdown_timeout: float = 0.25,
@@ -74,10 +76,12 @@ class FakeState:
         self._port = port
         self.can_join_groups = can_join_groups
         self.can_read_all_group_messages = can_read_all_group_messages
-        self.supports_inline_queries = supports_inline_queries
+        self.supports_inline_queries = supports_inline_queries  # BotFather's /setinline
+        self.inline_feedback = inline_feedback  # BotFather's /setinlinefeedback
         self.strict_html = strict_html
         self.record_calls = record_calls
         self.callback_query_ttl = callback_query_ttl
+        self.inline_query_ttl = inline_query_ttl
         self.webhook_retry_delay = webhook_retry_delay
         self.webhook_timeout = webhook_timeout
         self.shutdown_timeout = shutdown_timeout
@@ -101,6 +105,12 @@ class FakeState:
         self._callback_queries: dict[str, tuple[JSONDict, float]] = {}
         self._callback_counter = itertools.count(4_000_000_000_000_001)
         self._commands: dict[tuple[str, str], list[JSONDict]] = {}
+        # The bot's descriptions: (short?, language_code) -> text ("" = every language).
+        self._descriptions: dict[tuple[bool, str], str] = {}
+        self._inline_queries: dict[str, tuple[JSONDict, float]] = {}
+        self._inline_counter = itertools.count(8_000_000_000_000_001)
+        # What choosing each answered result would post: query id -> result id -> content.
+        self._inline_results: dict[str, dict[str, JSONDict]] = {}
 
         # updates
         self._updates: deque[JSONDict] = deque()
@@ -123,15 +133,20 @@ class FakeState:
         self._group_rate: tuple[int, float] | None = None
         self._chat_windows: dict[int | str, Window] = {}
         self._group_windows: dict[int | str, Window] = {}
+        # After a 429, Telegram refuses the same scope until retry_after has passed: the
+        # whole bot (key None) when the overall limit was hit, else the one chat.
+        self._refused_until: dict[int | str | None, float] = {}
 
         # records
         self.calls: list[Call] = []
         self.method_counts: Counter[str] = Counter()
         self.status_counts: Counter[int] = Counter()
         self.rate_limited_count = 0
+        self.rate_limited_overall = 0  # of those, refused for the bot's overall limit
         self.rate_limited_by_chat: Counter[int | str] = Counter()
         self.delivery_counts: Counter[int] = Counter()
         self.callback_answers: dict[str, JSONDict] = {}
+        self.inline_answers: dict[str, JSONDict] = {}  # inline query id -> its answer
         self.deleted: list[tuple[int, int]] = []
         self.webhook_deliveries: list[WebhookDelivery] = []
         self.first_send_time: float | None = None

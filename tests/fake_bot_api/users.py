@@ -172,6 +172,67 @@ class UserActions(World):
         self._emit("callback_query", query)
         return query
 
+    def inline_query(
+        self, user: UserLike, query: str, chat_type: str | None = "sender", offset: str = ""
+    ) -> JSONDict:
+        """The user types "@bot QUERY" in a chat; returns the InlineQuery queued for the bot.
+
+        Telegram sends these only to bots with inline mode on (BotFather's /setinline:
+        ``supports_inline_queries=True``). ``chat_type``: where it was typed ("sender" for the
+        private chat with the bot, "private", "group", "supergroup", "channel").
+        """
+        if not self.supports_inline_queries:
+            raise AssertionError(
+                "inline mode is off for this bot (BotFather /setinline): create the fake with "
+                "supports_inline_queries=True"
+            )
+        query_id = str(next(self._inline_counter))
+        inline: JSONDict = {
+            "id": query_id,
+            "from": self._users[self._user_id(user)],
+            "query": query,
+            "offset": offset,
+        }
+        if chat_type is not None:
+            inline["chat_type"] = chat_type
+        self._inline_queries[query_id] = (inline, time.monotonic())
+        self._emit("inline_query", inline)
+        return inline
+
+    def choose_inline_result(
+        self, user: UserLike, query: JSONDict, result_id: str, chat: ChatLike | None = None
+    ) -> JSONDict | None:
+        """The user picks one of the answered results: it is posted "via @bot" into ``chat``
+        (returned; None without a chat), and the bot gets a chosen_inline_result update when
+        inline feedback is on (BotFather's /setinlinefeedback: ``inline_feedback=True``)."""
+        uid = self._user_id(user)
+        results = self._inline_results.get(str(query["id"]), {})
+        if result_id not in results:
+            raise AssertionError(
+                f"inline query {query['id']} has no answered result {result_id!r}; "
+                f"it has {sorted(results)!r}"
+            )
+        chosen: JSONDict = {
+            "result_id": result_id,
+            "from": self._users[uid],
+            "query": query["query"],
+        }
+        posted: JSONDict | None = None
+        if chat is not None:
+            chat_dict = self._chats[self._chat_id(chat)]
+            fields: JSONDict = {
+                "from": self._users[uid],
+                "chat": chat_dict,
+                "via_bot": self.bot_user,
+            }
+            fields.update(results[result_id])
+            posted = self._store_message(fields)
+            if "reply_markup" in posted:  # an inline message with buttons can be edited later
+                chosen["inline_message_id"] = f"inline-{chat_dict['id']}-{posted['message_id']}"
+        if self.inline_feedback:
+            self._emit("chosen_inline_result", chosen)
+        return posted
+
     def my_chat_member(
         self, user: UserLike, chat: ChatLike, old_status: str, new_status: str
     ) -> JSONDict:
