@@ -298,3 +298,48 @@ def test_a_part_naming_nothing_after_one_the_report_lacks_asks_the_same(
 ) -> None:
     answer = assistant.ask("Cipta Karya Sejahtera jualan lewat akun Instagram? Namanya apa?")
     assert answer.response.status != "answer"
+
+
+# -- a yes/no claim: what it pairs, one statement of the answer must pair ------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "instead"),
+    [
+        # The report sends crackers to China and batik to America, never batik to China.
+        ("Bener nggak kain batik Tangsel diekspor sampai ke China?", "Amerika"),
+        ("Is it true the batik went to China too?", "America"),
+        # The group is in Pamulang: a claim that places it elsewhere is corrected, not
+        # confirmed.
+        ("Kelompok Cipta Karya itu letaknya di Ciputat kan?", "Pondok Cabe"),
+    ],
+)
+def test_a_claim_pairing_what_the_report_never_pairs_is_corrected_not_confirmed(
+    assistant: Assistant, text: str, instead: str
+) -> None:
+    answer = assistant.ask(text)
+    assert answer.response.status != "answer"
+    assert instead in answer.reply.text  # what the report does say
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Bener gak kerupuk dari Serpong sudah diekspor ke China?",
+        "Cipta Karya Sejahtera ada di Pamulang kan?",
+        "Did batik from South Tangerang sell in America?",
+    ],
+)
+def test_a_claim_one_statement_of_the_report_makes_is_answered(
+    assistant: Assistant, text: str
+) -> None:
+    assert assistant.ask(text).response.status == "answer"
+
+
+def test_an_attribute_named_anywhere_must_be_stated(assistant: Assistant) -> None:
+    # No question word binds "email", yet it is what is asked, and the report has none.
+    assert _refused(assistant, "Email Bu Maulini Zeda ada gak? Mau kirim proposal.")
+    # A figure after the word is a rank, not a number asked for.
+    answer = assistant.ask("Orang nomor satu di Dinas Koperasi Tangsel siapa sih?")
+    assert answer.response.status == "answer"
+    assert "Ismunandar" in answer.reply.text

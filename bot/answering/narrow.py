@@ -138,9 +138,6 @@ class _Covers:
     statements: tuple[frozenset[str], ...] = ()
     frame: frozenset[str] = frozenset()  # what every statement carries (see above)
     stated: frozenset[str] = frozenset()  # every word some statement states
-    # What its phrasings ask for (the words their question words bind: "ke negara mana",
-    # "acara apa"): an answer states those by giving a value ("China", "the MTQ").
-    answers: frozenset[str] = frozenset()
 
 
 class Coverage:
@@ -197,7 +194,11 @@ class Coverage:
                     *source,
                     *lexicon.frames,
                     *(speaker if entry.said_by else ()),
-                    *(t for said in (entry.said_by or {}).values() for t in normalizer.tokens(said)),
+                    *(
+                        t
+                        for said in (entry.said_by or {}).values()
+                        for t in normalizer.tokens(said)
+                    ),
                 }
             )
             statements = self._statements(entry)
@@ -249,9 +250,6 @@ class Coverage:
                 abroad=bool(answer_tokens[entry.id] & lexicon.countries),
                 statements=statements,
                 frame=frame,
-                answers=frozenset(
-                    h for q in entry.variants() for h in normalizer.normalize(q).heads
-                ),
                 stated=stated
                 | ({"nama"} if said & names else set())
                 | ({"jabatan"} if said & posts else set())
@@ -304,14 +302,15 @@ class Coverage:
         )
         # What a count may count: the concepts judged, not ordinary words ("before").
         self._concepts = self.judged - common
-        # What is asked must be what the answer states (benchmarks/calibrate.py --folds
-        # turns each off to measure it): an attribute or a concept the report lacks,
-        # wherever the question names it (`anywhere`); the things a yes/no question pairs,
-        # in one statement (`claims`); the word a question word binds, in a statement
-        # rather than anywhere in the entry (`statements`).
+        # What is asked must be what the answer states (switches, so a measurement can
+        # turn each off): an attribute or a concept the report lacks, wherever the
+        # question names it (`anywhere`); the things a yes/no question pairs, in one
+        # statement (`claims`). (Asking the word a question word binds to be in a
+        # statement too, not only in the entry's phrasings, answered no more traps on
+        # any set and lost "Berita itu terbitan siapa?": the entries' phrasings stay
+        # what that word is checked against.)
         self.anywhere = True
         self.claims = True
-        self.statements = True
         # (Not a word of a restriction kind, checked above with its own reading, nor one
         # that counts without restricting, "jenis apa", nor a unit of time, nor an aspect
         # of a subject that an answer states in its own words: "caranya", "manfaatnya".)
@@ -321,18 +320,10 @@ class Coverage:
         # The things a claim pairs: the subjects, names, places, countries and products
         # (and figures); not the city every fact is about, nor what is done with them
         # ("diekspor", "menembus pasar": one statement says it in its own words).
-        products = frozenset(w for w, k in self._kinds.items() if k == PRODUCT)
-        self._thing_kinds: tuple[tuple[str, frozenset[str]], ...] = (
-            (PLACE, lexicon.places),
-            ("country", lexicon.countries),
-            (PRODUCT, products),
-            ("name", lexicon.names),
-        )
-        # (Only those the report speaks of: another product or place is for the checks
-        # above.)
-        self._things = frozenset().union(*(words for _, words in self._thing_kinds)) & frozenset(
-            t for c in self._covers.values() for t in c.stated
-        )
+        # (Particular places, not "kecamatan" or "desa"; one the report never names is a
+        # thing a claim pairs too: "Cipta Karya di Ciputat kan?" is not confirmed.)
+        particular = frozenset(w for w, k in self._kinds.items() if k in (PLACE, PRODUCT))
+        self._things = particular | lexicon.countries | lexicon.names
         self._yes_no_words = lexicon.yes_no
         self._openers = lexicon.yes_no_openers
 
@@ -466,9 +457,8 @@ class Coverage:
             # What is asked for must be what the answer speaks of: "di jalan apa?" is not
             # answered by the kelurahan, "di kota mana di China?" by the country, "What
             # event was it?" by who the official was.
-            said = self._said(covers)
             for head in query.heads:
-                if head in self.judged and head not in said:
+                if head in self.judged and head not in covers.explained:
                     return Narrowing(ASKED, (head,))
                 if (
                     self.stated
@@ -479,7 +469,7 @@ class Coverage:
                     # "jam berapa?" is not answered by a year, though both say when.
                     return Narrowing(TIME, (head,))
             for token in query.tokens:
-                if token in self.named and token not in said:
+                if token in self.named and token not in covers.explained:
                     return Narrowing(ASKED, (token,))
             if self.anywhere:
                 # Not only the word a question word binds: an attribute or a concept the
@@ -487,10 +477,16 @@ class Coverage:
                 # "Alamat lengkap pabrik kerupuk di Serpong itu di mana?", "… wonten
                 # biayanipun mboten?"), must be one the answer states; what the asker says
                 # of themselves is no question ("Saya pemilik warung, …").
+                # (Nor one a figure follows: "orang nomor satu" is the top post, a rank
+                # the word gives, not a phone number asked for.)
+                after = (*query.tokens[1:], "")  # (one longer when there are no tokens)
                 missing = [
                     t
-                    for t in query.tokens
-                    if t in self._beyond and t not in covers.stated and t not in query.guesses
+                    for t, then in zip(query.tokens, after, strict=False)
+                    if t in self._beyond
+                    and t not in covers.stated
+                    and t not in query.guesses
+                    and not (then.isdigit() or then in _NUMBER_WORDS)
                 ]
                 if missing:
                     asked = asked or self._asked(text)
@@ -517,11 +513,6 @@ class Coverage:
                     return Narrowing(ASKED, (min(options[0]),))
         return None
 
-    def _said(self, covers: _Covers) -> frozenset[str]:
-        """The words the reply accounts for: what its statements state (or, with the
-        statement check off, anything of the entry: its phrasings and keywords too)."""
-        return covers.stated | covers.answers if self.statements else covers.explained
-
     def _yes_no(self, text: str, query: Query) -> bool:
         """A yes/no question: it asks (a question mark, a yes/no tail, an English auxiliary
         opening it, "apakah") and no question word asks which, who, how many, when,
@@ -545,28 +536,20 @@ class Coverage:
         no one statement together ("Batik juga diekspor ke China kan?": batik went to
         America, crackers to China; "Apakah 800 anggota itu termasuk 15 ribu pelaku
         UKM?": no statement says both). Each clause is a claim of its own ("Kerupuk ke
-        China, batik ke Amerika, bener gak?"), and one about the asker is none. A claim
-        the answer corrects is answered: one statement states all of it but one thing,
-        and in its place another of the same kind ("Apakah Cipta Karya di Serpong?":
-        Pamulang), unless the question asks whether there is another ("juga")."""
+        China, batik ke Amerika, bener gak?"), and one about the asker is none. A thing
+        the answer does not state at all unpairs a claim too ("Apakah Cipta Karya di
+        Serpong?": the answer says Pamulang), and so does a claim the answer corrects:
+        the reply says what the report does say, but it is not a "yes"."""
         things = [t for t in query.tokens if self._thing(t)]
         if len(things) < 2:
             return ()
         parts = [p for p in _CLAIMS.split(text) if _WORD.search(p)]
         claims = [self._claim(p, things if len(parts) < 2 else None) for p in parts]
-        another = self._another(text.casefold())
         for claim in claims:
-            # What the answer states of it; a figure it does not state is a claim too
-            # ("15 ribu"), any other thing it does not state is for the other checks
-            # (a product or a place the answer does not speak of).
-            asserted = {t for t in claim if t in covers.stated or t.isdigit()}
+            asserted = set(claim)
             if len(asserted) < 2:
                 continue
             if any(st | covers.frame >= asserted for st in covers.statements):
-                continue
-            if not another and any(
-                self._corrects(st, covers.frame, asserted, claim) for st in covers.statements
-            ):
                 continue
             return tuple(sorted(asserted))
         return ()
@@ -586,25 +569,6 @@ class Coverage:
         """A particular a claim can pair: a name, a place, a country, a product the report
         speaks of, or a figure."""
         return token in self._things or token.isdigit()
-
-    def _corrects(
-        self, statement: frozenset[str], frame: frozenset[str], asserted: set[str], claim: list[str]
-    ) -> bool:
-        """The statement (with its `frame`) states all the claim asserts but one thing,
-        and itself another thing of that kind in its place: it corrects the claim."""
-        missing = asserted - statement - frame
-        if len(missing) != 1:
-            return False
-        kind = self._kind_of(next(iter(missing)))
-        return any(self._kind_of(t) == kind for t in statement - set(claim) if self._thing(t))
-
-    def _kind_of(self, thing: str) -> str:
-        if thing.isdigit():
-            return YEAR if _YEAR_FIGURE.fullmatch(thing) else COUNT
-        for kind, words in self._thing_kinds:
-            if thing in words:
-                return kind
-        return ""
 
     def _not_stated(self, folded: str, query: Query, covers: _Covers) -> Narrowing | None:
         """Where something went, who said it, who holds a post: asked, each must be what
