@@ -84,3 +84,37 @@ def roman_numerals(text: str) -> str:
 
 def _roman_value(match: re.Match[str]) -> str:
     return str(10 * len(match.group(1)) + _ROMAN_ONES[match.group(2)])
+
+
+# Words that state a figure in an answer's text ("ribuan", "dozens"): an answer with one
+# gives a count, though it has no digits.
+FIGURE_WORDS = frozenset(
+    [
+        "satu",
+        "dua",
+        "tiga",
+        "empat",
+        "lima",
+        "enam",
+        "tujuh",
+        "delapan",
+        "sembilan",
+        "sepuluh",
+        "puluhan",
+        "ratusan",
+        "ribuan",
+        "one",
+        "two",
+        "three",
+        "four",
+        "five",
+        "six",
+        "seven",
+        "eight",
+        "nine",
+        "ten",
+        "dozens",
+        "hundreds",
+        "thousands",
+    ]
+)
