@@ -349,6 +349,25 @@ def test_a_claim_the_answer_corrects_is_answered_with_the_correction(
     assert answer.response.status == "answer" and says in answer.reply.text
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Toko batik Cipta Karya itu punya siapa sih?",
+        "Who owns the cracker factory in Serpong?",
+        "Siapa pendiri kelompok kerajinan di Pondok Cabe Udik?",
+    ],
+)
+def test_an_owner_or_founder_the_report_never_names_is_not_answered(
+    assistant: Assistant, text: str
+) -> None:
+    assert _refused(assistant, text)
+
+
+def test_someone_who_has_a_business_is_no_owner_asked(assistant: Assistant) -> None:
+    text = "Saya yang punya usaha kecil, gimana caranya ikut pelatihan dari pemkot?"
+    assert assistant.ask(text).response.status == "answer"
+
+
 def test_an_attribute_named_anywhere_must_be_stated(assistant: Assistant) -> None:
     # No question word binds "email", yet it is what is asked, and the report has none.
     assert _refused(assistant, "Email Bu Maulini Zeda ada gak? Mau kirim proposal.")
