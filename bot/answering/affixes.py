@@ -23,6 +23,8 @@ _SUFFIXES = (
     "es",
     "ed",
     "ing",
+    "nipun",  # Javanese krama -(n)ipun, "its": "biayanipun", "anggotanipun"
+    "ipun",
     "ne",  # Javanese -(n)e, "its": "carane", "syarate", "anggotane"
     "e",
     "nye",  # Betawi -nye: "untungnye", "tempatnye"
