@@ -123,15 +123,16 @@ def test_heldout_d_messages_and_conversations(assistant: Assistant) -> None:
 def test_heldout_e_messages_and_conversations(assistant: Assistant) -> None:
     """Held-out set "e", a fifth writer (a third of what its residents ask is not in the
     report; first run: 0.913 / 0.053 and 0.963 / 0.022), studied for its traps: an
-    attribute the answer never states, named anywhere in the question, and a yes/no
-    claim that pairs what no one statement of the answer pairs. Floors a little below
-    the studied figures (0.927 / 0.040: long 0.90, multi 0.96, trap 0.87, regional
-    0.93; conversations 0.963 / 0.022, turn 4 14/16)."""
+    attribute the answer never states (an owner, a full address, a fee in krama),
+    named anywhere in the question, and a yes/no claim that pairs what no one
+    statement of the answer pairs. Floors a little below the studied figures (0.943 /
+    0.023: long 0.90, multi 0.96, trap 0.94, regional 0.93; conversations 0.963 /
+    0.022, turn 4 14/16)."""
     questions = report(assistant, "eval_heldout_e.jsonl")
     f = questions.figures()
-    assert f["accuracy"] >= 0.92, f
-    assert f["confident_wrong"] <= 0.045, f
-    for style, floor in (("long", 0.88), ("multi", 0.94), ("trap", 0.85), ("regional", 0.9)):
+    assert f["accuracy"] >= 0.93, f
+    assert f["confident_wrong"] <= 0.03, f
+    for style, floor in (("long", 0.88), ("multi", 0.94), ("trap", 0.92), ("regional", 0.9)):
         right, n = questions.by_style[style]
         assert right / n >= floor, (style, right, n)
     conversations = report(assistant, "conversations_heldout_e.jsonl")
