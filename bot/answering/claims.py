@@ -129,8 +129,8 @@ class Claims:
         text: str,
         query: Query,
         statements: tuple[frozenset[str], ...],
-        frame: frozenset[str],
         stated: frozenset[str],
+        frame: frozenset[str],
     ) -> tuple[str, ...]:
         """The things a claim of a yes/no question pairs that the answer states, but in
         no one statement together ("Batik juga diekspor ke China kan?": batik went to
@@ -152,7 +152,7 @@ class Claims:
             # What the answer states of it; a figure it does not state is a claim too
             # ("15 ribu"), any other thing it does not state is for the other checks
             # ("member ukm batik pamulang byk gk?" names the group by its batik).
-            asserted = {t for t in claim if t in stated or t.isdigit()}
+            asserted = {t for t in claim if t in stated or t in frame or t.isdigit()}
             if len(asserted) < 2:
                 continue
             if any(st | frame >= asserted for st in statements):

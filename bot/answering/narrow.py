@@ -89,13 +89,7 @@ class _Covers:
     days: bool = False  # it names a day or a month ("Jumat")
     speaker: bool = False  # it names who told the reporter (its source line, or its answer)
     abroad: bool = False  # it names a country (where something went)
-    # What the reply states, statement by statement: each sentence or joined clause of its
-    # answer (in either language) with what every statement carries (the source line, who
-    # told the reporter). Not its phrasings or keywords: those say what it is asked with,
-    # not what it says.
-    statements: tuple[frozenset[str], ...] = ()
-    frame: frozenset[str] = frozenset()  # what every statement carries (see above)
-    stated: frozenset[str] = frozenset()  # every word some statement states
+    frame: frozenset[str] = frozenset()  # what all its statements carry: the source line
 
 
 class Coverage:
@@ -126,6 +120,7 @@ class Coverage:
             word: kind for kind, words in lexicon.restrictions.items() for word in words
         }
         self._covers: dict[str, _Covers] = {}
+        self._statements: dict[str, tuple[tuple[frozenset[str], ...], frozenset[str]]] = {}
         topic_places: dict[str, set[str]] = {}
         answer_tokens = {e.id: self._answer_tokens(e) for e in entries}
         # The people who told the reporter, by name ("ismunandar", "zeda").
@@ -142,10 +137,11 @@ class Coverage:
         # One set per topic, and each answer and keyword normalised once: a knowledge
         # base of 100,000 entries spent 15 s and 20 MB on doing it again per entry.
         places = {topic: frozenset(found) for topic, found in topic_places.items()}
+        frames: dict[frozenset[str], frozenset[str]] = {}
         for entry in entries:
             keywords = [t for k in entry.keywords for t in normalizer.tokens(k)]
-            # What every statement of the reply carries: the source line, and who told
-            # the reporter ("keterangan Ismunandar, Kepala Dinas …").
+            # What every statement of the reply carries: the source line, who told the
+            # reporter ("keterangan Ismunandar, …"); its statements are read when needed.
             frame = frozenset(
                 {
                     *source,
@@ -158,7 +154,9 @@ class Coverage:
                     ),
                 }
             )
-            statements = self._claims.statements(entry)
+            # (One set shared by the entries whose frames are alike: 100,000 entries
+            # would otherwise keep 100,000 copies of the source line.)
+            frame = frames.setdefault(frame, frame)
             words = {w for t in entry.answer.values() for w in _WORD.findall(t.casefold())}
             figures = [m for t in entry.answer.values() for m in _NUMBER.finditer(t)]
             years = [m for m in figures if _YEAR_FIGURE.fullmatch(m.group(2))]
@@ -196,9 +194,7 @@ class Coverage:
                 days=bool(words & lexicon.dates),
                 speaker=entry.said_by is not None or bool(answer_tokens[entry.id] & speakers),
                 abroad=bool(answer_tokens[entry.id] & lexicon.countries),
-                statements=statements,
                 frame=frame,
-                stated=self._claims.stated(statements) | frame,
             )
         self._residence = _residence_pattern(lexicon)
         self._when = _when_pattern(lexicon)
@@ -242,9 +238,8 @@ class Coverage:
         # What a count may count: the concepts judged, not ordinary words ("before").
         self._concepts = self.judged - common
         # What is asked must be what the answer states (switches, so a measurement can
-        # turn each off): an attribute or a concept the report lacks, wherever the
-        # question names it (`anywhere`); the things a yes/no question pairs, in one
-        # statement (`claims`).
+        # turn each off): an attribute wherever the question names it (`anywhere`); the
+        # things a yes/no question pairs, in one statement (`claims`).
         self.anywhere = True
         self.claims = True
         # (Not a word of a restriction kind, checked above with its own reading, nor one
@@ -253,6 +248,16 @@ class Coverage:
         self._beyond = (
             beyond - self._kinds.keys() - lexicon.classifiers - self._time_tokens - lexicon.aspects
         )
+
+    def _said(self, entry: Entry) -> tuple[tuple[frozenset[str], ...], frozenset[str]]:
+        """What the reply to `entry` states, statement by statement, and every word some
+        statement states (not its phrasings: what it is asked with). Read when first
+        needed: few questions do, and kept for 100,000 entries up front it cost 100 MB."""
+        said = self._statements.get(entry.id)
+        if said is None:
+            statements = self._claims.statements(entry)
+            said = self._statements[entry.id] = (statements, self._claims.stated(statements))
+        return said
 
     def _answer_tokens(self, entry: Entry) -> set[str]:
         return {t for text in entry.answer.values() for t in self.normalizer.tokens(text)}
@@ -383,21 +388,20 @@ class Coverage:
                 if token in self.named and token not in covers.explained:
                     return Narrowing(ASKED, (token,))
             if self.anywhere:
-                # Not only the word a question word binds: an attribute, anywhere the
-                # question asks ("Nomor HP Pak Ismunandar ada?", "… wonten biayanipun
-                # mboten?"), must be one the answer states; what the asker says
-                # of themselves is no question ("Saya pemilik warung, …").
-                # (Nor one a figure follows: "orang nomor satu" is the top post, a rank
-                # the word gives, not a phone number asked for.)
+                # Not only the word a question word binds: an attribute anywhere the
+                # question asks ("Nomor HP Pak Ismunandar ada?"), not where the asker
+                # speaks of themselves ("Saya pemilik warung, …"), nor one a figure
+                # follows ("orang nomor satu": a rank, not a phone number).
                 after = (*query.tokens[1:], "")  # (one longer when there are no tokens)
                 missing = [
                     t
                     for t, then in zip(query.tokens, after, strict=False)
                     if t in self._beyond
-                    and t not in covers.stated
+                    and t not in covers.frame
                     and t not in query.guesses
                     and not (then.isdigit() or then in FIGURE_WORDS)
                 ]
+                missing = [t for t in missing if t not in self._said(entry)[1]]
                 if missing:
                     asked = asked or self._asked(text)
                     for token in missing:
@@ -408,9 +412,7 @@ class Coverage:
             # (below); it asks which, so it is no yes/no claim ("… 411 atau 2.110?").
             options = self._claims.options(folded)
             if self.claims and len(options) < 2 and self._claims.yes_no(text, query):
-                claim = self._claims.unpaired(
-                    text, query, covers.statements, covers.frame, covers.stated
-                )
+                claim = self._claims.unpaired(text, query, *self._said(entry), covers.frame)
                 if claim:
                     return Narrowing(CLAIM, claim)
             unstated = self._not_stated(folded, query, covers) if self.stated else None
