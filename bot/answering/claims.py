@@ -106,6 +106,11 @@ class Claims:
             | ({"lokasi"} if said & self._located else set())
         )
 
+    def pairs(self, text: str, query: Query) -> bool:
+        """A yes/no question that names two things a claim could pair (counted first:
+        most questions name fewer)."""
+        return sum(map(self._thing, query.tokens)) >= 2 and self.yes_no(text, query)
+
     def yes_no(self, text: str, query: Query) -> bool:
         """A yes/no question: it asks (a question mark, a yes/no tail, an English auxiliary
         opening it, "apakah") and no question word asks which, who, how many, when,

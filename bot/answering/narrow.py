@@ -411,7 +411,7 @@ class Coverage:
             # Shanghai?") is answered only by an answer that names one of the things
             # (below); it asks which, so it is no yes/no claim ("… 411 atau 2.110?").
             options = self._claims.options(folded)
-            if self.claims and len(options) < 2 and self._claims.yes_no(text, query):
+            if self.claims and len(options) < 2 and self._claims.pairs(text, query):
                 claim = self._claims.unpaired(text, query, *self._said(entry), covers.frame)
                 if claim:
                     return Narrowing(CLAIM, claim)
