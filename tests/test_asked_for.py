@@ -298,3 +298,80 @@ def test_a_part_naming_nothing_after_one_the_report_lacks_asks_the_same(
 ) -> None:
     answer = assistant.ask("Cipta Karya Sejahtera jualan lewat akun Instagram? Namanya apa?")
     assert answer.response.status != "answer"
+
+
+# -- a yes/no claim: what it pairs, one statement of the answer must pair ------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "instead"),
+    [
+        # The report sends crackers to China and batik to America, never batik to China.
+        ("Bener nggak kain batik Tangsel juga diekspor sampai ke China?", "Amerika"),
+        ("Is it true the batik went to China too?", "America"),
+        # The report states both, never the one as made by the other.
+        ("Batik yang dijual ke Amerika itu bikinan ibu-ibu Cipta Karya, bener?", "Amerika"),
+    ],
+)
+def test_a_claim_pairing_what_the_report_never_pairs_is_not_confirmed(
+    assistant: Assistant, text: str, instead: str
+) -> None:
+    answer = assistant.ask(text)
+    assert answer.response.status != "answer"
+    assert instead in answer.reply.text  # what the report does say
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Bener gak kerupuk dari Serpong sudah diekspor ke China?",
+        "Cipta Karya Sejahtera ada di Pamulang kan?",
+        "Did batik from South Tangerang sell in America?",
+    ],
+)
+def test_a_claim_one_statement_of_the_report_makes_is_answered(
+    assistant: Assistant, text: str
+) -> None:
+    assert assistant.ask(text).response.status == "answer"
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("Kelompok Cipta Karya itu letaknya di Ciputat kan?", "Pondok Cabe"),
+        ("Produksi batiknya 1.000 helai sebulan, betul?", "500"),
+    ],
+)
+def test_a_claim_the_answer_corrects_is_answered_with_the_correction(
+    assistant: Assistant, text: str, says: str
+) -> None:
+    answer = assistant.ask(text)
+    assert answer.response.status == "answer" and says in answer.reply.text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Toko batik Cipta Karya itu punya siapa sih?",
+        "Who owns the cracker factory in Serpong?",
+        "Siapa pendiri kelompok kerajinan di Pondok Cabe Udik?",
+    ],
+)
+def test_an_owner_or_founder_the_report_never_names_is_not_answered(
+    assistant: Assistant, text: str
+) -> None:
+    assert _refused(assistant, text)
+
+
+def test_someone_who_has_a_business_is_no_owner_asked(assistant: Assistant) -> None:
+    text = "Saya yang punya usaha kecil, gimana caranya ikut pelatihan dari pemkot?"
+    assert assistant.ask(text).response.status == "answer"
+
+
+def test_an_attribute_named_anywhere_must_be_stated(assistant: Assistant) -> None:
+    # No question word binds "email", yet it is what is asked, and the report has none.
+    assert _refused(assistant, "Email Bu Maulini Zeda ada gak? Mau kirim proposal.")
+    # A figure after the word is a rank, not a number asked for.
+    answer = assistant.ask("Orang nomor satu di Dinas Koperasi Tangsel siapa sih?")
+    assert answer.response.status == "answer"
+    assert "Ismunandar" in answer.reply.text

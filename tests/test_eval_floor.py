@@ -3,8 +3,8 @@
 These are regression floors, not targets tuned per sentence: dev.jsonl is the shared
 development set; the others were each written by someone who never saw the entries
 (eval_calibration, eval_check, eval_fresh, eval_final, eval_holdout, eval_unseen,
-eval_blind; heldout_a, heldout_b, heldout_c and heldout_d: 300 messages and 40
-conversations each).
+eval_blind; heldout_a, heldout_b, heldout_c, heldout_d and heldout_e: 300 messages and
+40 conversations each).
 Every one has since been studied for failures, so none of them is an unbiased estimate
 any more: the README gives each set's first-seen figures, which are.
 """
@@ -118,6 +118,29 @@ def test_heldout_d_messages_and_conversations(assistant: Assistant) -> None:
     assert f["confident_wrong"] <= 0.01, f
     for turn, (right, n, _) in conversations.by_turn.items():
         assert right / n >= 0.95, (turn, right, n)
+
+
+def test_heldout_e_messages_and_conversations(assistant: Assistant) -> None:
+    """Held-out set "e", a fifth writer (a third of what its residents ask is not in the
+    report; first run: 0.913 / 0.053 and 0.963 / 0.022), studied for its traps: an
+    attribute the answer never states (an owner, a full address, a fee in krama),
+    named anywhere in the question, and a yes/no claim that pairs what no one
+    statement of the answer pairs. Floors a little below the studied figures (0.943 /
+    0.023: long 0.90, multi 0.96, trap 0.94, regional 0.93; conversations 0.963 /
+    0.022, turn 4 14/16)."""
+    questions = report(assistant, "eval_heldout_e.jsonl")
+    f = questions.figures()
+    assert f["accuracy"] >= 0.93, f
+    assert f["confident_wrong"] <= 0.03, f
+    for style, floor in (("long", 0.88), ("multi", 0.94), ("trap", 0.92), ("regional", 0.9)):
+        right, n = questions.by_style[style]
+        assert right / n >= floor, (style, right, n)
+    conversations = report(assistant, "conversations_heldout_e.jsonl")
+    f = conversations.figures()
+    assert f["accuracy"] >= 0.95, f
+    assert f["confident_wrong"] <= 0.025, f
+    for turn, (right, n, _) in conversations.by_turn.items():
+        assert right / n >= 0.85, (turn, right, n)
 
 
 @pytest.mark.parametrize(

@@ -180,3 +180,14 @@ def test_roman_numerals_in_capitals_are_numbers(
 def test_capital_letters_that_are_no_numeral_stay_words(assistant: Assistant) -> None:
     assert "xi" in tokens(assistant, "Xi Jinping")  # not capitals throughout
     assert tokens(assistant, "VIVA MIX") == ("viva", "mix")
+
+
+@pytest.mark.parametrize(
+    ("typed", "root"),
+    [("anggotanipun", "anggota"), ("biayanipun", "biaya"), ("syaratipun", "syarat")],
+)
+def test_javanese_krama_possessive_is_stripped(
+    assistant: Assistant, typed: str, root: str
+) -> None:
+    """Javanese krama -(n)ipun ("its") as -nya: "wonten biayanipun?" asks a fee."""
+    assert assistant.answerer.normalizer.tokens(typed) == (root,)

@@ -104,6 +104,7 @@ class Answerer:
             {e.id: v for e, v in zip(self.index.entries, self.index.entry_vocab, strict=True)},
             frozenset(t for text in said for t in self.normalizer.tokens(text)),
             report_year=source.year,
+            beyond=kb.lexicon.attributes,
         )
 
     def decide(self, text: str) -> Decision:

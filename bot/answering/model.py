@@ -82,6 +82,8 @@ class Lexicon:
     regarding: frozenset[str] = frozenset()  # "soal", "tentang", "about": what it is about
     question_tags: frozenset[str] = frozenset()  # "..., gak?": a yes/no question's tail
     yes_no_openers: frozenset[str] = frozenset()  # "is it …?": an English yes/no question
+    # "apakah", "benarkah", "kan": a question whose "apa" asks yes or no, not which
+    yes_no: frozenset[str] = frozenset()
     reported: frozenset[str] = frozenset()  # "mereka bertanya … apa": a question reported
     appeals: frozenset[str] = frozenset()  # "bisa dibantu?", "benar?": asks the one before
     connectives: frozenset[str] = frozenset()  # "terus", "and": where a second one starts
@@ -117,6 +119,7 @@ class Lexicon:
     # Posts a person holds ("kepala", "ketua", "pejabat", "editor"): who holds one is
     # answered only by an answer about someone in that post.
     roles: frozenset[str] = frozenset()
+    posts: frozenset[str] = frozenset()  # "kepala", "ketua": an answer naming one states a post
     names: frozenset[str] = frozenset()  # concepts that are names: an answer naming one
     # gives "nama"
 

@@ -15,8 +15,10 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from bot.answering.claims import Claims
 from bot.answering.model import Entry, Lexicon
 from bot.answering.normalize import Normalizer, Query
+from bot.answering.numbers import FIGURE_WORDS
 
 # Kinds with a check of their own: a count needs a figure in the answer, a cause a word
 # that gives one ("karena", "so that"), a "when" a time. Every other kind needs its word
@@ -31,6 +33,13 @@ PRODUCT = "product"
 # The word a question word is bound to ("acara apa", "di kota mana", "berapa persen"),
 # which the answer never speaks of: it answers another question.
 ASKED = "asked"
+# A yes/no question whose claim pairs things no one statement of the answer pairs ("Batik
+# juga diekspor ke China kan?": the answer says crackers went to China, batik to America).
+CLAIM = "claim"
+# An attribute the question asks of its subject anywhere ("Nomor HP Pak Ismunandar
+# ada?") that the answer does not state. Unlike ASKED, the next entry that states such an
+# attribute (a name, of someone else) does not answer it: the subject is this entry's.
+ATTRIBUTE = "attribute"
 # Where and when: the kinds a later question leaning on a narrowed one shares with it.
 SETTINGS = frozenset({PLACE, "subplace", "counted_now", YEAR, "now"})
 COUNTED = "counted_"  # a kind that narrows only a count ("berapa anggota laki-laki?")
@@ -46,42 +55,8 @@ _PERIOD = re.compile(r"(?<!\d)((?:19|20)\d\d)\s*[-\u2013]\s*((?:19|20)\d\d)(?!\d
 # ("jam berapa") or any other unit asked must be one the answer speaks of.
 _YEAR_UNITS = ("tahun", "year")
 _DAY_UNITS = ("hari", "day", "tanggal", "date", "bulan", "month")
-_NUMBER_WORDS = frozenset(
-    [
-        "satu",
-        "dua",
-        "tiga",
-        "empat",
-        "lima",
-        "enam",
-        "tujuh",
-        "delapan",
-        "sembilan",
-        "sepuluh",
-        "puluhan",
-        "ratusan",
-        "ribuan",
-        "one",
-        "two",
-        "three",
-        "four",
-        "five",
-        "six",
-        "seven",
-        "eight",
-        "nine",
-        "ten",
-        "dozens",
-        "hundreds",
-        "thousands",
-    ]
-)
 _WORD = re.compile(r"[^\W_]+")
 _CLAUSE = re.compile(r"[,;:.!?\n]+")
-_SENTENCE_BREAK = re.compile(r"[;:.!?\n]+")
-# An item offered in a choice is a few words ("kerupuk udang"); a longer stretch before
-# or after "atau" is a clause, of which the word next to "atau" is what is offered.
-_OPTION_WORDS = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +89,7 @@ class _Covers:
     days: bool = False  # it names a day or a month ("Jumat")
     speaker: bool = False  # it names who told the reporter (its source line, or its answer)
     abroad: bool = False  # it names a country (where something went)
+    frame: frozenset[str] = frozenset()  # what all its statements carry: the source line
 
 
 class Coverage:
@@ -126,10 +102,15 @@ class Coverage:
         vocab: Mapping[str, frozenset[str]] | None = None,
         source: frozenset[str] = frozenset(),
         report_year: int | None = None,
+        beyond: frozenset[str] = frozenset(),
     ) -> None:
         """`vocab`: the words of each entry's phrasings and keywords, by entry id (the
         matcher's index has them); `source`: the words of the source line every answer
-        carries; `report_year`: the year of the report itself."""
+        carries; `report_year`: the year of the report itself; `beyond`: what a question
+        may ask of a thing that the report states rarely or never (a name, a price, a
+        contact, a schedule: lexicon `attributes`; not the concepts only "not in the
+        report" entries know, which a question often names only as its setting: "Where
+        was he when he talked to the journalist?")."""
         lexicon = normalizer.lexicon
         self._report_year = report_year
         vocab = vocab or {}
@@ -139,6 +120,7 @@ class Coverage:
             word: kind for kind, words in lexicon.restrictions.items() for word in words
         }
         self._covers: dict[str, _Covers] = {}
+        self._statements: dict[str, tuple[tuple[frozenset[str], ...], frozenset[str]]] = {}
         topic_places: dict[str, set[str]] = {}
         answer_tokens = {e.id: self._answer_tokens(e) for e in entries}
         # The people who told the reporter, by name ("ismunandar", "zeda").
@@ -147,18 +129,41 @@ class Coverage:
         for entry in entries:
             found = {t for t in answer_tokens[entry.id] if self._kinds.get(t) == PLACE}
             topic_places.setdefault(entry.topic, set()).update(found)
+        self._claims = Claims(
+            normalizer,
+            places=frozenset(w for w, k in self._kinds.items() if k == PLACE),
+            products=frozenset(w for w, k in self._kinds.items() if k == PRODUCT),
+        )
         # One set per topic, and each answer and keyword normalised once: a knowledge
         # base of 100,000 entries spent 15 s and 20 MB on doing it again per entry.
         places = {topic: frozenset(found) for topic, found in topic_places.items()}
+        frames: dict[frozenset[str], frozenset[str]] = {}
         for entry in entries:
             keywords = [t for k in entry.keywords for t in normalizer.tokens(k)]
+            # What every statement of the reply carries: the source line, who told the
+            # reporter ("keterangan Ismunandar, …"); its statements are read when needed.
+            frame = frozenset(
+                {
+                    *source,
+                    *lexicon.frames,
+                    *(speaker if entry.said_by else ()),
+                    *(
+                        t
+                        for said in (entry.said_by or {}).values()
+                        for t in normalizer.tokens(said)
+                    ),
+                }
+            )
+            # (One set shared by the entries whose frames are alike: 100,000 entries
+            # would otherwise keep 100,000 copies of the source line.)
+            frame = frames.setdefault(frame, frame)
             words = {w for t in entry.answer.values() for w in _WORD.findall(t.casefold())}
             figures = [m for t in entry.answer.values() for m in _NUMBER.finditer(t)]
             years = [m for m in figures if _YEAR_FIGURE.fullmatch(m.group(2))]
             ranks = [m for m in figures if m.group(1) or m.group(3)]
             self._covers[entry.id] = _Covers(
                 tokens=frozenset((*answer_tokens[entry.id], *keywords)),
-                figure=len(figures) > len(years) + len(ranks) or bool(words & _NUMBER_WORDS),
+                figure=len(figures) > len(years) + len(ranks) or bool(words & FIGURE_WORDS),
                 ordinal=bool(ranks),
                 time=bool(years) or bool(words & lexicon.dates),
                 located=bool(answer_tokens[entry.id] & (lexicon.places | lexicon.countries)),
@@ -171,14 +176,7 @@ class Coverage:
                         *vocab.get(entry.id, ()),
                         *answer_tokens[entry.id],
                         *keywords,
-                        *source,
-                        *lexicon.frames,
-                        *(speaker if entry.said_by else ()),
-                        *(
-                            t
-                            for said in (entry.said_by or {}).values()
-                            for t in normalizer.tokens(said)
-                        ),
+                        *frame,
                         *(("nama",) if answer_tokens[entry.id] & lexicon.names else ()),
                     }
                 ),
@@ -196,6 +194,7 @@ class Coverage:
                 days=bool(words & lexicon.dates),
                 speaker=entry.said_by is not None or bool(answer_tokens[entry.id] & speakers),
                 abroad=bool(answer_tokens[entry.id] & lexicon.countries),
+                frame=frame,
             )
         self._residence = _residence_pattern(lexicon)
         self._when = _when_pattern(lexicon)
@@ -211,12 +210,6 @@ class Coverage:
         self._conditionals = lexicon.conditionals
         self._here = _phrase_pattern(lexicon.here)
         self._destination = _phrase_pattern(lexicon.destinations) or re.compile(r"(?!)")
-        self._alternatives = lexicon.alternatives
-        self._choice = re.compile(
-            rf"\b(?:{'|'.join(sorted(map(re.escape, lexicon.alternatives)))})\b"
-            if lexicon.alternatives
-            else r"(?!)"
-        )
         # Words whose meaning the bot knows (concepts, ordinary words, what is asked for),
         # so a question bound to one asks something definite; minus those that say where
         # or when (checked above), count without restricting ("berapa orang"), or carry
@@ -244,6 +237,27 @@ class Coverage:
         )
         # What a count may count: the concepts judged, not ordinary words ("before").
         self._concepts = self.judged - common
+        # What is asked must be what the answer states (switches, so a measurement can
+        # turn each off): an attribute wherever the question names it (`anywhere`); the
+        # things a yes/no question pairs, in one statement (`claims`).
+        self.anywhere = True
+        self.claims = True
+        # (Not a word of a restriction kind, checked above with its own reading, nor one
+        # that counts without restricting, "jenis apa", nor a unit of time, nor an aspect
+        # of a subject that an answer states in its own words: "caranya", "manfaatnya".)
+        self._beyond = (
+            beyond - self._kinds.keys() - lexicon.classifiers - self._time_tokens - lexicon.aspects
+        )
+
+    def _said(self, entry: Entry) -> tuple[tuple[frozenset[str], ...], frozenset[str]]:
+        """What the reply to `entry` states, statement by statement, and every word some
+        statement states (not its phrasings: what it is asked with). Read when first
+        needed: few questions do, and kept for 100,000 entries up front it cost 100 MB."""
+        said = self._statements.get(entry.id)
+        if said is None:
+            statements = self._claims.statements(entry)
+            said = self._statements[entry.id] = (statements, self._claims.stated(statements))
+        return said
 
     def _answer_tokens(self, entry: Entry) -> set[str]:
         return {t for text in entry.answer.values() for t in self.normalizer.tokens(text)}
@@ -373,14 +387,37 @@ class Coverage:
             for token in query.tokens:
                 if token in self.named and token not in covers.explained:
                     return Narrowing(ASKED, (token,))
+            if self.anywhere:
+                # Not only the word a question word binds: an attribute anywhere the
+                # question asks ("Nomor HP Pak Ismunandar ada?"), not where the asker
+                # speaks of themselves ("Saya pemilik warung, …"), nor one a figure
+                # follows ("orang nomor satu": a rank, not a phone number).
+                after = (*query.tokens[1:], "")  # (one longer when there are no tokens)
+                missing = [
+                    t
+                    for t, then in zip(query.tokens, after, strict=False)
+                    if t in self._beyond
+                    and t not in covers.frame
+                    and t not in query.guesses
+                    and not (then.isdigit() or then in FIGURE_WORDS)
+                ]
+                missing = [t for t in missing if t not in self._said(entry)[1]]
+                if missing:
+                    asked = asked or self._asked(text)
+                    for token in missing:
+                        if token in asked[0]:
+                            return Narrowing(ATTRIBUTE, (token,))
+            # A choice offered ("kerupuk udang, ikan, atau bawang?", "Beijing or
+            # Shanghai?") is answered only by an answer that names one of the things
+            # (below); it asks which, so it is no yes/no claim ("… 411 atau 2.110?").
+            options = self._claims.options(folded)
+            if self.claims and len(options) < 2 and self._claims.pairs(text, query):
+                claim = self._claims.unpaired(text, query, *self._said(entry), covers.frame)
+                if claim:
+                    return Narrowing(CLAIM, claim)
             unstated = self._not_stated(folded, query, covers) if self.stated else None
             if unstated is not None:
                 return unstated
-            # A choice offered ("kerupuk udang, ikan, atau bawang?", "Beijing or
-            # Shanghai?") is answered only by an answer that names one of the things.
-            folded = text.casefold()
-            offered = any(a in folded for a in self._alternatives)
-            options = self._options(folded) if offered else []
             if len(options) > 1:
                 # What tells the things apart ("kerupuk udang atau kerupuk ikan").
                 shared = frozenset.intersection(*options)
@@ -433,36 +470,6 @@ class Coverage:
         if unit in self._year_units:
             return bool(covers.alone or covers.periods)
         return unit in self._day_units and covers.days
-
-    def _options(self, text: str) -> list[frozenset[str]]:
-        """The things a question (case-folded) offers to choose from, each as its words: the items
-        around "atau"/"or" ("udang, ikan, atau bawang"), or of a longer stretch the word
-        next to it ("dijual ke China atau Jepang"). A yes/no tail ("atau tidak") offers
-        nothing."""
-        options: list[frozenset[str]] = []
-        for clause in _SENTENCE_BREAK.split(text):
-            parts = self._choice.split(clause)
-            for n, part in enumerate(parts if len(parts) > 1 else ()):
-                items = [i for i in part.split(",") if _WORD.search(i)]
-                # Before a choice word: every short item of a list, else the last word;
-                # after one: the first item, or its first word.
-                items = items if n < len(parts) - 1 else items[:1]
-                for i, item in enumerate(items):
-                    raw = _WORD.findall(item)
-                    long = len(raw) > _OPTION_WORDS
-                    last = n < len(parts) - 1 and i == len(items) - 1  # right before "atau"
-                    if long:
-                        raw = raw[-_OPTION_WORDS:] if last or n == 0 else raw[:_OPTION_WORDS]
-                    words = [
-                        t
-                        for t in self.normalizer.tokens(" ".join(raw))
-                        if t not in self._question_words and t not in self._tags
-                    ]
-                    if long and words:
-                        words = [words[-1] if last or n == 0 else words[0]]
-                    if words:
-                        options.append(frozenset(words))
-        return options
 
     def _counted(self, query: Query) -> frozenset[str]:
         """What a count question counts: its concepts (lexicon synonyms and what is asked

@@ -8,7 +8,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
+from bot.answering.affixes import roots
 from bot.answering.model import Lang, Lexicon
+from bot.answering.numbers import (
+    MAKES_A_FIGURE,
+    NUMBER_WORDS,
+    THOUSAND_WORDS,
+    roman_numerals,
+    spelled_numbers,
+)
 from bot.answering.typos import TypoIndex
 
 # A question is never longer than this; the rest of a 10,000-character paste is noise
@@ -45,139 +53,7 @@ _LETTER_DIGIT = re.compile(r"(?<=[^\W\d_])(?=\d)|(?<=\d)(?=[^\W\d_])")
 _REPEATS = re.compile(r"([^\W\d_])\1{2,}")  # letters only: 15000 stays 15000
 _YEAR = re.compile(r"^(19|20)\d\d$")
 _DIGIT = re.compile(r"\d")
-# A Roman numeral typed in capitals ("MTQ ke-VIII", "HUT ke XXV") is the number: read
-# before the text is lower-cased, two letters at least ("I", "X" alone are words).
-_ROMAN = re.compile(r"(?<![^\W\d_])(?=[IVX]{2})(X{0,3})(IX|IV|V?I{0,3})(?![^\W\d_])")
-_ROMAN_ONES = {
-    "": 0, "I": 1, "II": 2, "III": 3, "IV": 4, "V": 5, "VI": 6, "VII": 7, "VIII": 8, "IX": 9,
-}  # fmt: skip
-_THOUSAND_WORDS = frozenset({"ribu", "rb", "rbu", "thousand", "k"})
 
-# Numbers written out ("lima belas ribu", "delapan ratus", "four hundred eleven") become
-# digits, so they meet the figures of the answers ("15000", "800", "411").
-_UNITS = {
-    "satu": 1, "dua": 2, "tiga": 3, "empat": 4, "lima": 5, "enam": 6, "tujuh": 7,
-    "delapan": 8, "sembilan": 9, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5,
-    "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
-    "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17,
-    "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50,
-    "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90,
-}  # fmt: skip
-_WHOLE = {"sepuluh": 10, "sebelas": 11, "seratus": 100}  # already complete numbers
-_TIMES = {"puluh": 10, "ratus": 100, "hundred": 100}  # multiply the unit just before
-_SCALES = {"ribu": 1000, "thousand": 1000, "juta": 1_000_000, "million": 1_000_000}
-_SCALE_WHOLE = {"seribu": 1000, "sejuta": 1_000_000}
-_NUMBER_WORDS = frozenset({*_UNITS, *_WHOLE, *_TIMES, *_SCALES, *_SCALE_WHOLE, "belas", "and"})
-# A run of number words is converted only when it holds one of these: "dua produk" stays
-# words ("2" would be a word no entry knows), "dua ribu seratus sepuluh" becomes 2110.
-_MAKES_A_FIGURE = frozenset({*_WHOLE, *_TIMES, *_SCALES, *_SCALE_WHOLE, "belas"})
-
-
-def spelled_numbers(words: list[str]) -> list[str]:
-    """Replace runs of spelled-out numbers with their digits ("lima ratus" -> "500")."""
-    out: list[str] = []
-    i = 0
-    while i < len(words):
-        j = i
-        while j < len(words) and words[j] in _NUMBER_WORDS and (words[j] != "and" or j > i):
-            j += 1
-        while j > i and words[j - 1] == "and":  # "... hundred and" ends before "and"
-            j -= 1
-        run = words[i:j]
-        if run and any(w in _MAKES_A_FIGURE for w in run):
-            out.append(str(_number_value(run)))
-            i = j
-        else:
-            out.append(words[i])
-            i += 1
-    return out
-
-
-def _number_value(run: list[str]) -> int:
-    total = group = unit = 0
-    for word in run:
-        if word in _UNITS:
-            group += unit
-            unit = _UNITS[word]
-        elif word in _WHOLE:
-            group += unit + _WHOLE[word]
-            unit = 0
-        elif word == "belas":
-            group += (unit or 1) + 10
-            unit = 0
-        elif word in _TIMES:
-            group += (unit or 1) * _TIMES[word]
-            unit = 0
-        elif word in _SCALES:
-            total += ((group + unit) or 1) * _SCALES[word]
-            group = unit = 0
-        elif word in _SCALE_WHOLE:
-            total += _SCALE_WHOLE[word]
-    return total + group + unit
-
-
-# Indonesian affixes (and English inflections), stripped only when what remains is a
-# word the bot knows.
-_SUFFIXES = (
-    "nya",
-    "lah",
-    "kah",
-    "pun",
-    "ku",
-    "mu",
-    "kan",
-    "an",
-    "in",
-    "i",
-    "s",
-    "es",
-    "ed",
-    "ing",
-    "ne",  # Javanese -(n)e, "its": "carane", "syarate", "anggotane"
-    "e",
-    "nye",  # Betawi -nye: "untungnye", "tempatnye"
-    "na",  # Sundanese -na: "mangpaatna", "anggotana"
-)
-_PREFIXES = (
-    "meng",
-    "meny",
-    "peng",
-    "peny",
-    "mem",
-    "men",
-    "pem",
-    "pen",
-    "per",
-    "ber",
-    "ter",
-    "nge",
-    "me",
-    "pe",
-    "be",
-    "di",
-    "ke",
-    "se",
-    "ng",
-    "ny",
-)
-
-# Indonesian nasal prefixes swallow the first letter of the root (meN- + tulis -> menulis,
-# ngembangin -> kembang): after stripping one, try the letters it may have replaced.
-_NASAL = {
-    "meng": ("k", ""),
-    "peng": ("k", ""),
-    "nge": ("",),
-    "ng": ("k", ""),
-    "meny": ("s", "c"),
-    "peny": ("s", "c"),
-    "ny": ("s", "c"),
-    "mem": ("p", ""),
-    "pem": ("p", ""),
-    "men": ("t", ""),
-    "pen": ("t", ""),
-    "me": ("",),
-    "pe": ("",),
-}
 
 # Question words that ask which thing, how many of a thing or who holds a role, and so
 # are bound to a word beside them: "acara apa", "di kota mana", "what event", "berapa
@@ -209,6 +85,9 @@ class Query:
     years: tuple[int, ...] = ()
     unknown: tuple[str, ...] = ()  # content words the bot does not know
     guessed: int = 0  # words it knows only by guessing at a typo ("wakku" -> "waktu")
+    # The canonical words those guesses became ("perbandingan" guessed as "pertandingan",
+    # a match: "olahraga"): what the resident did not necessarily name.
+    guesses: tuple[str, ...] = ()
 
     asks: bool = False  # a question mark or a question word: it looks like a question
     questions: int = 0  # question words, counted each time ("berapa …, terus berapa …")
@@ -311,7 +190,7 @@ class Normalizer:
         text = text[:MAX_CHARS]
         pieces = self._pieces(text)
         lang = self._language(pieces)
-        guesses: list[str] = []
+        guesses: list[tuple[str, ...]] = []
         words = self._surface_words(pieces, lang, guesses)
         tokens: list[str] = []
         unknown: list[str] = []
@@ -390,6 +269,10 @@ class Normalizer:
             years=years,
             unknown=tuple(unknown),
             guessed=len(guesses),
+            # (Rare: most messages have no typo a guess had to place.)
+            guesses=tuple(t for g in guesses for t, _ in self._canonical(list(g)) if t in tokens)
+            if guesses
+            else (),
             asks=asks,
             questions=questions,
             heads=tuple(dict.fromkeys(h for h in heads if h in tokens)),
@@ -410,8 +293,7 @@ class Normalizer:
         text = unicodedata.normalize("NFKC", text)
         # Control and format characters (NUL, RTL marks, zero-width joiners) become spaces.
         text = text.translate(_CONTROL_TO_SPACE)
-        if _ROMAN.search(text):
-            text = _ROMAN.sub(_roman_value, text)
+        text = roman_numerals(text)
         text = text.casefold().replace("\u2019", "'").replace("`", "'")
         if not text.isascii():
             # "téh", "éta", "badé": Sundanese spelling marks the vowel; residents type it
@@ -439,7 +321,7 @@ class Normalizer:
         return pieces
 
     def _surface_words(
-        self, pieces: list[str], lang: Lang, guesses: list[str] | None = None
+        self, pieces: list[str], lang: Lang, guesses: list[tuple[str, ...]] | None = None
     ) -> list[str]:
         """Expand abbreviations and repair typos; no meaning mapped yet. `guesses`
         collects the words that only a guess at a typo placed."""
@@ -450,13 +332,13 @@ class Normalizer:
                 continue
             previous = words[-1] if words else None
             for word in self._expand(piece, previous, lang, guesses):
-                if word in _THOUSAND_WORDS and previous is not None and previous.isdigit():
+                if word in THOUSAND_WORDS and previous is not None and previous.isdigit():
                     words[-1] = str(int(previous) * 1000)  # "15 rb" -> "15000"
                 else:
                     words.append(word)
                 previous = words[-1]
         # (Most messages spell out no number: then there is nothing to read.)
-        return spelled_numbers(words) if _MAKES_A_FIGURE.intersection(words) else words
+        return spelled_numbers(words) if MAKES_A_FIGURE.intersection(words) else words
 
     def _repair(self, word: str) -> str:
         if _REPEATS.search(word):
@@ -466,12 +348,16 @@ class Normalizer:
         return word
 
     def _expand(
-        self, word: str, previous: str | None, lang: Lang, guesses: list[str] | None = None
+        self,
+        word: str,
+        previous: str | None,
+        lang: Lang,
+        guesses: list[tuple[str, ...]] | None = None,
     ) -> tuple[str, ...]:
         lex = self.lexicon
         if word in lex.abbreviations:
             return lex.abbreviations[word]
-        if word in _NUMBER_WORDS:
+        if word in NUMBER_WORDS:
             return (word,)  # never "corrected": spelled_numbers reads it next
         if word.endswith("'s"):
             # The English possessive ("office's" -> "office"); contractions such as
@@ -480,9 +366,10 @@ class Normalizer:
         if word in self._known or word.isdigit() or word in lex.protected or len(word) < 4:
             return (word,)
         corrected, guessed = self._correct(word, previous, lang)
+        expanded = tuple(w for part in corrected for w in lex.abbreviations.get(part, (part,)))
         if guessed and guesses is not None:
-            guesses.append(word)
-        return tuple(w for part in corrected for w in lex.abbreviations.get(part, (part,)))
+            guesses.append(expanded)  # what the guess made of it ("pertandingan")
+        return expanded
 
     def _correct_uncached(
         self, word: str, previous: str | None, lang: Lang
@@ -499,19 +386,7 @@ class Normalizer:
         return ((fixed,), True) if fixed else ((word,), False)
 
     def _strip_affixes(self, word: str) -> str | None:
-        candidates: list[str] = []
-        for suffix in ("", *_SUFFIXES):
-            if suffix and not word.endswith(suffix):
-                continue
-            base = word[: len(word) - len(suffix)] if suffix else word
-            for prefix in ("", *_PREFIXES):
-                if prefix and not base.startswith(prefix):
-                    continue
-                stripped = base[len(prefix) :]
-                for initial in _NASAL.get(prefix, ("",)):
-                    root = initial + stripped
-                    if len(root) >= 4 and root != word and root in self._known:
-                        candidates.append(root)
+        candidates = [r for r in roots(word) if len(r) >= 4 and r != word and r in self._known]
         return max(candidates, key=len) if candidates else None
 
     def _split(self, word: str) -> tuple[str, ...] | None:
@@ -658,10 +533,6 @@ class Normalizer:
                     return True
                 i += 1
         return False
-
-
-def _roman_value(match: re.Match[str]) -> str:
-    return str(10 * len(match.group(1)) + _ROMAN_ONES[match.group(2)])
 
 
 def _sizes_by_first_word(phrases: Iterable[tuple[str, ...]]) -> dict[str, tuple[int, ...]]:
