@@ -113,38 +113,11 @@ def decode(data: str | None) -> Pressed | None:
     return Pressed(action, "en" if lang == "en" else "id", value)
 
 
-class Keyboard(InlineKeyboardMarkup):
-    """An inline keyboard of callback buttons that keeps the JSON Telegram reads, made
-    when the keyboard is.
-
-    Why: PTB writes a markup as JSON for each request by introspecting every object
-    (`TelegramObject.to_dict`), which cost more CPU than building the keyboard itself: a
-    tenth of what the bot spends outside the answering core per answer, profiled under
-    load. The objects are frozen, so the JSON cannot go stale."""
-
-    __slots__ = ("_wire",)
-
-    def __init__(self, rows: Sequence[Sequence[tuple[str, str]]]) -> None:
-        self._wire = tuple(tuple(row) for row in rows)
-        super().__init__(
-            [
-                [InlineKeyboardButton(text, callback_data=data) for text, data in row]
-                for row in self._wire
-            ]
-        )
-
-    def to_dict(self, recursive: bool = True) -> dict[str, Any]:
-        return {
-            "inline_keyboard": [
-                [{"text": text, "callback_data": data} for text, data in row] for row in self._wire
-            ]
-        }
-
-
 class NoLinkPreview(LinkPreviewOptions):
-    """`LinkPreviewOptions(is_disabled=True)` with its JSON written out: it goes with every
-    message the bot sends (the Defaults), so it is not introspected each time (see
-    Keyboard)."""
+    """`LinkPreviewOptions(is_disabled=True)` with its JSON written out. It goes with every
+    message the bot sends (the Defaults), and PTB writes a Telegram object as JSON for each
+    request by introspecting it (`TelegramObject.to_dict`): per answer, more CPU than the
+    bot's own reply needs. The object is frozen, so the JSON cannot go stale."""
 
     __slots__ = ()
 
@@ -158,7 +131,27 @@ class NoLinkPreview(LinkPreviewOptions):
 def keyboard(reply: Reply, lang: Lang) -> InlineKeyboardMarkup | None:
     if not reply.buttons:
         return None
-    return Keyboard([[(b.label, encode(b, lang)) for b in row] for row in reply.buttons])
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(b.label, callback_data=encode(b, lang)) for b in row]
+            for row in reply.buttons
+        ]
+    )
+
+
+def keyboard_json(reply: Reply, lang: Lang) -> dict[str, Any] | None:
+    """The same keyboard as the JSON Telegram reads (`reply_markup`), for the answers'
+    path: PTB's objects cost more CPU per answer to build and then write out as JSON
+    (`TelegramObject.to_dict` introspects each of them) than the answering core spends on
+    a fifth of the question, profiled under load; the bytes sent are the same."""
+    if not reply.buttons:
+        return None
+    return {
+        "inline_keyboard": [
+            [{"callback_data": encode(b, lang), "text": b.label} for b in row]
+            for row in reply.buttons
+        ]
+    }
 
 
 async def acknowledge(query: CallbackQuery, alert: str | None = None) -> None:
@@ -184,7 +177,7 @@ async def send(
 ) -> list[Message]:
     """Send a reply, split under Telegram's 4096 characters; buttons go on the last part."""
     parts = split_message(reply.html)
-    markup = keyboard(reply, lang)
+    markup = keyboard_json(reply, lang)
     sent: list[Message] = []
     for i, part in enumerate(parts):
         last = i == len(parts) - 1
@@ -192,13 +185,15 @@ async def send(
             await context.bot.send_message(
                 chat_id,
                 part,
-                reply_markup=markup if last else None,
                 reply_parameters=(
                     ReplyParameters(quote.message_id, allow_sending_without_reply=True)
                     if quote is not None and i == 0
                     else None
                 ),
                 message_thread_id=thread_id,
+                # PTB's documented way to pass what it does not build itself: the keyboard
+                # as JSON (keyboard_json), in the same place of the request.
+                api_kwargs={"reply_markup": markup} if last and markup else None,
             )
         )
     return sent
