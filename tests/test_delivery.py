@@ -91,7 +91,7 @@ async def test_a_429_for_one_chat_pauses_that_chat_only(
 
 
 async def test_a_transient_502_is_retried_and_the_answer_delivered(
-    fake: FakeBotAPI, start_bot: BotStarter
+    fake: FakeBotAPI, start_bot: BotStarter, quick_retries: None
 ) -> None:
     await start_bot()
     residents(fake)
