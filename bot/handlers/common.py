@@ -177,7 +177,21 @@ async def send(
 ) -> list[Message]:
     """Send a reply, split under Telegram's 4096 characters; buttons go on the last part."""
     parts = split_message(reply.html)
-    markup = keyboard_json(reply, lang)
+    return await _send_parts(
+        context, chat_id, parts, keyboard_json(reply, lang), quote=quote, thread_id=thread_id
+    )
+
+
+async def _send_parts(
+    context: BotContext,
+    chat_id: int,
+    parts: Sequence[str],
+    markup: dict[str, Any] | None,
+    *,
+    quote: Message | None = None,
+    thread_id: int | None = None,
+) -> list[Message]:
+    """One message per part: the quote on the first, the buttons on the last."""
     sent: list[Message] = []
     for i, part in enumerate(parts):
         last = i == len(parts) - 1
@@ -213,25 +227,17 @@ async def edit(
     """Put a new reply into the messages that carried the old one; extra parts are sent."""
     parts = split_message(reply.html)
     markup = keyboard(reply, lang)
-    ids: list[int] = []
-    for i, part in enumerate(parts):
+    kept = message_ids[: len(parts)]
+    for i, (part, message_id) in enumerate(zip(parts, kept, strict=False)):
         last = i == len(parts) - 1
-        if i < len(message_ids):
-            await replace_text(
-                context.bot, chat_id, message_ids[i], part, markup if last else None
-            )
-            ids.append(message_ids[i])
-        else:
-            message = await context.bot.send_message(
-                chat_id, part, reply_markup=markup if last else None
-            )
-            ids.append(message.message_id)
+        await replace_text(context.bot, chat_id, message_id, part, markup if last else None)
+    extra = await _send_parts(context, chat_id, parts[len(kept) :], keyboard_json(reply, lang))
     for stale in message_ids[len(parts) :]:
         try:
             await context.bot.delete_message(chat_id, stale)
         except (BadRequest, Forbidden):
             log.info("could not delete an outdated reply %s in chat %s", stale, chat_id)
-    return ids
+    return [*kept, *(m.message_id for m in extra)]
 
 
 async def replace_text(
