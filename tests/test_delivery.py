@@ -3,14 +3,11 @@ loses no answer, a time-out brings no apology, a clean stop sends nothing twice.
 
 from __future__ import annotations
 
-import functools
 import logging
 
 import pytest
 
-import bot.app
 from bot.storage import Storage
-from bot.telegram_request import AiohttpRequest
 from tests.conftest import BotStarter, stop_bot
 from tests.fake_bot_api import FakeBotAPI
 from tests.test_broadcast import press, preview, staff_chat, subscribers
@@ -113,17 +110,12 @@ async def test_a_timed_out_answer_is_not_followed_by_an_apology(
     fake: FakeBotAPI,
     start_bot: BotStarter,
     caplog: pytest.LogCaptureFixture,
-    monkeypatch: pytest.MonkeyPatch,
+    short_read_timeout: float,
 ) -> None:
-    # The bot waits 1 s for an answer instead of its 5 s (READ_TIMEOUT): the same give-up,
-    # sooner.
-    monkeypatch.setattr(
-        bot.app, "AiohttpRequest", functools.partial(AiohttpRequest, read_timeout=1.0)
-    )
     await start_bot()
     residents(fake)
     # Slower than the bot waits: the bot gives up, yet the fake delivers the answer.
-    fake.delay("sendMessage", 2.0, when=lambda p: p["chat_id"] == ANA)
+    fake.delay("sendMessage", short_read_timeout + 1, when=lambda p: p["chat_id"] == ANA)
     with caplog.at_level(logging.INFO):
         fake.send_text(ANA, None, "berapa jumlah ukm di tangsel?")
         [answer] = await fake.wait_for_sent(ANA, timeout=10)
