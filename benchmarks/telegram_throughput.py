@@ -32,6 +32,10 @@ Prints a table and checks, in this run and on this machine:
     out at about 30 messages per second or less. The "steady" column leaves out the first
     2 s, where a limiter's bucket may allow an initial burst.
 
+With --compare-source DIR, the bot from another checkout (the code before a change: `git
+archive REV | tar -x -C DIR`) runs in every round too, interleaved, and its ratio and CPU per
+answer are printed beside this one's.
+
 Every run also reports replies that failed (non-200 answers of the fake), chats that got
 more than one reply, and the warnings/errors the bot printed. Exit status 1 if a run failed
 or a target was missed.
@@ -269,6 +273,12 @@ def median_rate(runs: list[Run]) -> float | None:
     return statistics.median(rates) if rates else None
 
 
+def median_cpu(runs: list[Run]) -> str:
+    """Median CPU ms per question, as text ("-" with no finished run)."""
+    values = [r.cpu_seconds * 1000 / r.messages for r in runs if r.cpu_seconds and not r.error]
+    return f"{statistics.median(values):.2f}" if values else "-"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=2000, help="questions, unlimited runs")
@@ -281,6 +291,13 @@ def main() -> int:
     parser.add_argument("--skip-limited", action="store_true", help="only the unlimited runs")
     parser.add_argument(
         "--bot-source", type=Path, default=None, help="run the bot from another checkout"
+    )
+    parser.add_argument(
+        "--compare-source",
+        type=Path,
+        default=None,
+        help="also run the bot from another checkout (the code before a change) in every "
+        "round, interleaved, and print its ratio and CPU beside this one's",
     )
     parser.add_argument("--timeout", type=float, default=300, help="s to wait for the replies")
     parser.add_argument("--startup-timeout", type=float, default=60, help="s to start polling")
@@ -298,11 +315,27 @@ def main() -> int:
     texts = distinct_questions(max(args.messages, args.limited_messages))
     runs: list[Run] = []
 
-    def go(label: str, kind: str, messages: int, rate: float, limit: float | None = None) -> Run:
+    def go(
+        label: str,
+        kind: str,
+        messages: int,
+        rate: float,
+        limit: float | None = None,
+        source: Path | None = None,
+    ) -> Run:
         print(f"... {label}: {messages} questions", flush=True)
-        source = args.bot_source.resolve() if args.bot_source else None
+        if source is None and kind == "bot" and args.bot_source:
+            source = args.bot_source
         run = measure(
-            label, kind, messages, rate, texts, args.timeout, args.startup_timeout, limit, source
+            label,
+            kind,
+            messages,
+            rate,
+            texts,
+            args.timeout,
+            args.startup_timeout,
+            limit,
+            source.resolve() if source else None,
         )
         if run.error:
             print(f"    FAILED: {run.error}", flush=True)
@@ -314,14 +347,18 @@ def main() -> int:
     bot_runs: list[Run] = []
     echo_runs: list[Run] = []
     old_runs: list[Run] = []
+    compared_runs: list[Run] = []
     for i in range(args.repeats):
-        trio = [
-            ("ukm-bot, SEND_RATE_LIMIT=0", "bot", bot_runs),
-            ("echo bot, PTB defaults", "echo", echo_runs),
-            (f"echo bot, {ECHO_OLD_CONCURRENCY} at once", "echo-256", old_runs),
+        kinds: list[tuple[str, str, list[Run], Path | None]] = [
+            ("ukm-bot, SEND_RATE_LIMIT=0", "bot", bot_runs, None),
+            ("echo bot, PTB defaults", "echo", echo_runs, None),
+            (f"echo bot, {ECHO_OLD_CONCURRENCY} at once", "echo-256", old_runs, None),
         ]
-        for label, kind, bucket in trio if i % 2 == 0 else reversed(trio):
-            bucket.append(go(label, kind, args.messages, 0))
+        if args.compare_source:
+            label = f"ukm-bot from {args.compare_source.name}"
+            kinds.append((label, "bot", compared_runs, args.compare_source))
+        for label, kind, bucket, source in kinds if i % 2 == 0 else reversed(kinds):
+            bucket.append(go(label, kind, args.messages, 0, source=source))
     limited: list[Run] = []
     if not args.skip_limited:
         n, limit = args.limited_messages, args.fake_limit
@@ -357,6 +394,14 @@ def main() -> int:
             f"  throughput ratio bot / echo bot with PTB's defaults (one update at a time, "
             f"default pool): {bot_rate:.1f} / {echo_rate:.1f} = {ratio:.2f} "
             f"(target >= {RATE_TARGET}) {'PASS' if passed else 'FAIL'}"
+        )
+    compared_rate = median_rate(compared_runs)
+    if compared_rate and echo_rate and bot_rate:
+        print(
+            f"  (information) the bot from {args.compare_source}: {compared_rate:.1f} / "
+            f"{echo_rate:.1f} = {compared_rate / echo_rate:.2f} of the echo bot; CPU ms per "
+            f"answer {median_cpu(compared_runs)} against this bot's {median_cpu(bot_runs)} "
+            f"and the echo bot's {median_cpu(echo_runs)} (medians, same rounds)"
         )
     cards = [r.cards for r in bot_runs if r.error is None]
     if cards:

@@ -13,7 +13,6 @@ from telegram import (
     BotCommandScopeAllGroupChats,
     BotCommandScopeAllPrivateChats,
     BotCommandScopeChat,
-    LinkPreviewOptions,
     Update,
 )
 from telegram.constants import ParseMode
@@ -61,6 +60,7 @@ from bot.handlers import (
     start,
     subscriptions,
 )
+from bot.handlers.common import NoLinkPreview
 from bot.knowledge import KnowledgeInvalid, default_knowledge_dir, ensure_knowledge
 from bot.logs import configure_logging, install_redacting_excepthook
 from bot.ordering import FairUpdateProcessor
@@ -131,7 +131,7 @@ def build_application(settings: Settings, storage: Storage | None = None) -> Bot
         .defaults(
             Defaults(
                 parse_mode=ParseMode.HTML,
-                link_preview_options=LinkPreviewOptions(is_disabled=True),
+                link_preview_options=NoLinkPreview(),
             )
         )
         .rate_limiter(limits)

@@ -15,6 +15,7 @@ from bot.answering import Decision, Entry, KnowledgeBase, Lang, Response, Topic
 TELEGRAM_TEXT_LIMIT = 4096  # characters of one message, after entities are parsed
 TELEGRAM_CAPTION_LIMIT = 1024
 MAX_OFFERED = 4  # related questions offered under a reply of several answers
+FALLBACKS_KEPT = 256  # rendered fallbacks remembered (reasons x years x languages)
 ANNOUNCEMENT_TO_KNOWLEDGE = {"koperasi": "kelompok"}  # announcement topic -> knowledge topic
 
 _TAG = re.compile(r"<[^>]+>")
@@ -165,6 +166,7 @@ class Renderer:
         # An entry's answer reads the same every time it is given (its facts, source and
         # the contact line are fixed for this renderer's knowledge base): rendered once.
         self._answers: dict[tuple[str, Lang], str] = {}
+        self._fallbacks: dict[tuple[Lang, str, tuple[int, ...], bool], str] = {}
         self._own = set(self.env.list_templates(extensions=["j2"]))
 
     def label(self, template_name: str, lang: Lang) -> str:
@@ -285,12 +287,16 @@ class Renderer:
                 self.render("gap", lang, entry=gap, answer=gap.answer[lang], forwarded=forwarded),
                 self.entry_buttons(related, lang) or self.topic_buttons(lang),
             )
-        return Reply(
-            self.render(
+        # Its words depend on nothing of the question but these (the years are the few a
+        # resident asked about): rendered once per combination, like an entry's answer.
+        key = (lang, decision.reason, decision.years, forwarded)
+        if key not in self._fallbacks:
+            if len(self._fallbacks) >= FALLBACKS_KEPT:  # years typed at random: stay small
+                self._fallbacks.clear()
+            self._fallbacks[key] = self.render(
                 "fallback", lang, reason=decision.reason, years=decision.years, forwarded=forwarded
-            ),
-            self.topic_buttons(lang),
-        )
+            )
+        return Reply(self._fallbacks[key], self.topic_buttons(lang))
 
     def entry(self, entry: Entry, lang: Lang) -> Reply:
         """The answer to an entry chosen from a button."""

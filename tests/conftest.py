@@ -62,6 +62,33 @@ async def fake() -> AsyncIterator[FakeBotAPI]:
 BotStarter = Callable[..., Awaitable["BotApplication"]]
 
 
+@pytest.fixture
+def quick_retries(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same number of retries of a failed request, a tenth of the waits between them
+    (bot.pacing's back-off for answers and announcements): for tests about what happens
+    after the retries, not about how long they take."""
+    import bot.pacing
+
+    for name in ("ANSWER_BACKOFF", "BROADCAST_BACKOFF"):
+        monkeypatch.setattr(bot.pacing, name, tuple(s / 10 for s in getattr(bot.pacing, name)))
+
+
+@pytest.fixture
+def short_read_timeout(monkeypatch: pytest.MonkeyPatch) -> float:
+    """The bot waits 1 s for the Bot API's answer to a request instead of its 5 s
+    (bot.telegram_request.READ_TIMEOUT): the same give-up, sooner. Returns the seconds."""
+    import functools
+
+    import bot.app
+    from bot.telegram_request import AiohttpRequest
+
+    seconds = 1.0
+    monkeypatch.setattr(
+        bot.app, "AiohttpRequest", functools.partial(AiohttpRequest, read_timeout=seconds)
+    )
+    return seconds
+
+
 @pytest.fixture(scope="session")
 def built_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A database the bot has already built the shipped knowledge into, as on a second run.

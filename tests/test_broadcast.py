@@ -224,7 +224,7 @@ async def test_a_photo_announcement_is_sent_as_a_photo(
 
 
 async def test_faults_every_active_recipient_gets_exactly_one_copy(
-    fake: FakeBotAPI, start_bot: BotStarter
+    fake: FakeBotAPI, start_bot: BotStarter, quick_retries: None, short_read_timeout: float
 ) -> None:
     app = await start_bot(BROADCAST_RATE="100")
     staff_chat(fake)
@@ -239,8 +239,10 @@ async def test_faults_every_active_recipient_gets_exactly_one_copy(
     fake.fail(
         "sendMessage", 502, "Bad Gateway", times=4, when=lambda p: p.get("chat_id") in (60, 61)
     )
-    # Slower than PTB's usual 5 s timeout, within the broadcast's own: no duplicate.
-    fake.delay("sendMessage", 6, times=2, when=lambda p: p.get("chat_id") in (70, 71))
+    # Slower than the usual timeout, within the broadcast's own (30 s): no duplicate.
+    fake.delay(
+        "sendMessage", short_read_timeout + 1, times=2, when=lambda p: p.get("chat_id") in (70, 71)
+    )
     control = await preview(fake, "/umumkan uji ketahanan")
     press(fake, control, "✅ Kirim")
     await fake.wait_for(

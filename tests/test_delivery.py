@@ -91,7 +91,7 @@ async def test_a_429_for_one_chat_pauses_that_chat_only(
 
 
 async def test_a_transient_502_is_retried_and_the_answer_delivered(
-    fake: FakeBotAPI, start_bot: BotStarter
+    fake: FakeBotAPI, start_bot: BotStarter, quick_retries: None
 ) -> None:
     await start_bot()
     residents(fake)
@@ -107,12 +107,15 @@ async def test_a_transient_502_is_retried_and_the_answer_delivered(
 
 
 async def test_a_timed_out_answer_is_not_followed_by_an_apology(
-    fake: FakeBotAPI, start_bot: BotStarter, caplog: pytest.LogCaptureFixture
+    fake: FakeBotAPI,
+    start_bot: BotStarter,
+    caplog: pytest.LogCaptureFixture,
+    short_read_timeout: float,
 ) -> None:
     await start_bot()
     residents(fake)
-    # Slower than the bot waits (5 s): the bot gives up, yet the fake delivers the answer.
-    fake.delay("sendMessage", 6.0, when=lambda p: p["chat_id"] == ANA)
+    # Slower than the bot waits: the bot gives up, yet the fake delivers the answer.
+    fake.delay("sendMessage", short_read_timeout + 1, when=lambda p: p["chat_id"] == ANA)
     with caplog.at_level(logging.INFO):
         fake.send_text(ANA, None, "berapa jumlah ukm di tangsel?")
         [answer] = await fake.wait_for_sent(ANA, timeout=10)

@@ -172,6 +172,9 @@ def test_an_unreachable_bot_api_is_waited_for_and_named(folder: Path) -> None:
         with FakeBotAPIProcess(DEFAULT_TOKEN, port=port):  # the API comes up
             bot.wait_for(UP, timeout=60)
             assert "Traceback" not in bot.output()
+            # Stopped while the API is still there: a bot stopped during an outage keeps
+            # retrying its last getUpdates until it is killed (15 s here).
+            bot.stop()
     finally:
         bot.stop()
 

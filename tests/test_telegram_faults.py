@@ -132,7 +132,7 @@ async def test_the_error_handler_apologises_once_and_alerts_staff(
 
 
 async def test_an_answer_lost_to_a_network_error_is_not_lost_silently(
-    fake: FakeBotAPI, start_bot: BotStarter, caplog: pytest.LogCaptureFixture
+    fake: FakeBotAPI, start_bot: BotStarter, caplog: pytest.LogCaptureFixture, quick_retries: None
 ) -> None:
     await start_bot()
     ana = fake.user(1, "Ana")
@@ -164,7 +164,7 @@ async def test_an_answer_lost_to_a_network_error_is_not_lost_silently(
 
 
 async def test_when_even_the_apology_cannot_be_sent_the_log_says_so(
-    fake: FakeBotAPI, start_bot: BotStarter, caplog: pytest.LogCaptureFixture
+    fake: FakeBotAPI, start_bot: BotStarter, caplog: pytest.LogCaptureFixture, quick_retries: None
 ) -> None:
     await start_bot()
     ana = fake.user(1, "Ana")

