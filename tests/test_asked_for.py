@@ -185,12 +185,22 @@ def test_the_same_question_after_an_answer_leans_on_it(assistant: Assistant) -> 
     assert answer.response.status == "answer" and "Pondok Cabe Udik" in answer.reply.text
 
 
+@pytest.mark.parametrize("text", ["ok kamsia ya", "sip makasih", "ok wkwk"])
+def test_a_remark_after_an_answer_does_not_repeat_it(assistant: Assistant, text: str) -> None:
+    # Asking nothing and naming nothing the bot knows, it leans on nothing: the last
+    # answer is not given again as if it were asked.
+    conversation = Conversation()
+    assistant.ask("Yang cerita soal UKM Cipta Karya di berita siapa?", conversation)
+    assert assistant.ask(text, conversation).response.status != "answer"
+
+
 @pytest.mark.parametrize(
     "text",
     [
         "Selamat sore, saya mau bertanya tentang kelompok batik.",
         "Hello, I've got a question about the SME training.",
         "Punten, bade naros perkawis UKM Tangsel.",
+        "Hai, saya pelajar dari Malaysia. Boleh tanya pasal UKM di Tangsel?",
     ],
 )
 def test_a_question_announced_is_invited_not_answered(assistant: Assistant, text: str) -> None:

@@ -327,6 +327,11 @@ class Responder:
             return replace(alone, status="clarify", reason="elliptic", entry=None, related=())
         if alone.status == "smalltalk" or alone.reason in SETTLED or not contexts:
             return alone
+        query = segment.query
+        if not (query.asks or segment.asks) and set(query.tokens) <= set(query.unknown):
+            # "ok kamsia ya" asks nothing and names nothing the bot knows: no follow-up
+            # to read with the last answer (a thank-you it does not know is not one).
+            return alone
         if alone.status == "answer" and not self._elliptic(segment):
             return alone
         unclear: Decision | None = None
