@@ -28,6 +28,7 @@ def _refused(assistant: Assistant, text: str, conversation: Conversation | None 
         "Untuk tahun 2010 sendiri, dinas membina berapa usaha?",
         "How many businesses did the office foster in 2009 alone?",
         "Binaan dinas tahun 2010, tidak termasuk 2009, ada berapa?",  # the other end left out
+        "Berapa UKM yang dibina tahun 2010 saja, tidak digabung 2009?",
     ],
 )
 def test_one_year_of_a_period_the_report_counts_as_a_whole_is_not_answered(
