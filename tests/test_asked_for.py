@@ -100,6 +100,29 @@ def test_who_holds_a_post_the_report_names_is_answered(assistant: Assistant) -> 
 
 
 @pytest.mark.parametrize(
+    "text", ["Siapa ketua UKM Cipta Karya Sejahtera?", "Who chairs the Cipta Karya group?"]
+)
+def test_a_post_in_one_body_is_not_answered_by_the_same_post_in_another(
+    assistant: Assistant, text: str
+) -> None:
+    # The report names the chair of the Forum PAUD, who spoke of the group: not its chair.
+    assert _refused(assistant, text)
+
+
+def test_a_post_asked_of_another_body_in_a_follow_up_is_not_answered(
+    assistant: Assistant,
+) -> None:
+    conversation = Conversation()
+    first = assistant.ask("Siapa ketua Forum PAUD Tangsel yang disebut di berita?", conversation)
+    assert "Maulini Zeda" in first.reply.text
+    assistant.ask("UKM yang beliau ceritain namanya apa?", conversation)
+    assert _refused(assistant, "ketua UKM-nya siapa?", conversation)
+    # The same post of the body the answer names is still answered.
+    answer = assistant.ask("Siapa ketua Forum PAUD-nya?", Conversation())
+    assert answer.response.status == "answer" and "Maulini Zeda" in answer.reply.text
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "How big is the population of Tangsel?",

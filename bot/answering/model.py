@@ -120,6 +120,7 @@ class Lexicon:
     # answered only by an answer about someone in that post.
     roles: frozenset[str] = frozenset()
     posts: frozenset[str] = frozenset()  # "kepala", "ketua": an answer naming one states a post
+    bodies: frozenset[str] = frozenset()  # "dinas", "forum": where a post is held
     names: frozenset[str] = frozenset()  # concepts that are names: an answer naming one
     # gives "nama"
 

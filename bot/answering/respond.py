@@ -327,8 +327,8 @@ class Responder:
             return replace(alone, status="clarify", reason="elliptic", entry=None, related=())
         if alone.status == "smalltalk" or alone.reason in SETTLED or not contexts:
             return alone
-        query = segment.query
-        if not (query.asks or segment.asks) and set(query.tokens) <= set(query.unknown):
+        said = segment.query
+        if not (said.asks or segment.asks) and set(said.tokens) <= set(said.unknown):
             # "ok kamsia ya" asks nothing and names nothing the bot knows: no follow-up
             # to read with the last answer (a thank-you it does not know is not one).
             return alone
