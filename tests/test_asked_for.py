@@ -109,6 +109,19 @@ def test_a_post_in_one_body_is_not_answered_by_the_same_post_in_another(
     assert _refused(assistant, text)
 
 
+def test_a_thing_the_report_never_names_is_not_confirmed_in_a_follow_up(
+    assistant: Assistant,
+) -> None:
+    conversation = Conversation()
+    first = assistant.ask("Kain batik Tangsel laku di negara mana?", conversation)
+    assert "Amerika" in first.reply.text
+    # Read with the batik's market it matches well, but the report knows no perfume.
+    assert _refused(assistant, "ada yang ekspor parfum juga?", conversation)
+    # A thing it does know, asked the same way, is still answered.
+    answer = assistant.ask("kalau kerupuknya ke mana?", conversation)
+    assert answer.response.status == "answer" and "China" in answer.reply.text
+
+
 def test_a_post_asked_of_another_body_in_a_follow_up_is_not_answered(
     assistant: Assistant,
 ) -> None:

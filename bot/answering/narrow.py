@@ -459,6 +459,20 @@ class Coverage:
             return Narrowing(ASKED, (post,))
         return None
 
+    def strange(self, text: str, query: Query, entry: Entry) -> tuple[str, ...]:
+        """Words the bot does not know in a yes/no follow-up ("ada yang ekspor parfum
+        juga?" after batik's market) that the answer context found does not account for:
+        on its own the question matched nothing because of them, and whether there is
+        such a thing the report never says. (Not in a question on its own: there an
+        unknown word is as often slang or regional speech, "nambah", "pirang", which
+        the matcher already weighs.) Not a word of what the asker says of themselves."""
+        explained = self.explained(entry)
+        unknown = [t for t in query.unknown if not t.isdigit() and t not in explained]
+        if not unknown or not self.claims or not self._claims.yes_no(text, query):
+            return ()
+        asked = self._asked(text)[0]
+        return tuple(t for t in unknown if t in asked)
+
     def _as_of_report(self, query: Query, covers: _Covers) -> bool:
         """The year asked is only the report's own ("according to the 2011 report",
         "berita tahun 2011"), and the answer names no year: it speaks as of the report."""

@@ -456,6 +456,8 @@ class Responder:
         coverage = self.answerer.coverage
         asked = [t for t in segment.query.tokens if t in self._beyond]
         missing = coverage.unaccounted(decision.entry, asked)
+        if before:  # leaning on an answer, not on a story: see Coverage.strange
+            missing += coverage.strange(segment.text, segment.query, decision.entry)
         entry = decision.entry
         if not missing and asked and entry.id not in before and self._points_back(segment):
             # (An answer before, not a "not in the report" reply: after that, the
