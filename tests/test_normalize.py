@@ -95,6 +95,28 @@ def test_smalltalk_is_recognised_only_when_nothing_else_is_asked(assistant: Assi
 @pytest.mark.parametrize(
     ("text", "kind"),
     [
+        ("Kamu bot apa?", "identity"),
+        ("bot apa sih kamu?", "identity"),
+        ("what bot is this?", "identity"),
+        # a question word and something it asks about: a question, not about the bot
+        ("bot apa yang bisa jawab jumlah ukm?", None),
+        ("apa itu?", None),
+    ],
+)
+def test_a_question_about_the_bot_itself_is_small_talk(
+    assistant: Assistant, text: str, kind: str | None
+) -> None:
+    assert assistant.answerer.normalizer.normalize(text).smalltalk == kind
+
+
+def test_asking_what_the_bot_is_and_what_it_can_do_gets_no_fact(assistant: Assistant) -> None:
+    answer = assistant.ask("Kamu bot apa? Bisa bantu apa aja?")
+    assert answer.response.status == "smalltalk"
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
         ("Terima kasih banyak, informasinya sangat membantu untuk siaran kami.", "thanks"),
         ("Thanks, that's all I needed. Goodbye!", "thanks"),
         ("oke deh, udah cukup, dadah", "bye"),
@@ -103,6 +125,7 @@ def test_smalltalk_is_recognised_only_when_nothing_else_is_asked(assistant: Assi
         ("makasih, trus jumlah ukm nya berapa", None),
         ("thanks, and the batik group?", None),
         ("ok makasih ya, pelatihan ukm", None),
+        ("ok kamsia ya", "thanks"),
     ],
 )
 def test_a_closing_thank_you_is_small_talk_unless_it_asks_more(
