@@ -122,6 +122,19 @@ def test_a_thing_the_report_never_names_is_not_confirmed_in_a_follow_up(
     assert answer.response.status == "answer" and "China" in answer.reply.text
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Ibu-ibu PKK boleh ikut pelatihan dari pemkot nggak, dan ada uang transport-nya?",
+        "Is there a transport allowance for the training?",
+    ],
+)
+def test_an_allowance_the_report_never_mentions_is_not_answered(
+    assistant: Assistant, text: str
+) -> None:
+    assert _refused(assistant, text)
+
+
 def test_a_post_asked_of_another_body_in_a_follow_up_is_not_answered(
     assistant: Assistant,
 ) -> None:
