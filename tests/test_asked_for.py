@@ -135,6 +135,15 @@ def test_an_allowance_the_report_never_mentions_is_not_answered(
     assert _refused(assistant, text)
 
 
+def test_a_city_inside_the_country_the_report_gives_is_not_answered(
+    assistant: Assistant,
+) -> None:
+    # The report says China, not which city: no other entry that merely names a "Kota".
+    assert _refused(assistant, "Kerupuknya dijual di kota mana di China?")
+    answer = assistant.ask("Kerupuknya dijual ke negara mana?")
+    assert answer.response.status == "answer" and "China" in answer.reply.text
+
+
 def test_a_post_asked_of_another_body_in_a_follow_up_is_not_answered(
     assistant: Assistant,
 ) -> None:

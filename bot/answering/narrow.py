@@ -517,6 +517,13 @@ class Coverage:
         explained = self.explained(entry)
         return tuple(t for t in tokens if t not in explained)
 
+    def states(self, entry: Entry, words: Iterable[str]) -> bool:
+        """The reply to `entry` states every one of `words` (its answer or its source
+        line, not only the phrasings it is asked with)."""
+        covers = self._covers.get(entry.id)
+        frame = covers.frame if covers is not None else frozenset()
+        return all(w in self._said(entry)[1] or w in frame for w in words)
+
     def explained(self, entry: Entry) -> frozenset[str]:
         """Every word the reply to `entry` accounts for."""
         covers = self._covers.get(entry.id)
