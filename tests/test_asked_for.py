@@ -144,6 +144,12 @@ def test_a_city_inside_the_country_the_report_gives_is_not_answered(
     assert answer.response.status == "answer" and "China" in answer.reply.text
 
 
+def test_a_city_asked_after_the_country_is_not_answered(assistant: Assistant) -> None:
+    conversation = Conversation()
+    assistant.ask("Which country did the Tangsel batik sell in?", conversation)
+    assert _refused(assistant, "which city in the US?", conversation)
+
+
 def test_a_post_asked_of_another_body_in_a_follow_up_is_not_answered(
     assistant: Assistant,
 ) -> None:
