@@ -450,3 +450,21 @@ def test_an_attribute_named_anywhere_must_be_stated(assistant: Assistant) -> Non
     answer = assistant.ask("Orang nomor satu di Dinas Koperasi Tangsel siapa sih?")
     assert answer.response.status == "answer"
     assert "Ismunandar" in answer.reply.text
+
+
+# -- a clause that says after what ----------------------------------------------------
+
+
+def test_what_comes_after_an_event_asks_about_the_plan_not_the_event(
+    assistant: Assistant,
+) -> None:
+    answer = assistant.ask(
+        "Pemkot Tangsel mau ngapain setelah produk UKM-nya tembus pasar internasional?"
+    )
+    assert answer.response.status == "answer"
+    assert answer.decision.entry is not None and answer.decision.entry.topic == "pelatihan"
+
+
+def test_a_premise_in_the_clause_after_is_still_judged(assistant: Assistant) -> None:
+    # The report never says he resigned: the clause naming the MTQ is no reason to answer.
+    assert _refused(assistant, "Kenapa Ismunandar mengundurkan diri setelah acara MTQ itu?")

@@ -102,6 +102,7 @@ class Lexicon:
     here: frozenset[str] = frozenset()  # "di sini", "kelurahan kami": the asker's own place
     another: frozenset[str] = frozenset()  # "juga", "lain", "also": another one, elsewhere
     conditionals: frozenset[str] = frozenset()  # "kalau", "if": a clause that supposes
+    afters: frozenset[str] = frozenset()  # "setelah", "after": a clause that sets the time
     # Narrowed questions (bot/answering/narrow.py): kind -> canonical words that restrict
     # what is asked (a place, men only, a motif...), and the words of a stated cause.
     restrictions: dict[str, frozenset[str]] = field(default_factory=dict)
