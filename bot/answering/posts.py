@@ -35,6 +35,15 @@ class Posts:
         self._posts = lexicon.posts
         self._bodies = lexicon.bodies
         self._normalizer = normalizer
+        # The words a post is written with ("kepala", "head", "chair", "kadis"): a phrase
+        # without one is not normalised at all (most of an answer's phrases).
+        self._marks = frozenset(
+            {
+                *self._posts,
+                *(k[0] for k, v in lexicon.synonyms.items() if v in self._posts),
+                *(k for k, v in lexicon.abbreviations.items() if self._posts.intersection(v)),
+            }
+        )
         # entry id -> post -> the bodies it is held in (only entries naming a post).
         self._held: dict[str, dict[str, frozenset[str]]] = {}
         for entry in entries:
@@ -49,15 +58,18 @@ class Posts:
         held: dict[str, set[str]] = {}
         for text in texts:
             for phrase in _PHRASE.split(text):
+                words = _WORD.findall(phrase.casefold())
+                if self._marks.isdisjoint(words):
+                    continue
                 tokens = self._normalizer.tokens(phrase)
                 at = next((i for i, t in enumerate(tokens) if t in self._posts), None)
                 if at is None:
                     continue
-                words = held.setdefault(tokens[at], set())
-                words.update(tokens[at + 1 :])
-                for word in _WORD.findall(phrase.casefold()):
-                    words.update(self._normalizer.tokens(word))
-        return {post: frozenset(words) for post, words in held.items()}
+                bodies = held.setdefault(tokens[at], set())
+                bodies.update(tokens[at + 1 :])
+                for word in words:
+                    bodies.update(self._normalizer.tokens(word))
+        return {post: frozenset(bodies) for post, bodies in held.items()}
 
     def elsewhere(self, query: Query, entry: Entry) -> str | None:
         """The post the question asks the holder of, in a body none of the posts the
