@@ -214,3 +214,19 @@ def test_javanese_krama_possessive_is_stripped(
 ) -> None:
     """Javanese krama -(n)ipun ("its") as -nya: "wonten biayanipun?" asks a fee."""
     assert assistant.answerer.normalizer.tokens(typed) == (root,)
+
+
+@pytest.mark.parametrize(
+    ("text", "has", "lacks"),
+    [
+        # Javanese krama: "may I ask" is a courtesy, "wonten pundi" asks where
+        ("Nyuwun pirsa, UKM Cipta Karya punika wonten pundi?", "dimana", "berapa"),
+        # Betawi "usahe" is "usaha", not "USA" and "he"
+        ("Taon 2009-2010 dinas ngebina berape pelaku usahe?", "usaha", "amerika"),
+    ],
+)
+def test_regional_forms_are_read_as_meant(
+    assistant: Assistant, text: str, has: str, lacks: str
+) -> None:
+    tokens = assistant.answerer.normalizer.normalize(text).tokens
+    assert has in tokens and lacks not in tokens, tokens
