@@ -139,6 +139,10 @@ class Segmenter:
             if (listing and item) or (
                 segment.asks and (not marked or "?" in segment.text or self._direct(segment))
             ):
+                # (A run-on sentence among others: "woyyy min 🙏 gw reseller batik di
+                # shopee, mo nanya aja nih, … negara mana sih tepatnya??")
+                setting, segment = self._run_on(segment)
+                story.extend(setting)
                 questions.extend(self._clauses(segment))
             else:
                 story.append(segment)
