@@ -99,7 +99,7 @@ async def test_a_read_only_database_still_answers_and_tells_staff_once(
     read_only(storage, True)  # as a read-only file or mount
     with caplog.at_level(logging.INFO):
         for i in range(3):
-            fake.send_text(RESIDENT, None, ANSWERED if i % 2 == 0 else "siapa ketua kelompok?")
+            fake.send_text(RESIDENT, None, ANSWERED if i % 2 == 0 else "siapa ketua forum PAUD?")
         replies = await fake.wait_for_sent(RESIDENT, count=3)
         assert all("Maaf" not in r["text"] for r in replies)  # answers, no apologies
         fake.send_text(RESIDENT, None, "/langganan")

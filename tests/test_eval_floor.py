@@ -3,8 +3,8 @@
 These are regression floors, not targets tuned per sentence: dev.jsonl is the shared
 development set; the others were each written by someone who never saw the entries
 (eval_calibration, eval_check, eval_fresh, eval_final, eval_holdout, eval_unseen,
-eval_blind; heldout_a, heldout_b, heldout_c, heldout_d and heldout_e: 300 messages and
-40 conversations each).
+eval_blind; heldout_a, heldout_b, heldout_c, heldout_d, heldout_e and heldout_f: 300
+messages and 40 conversations each).
 Every one has since been studied for failures, so none of them is an unbiased estimate
 any more: the README gives each set's first-seen figures, which are.
 """
@@ -141,6 +141,30 @@ def test_heldout_e_messages_and_conversations(assistant: Assistant) -> None:
     assert f["confident_wrong"] <= 0.025, f
     for turn, (right, n, _) in conversations.by_turn.items():
         assert right / n >= 0.85, (turn, right, n)
+
+
+def test_heldout_f_messages_and_conversations(assistant: Assistant) -> None:
+    """Held-out set "f", a sixth writer (first run: 0.977 / 0.017 and 0.962 / 0.038),
+    studied for the mechanisms behind its confident wrong answers: a thank-you the bot
+    did not know read as a follow-up, a request to ask with no question, a post of one
+    body answered with the same post of another, a thing the report never names in a
+    yes/no follow-up, a city inside a country, one year of a period with the other
+    excluded, an allowance, a clause saying after what. Floors a little below the
+    studied figures (0.993 / 0.000: long 59/60, multi 50/50, trap 70/70, regional
+    39/40; conversations 1.000 / 0.000)."""
+    questions = report(assistant, "eval_heldout_f.jsonl")
+    f = questions.figures()
+    assert f["accuracy"] >= 0.98, f
+    assert f["confident_wrong"] <= 0.01, f
+    for style in ("long", "multi", "trap", "regional"):
+        right, n = questions.by_style[style]
+        assert right / n >= 0.95, (style, right, n)
+    conversations = report(assistant, "conversations_heldout_f.jsonl")
+    f = conversations.figures()
+    assert f["accuracy"] >= 0.98, f
+    assert f["confident_wrong"] <= 0.01, f
+    for turn, (right, n, _) in conversations.by_turn.items():
+        assert right / n >= 0.95, (turn, right, n)
 
 
 @pytest.mark.parametrize(

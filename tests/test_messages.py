@@ -87,6 +87,18 @@ def test_a_story_typed_without_a_full_stop_is_still_only_the_setting(
     assert answer.response.status == "answer" and says in answer.reply.text
 
 
+def test_a_run_on_story_after_a_greeting_is_still_only_the_setting(
+    assistant: Assistant,
+) -> None:
+    # The greeting and the emoji make it two sentences; the second is still a story
+    # (a reseller on a marketplace) typed before its question without a full stop.
+    answer = assistant.ask(
+        "woyyy min 🙏🙏 gw reseller batik di shopee, mo nanya aja nih, batik bikinan ukm "
+        "tangsel katanya dah laku di luar negri, negara mana sih tepatnya?? 🌏"
+    )
+    assert answer.response.status == "answer" and "Amerika" in answer.reply.text
+
+
 def test_a_claim_heard_is_what_the_question_asks_about_not_its_setting(
     assistant: Assistant,
 ) -> None:

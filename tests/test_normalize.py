@@ -95,6 +95,28 @@ def test_smalltalk_is_recognised_only_when_nothing_else_is_asked(assistant: Assi
 @pytest.mark.parametrize(
     ("text", "kind"),
     [
+        ("Kamu bot apa?", "identity"),
+        ("bot apa sih kamu?", "identity"),
+        ("what bot is this?", "identity"),
+        # a question word and something it asks about: a question, not about the bot
+        ("bot apa yang bisa jawab jumlah ukm?", None),
+        ("apa itu?", None),
+    ],
+)
+def test_a_question_about_the_bot_itself_is_small_talk(
+    assistant: Assistant, text: str, kind: str | None
+) -> None:
+    assert assistant.answerer.normalizer.normalize(text).smalltalk == kind
+
+
+def test_asking_what_the_bot_is_and_what_it_can_do_gets_no_fact(assistant: Assistant) -> None:
+    answer = assistant.ask("Kamu bot apa? Bisa bantu apa aja?")
+    assert answer.response.status == "smalltalk"
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
         ("Terima kasih banyak, informasinya sangat membantu untuk siaran kami.", "thanks"),
         ("Thanks, that's all I needed. Goodbye!", "thanks"),
         ("oke deh, udah cukup, dadah", "bye"),
@@ -103,6 +125,7 @@ def test_smalltalk_is_recognised_only_when_nothing_else_is_asked(assistant: Assi
         ("makasih, trus jumlah ukm nya berapa", None),
         ("thanks, and the batik group?", None),
         ("ok makasih ya, pelatihan ukm", None),
+        ("ok kamsia ya", "thanks"),
     ],
 )
 def test_a_closing_thank_you_is_small_talk_unless_it_asks_more(
@@ -191,3 +214,19 @@ def test_javanese_krama_possessive_is_stripped(
 ) -> None:
     """Javanese krama -(n)ipun ("its") as -nya: "wonten biayanipun?" asks a fee."""
     assert assistant.answerer.normalizer.tokens(typed) == (root,)
+
+
+@pytest.mark.parametrize(
+    ("text", "has", "lacks"),
+    [
+        # Javanese krama: "may I ask" is a courtesy, "wonten pundi" asks where
+        ("Nyuwun pirsa, UKM Cipta Karya punika wonten pundi?", "dimana", "berapa"),
+        # Betawi "pelaku usahe" is "pelaku usaha", not "USA" and "he"
+        ("Taon 2009-2010 dinas ngebina berape pelaku usahe?", "pelaku", "amerika"),
+    ],
+)
+def test_regional_forms_are_read_as_meant(
+    assistant: Assistant, text: str, has: str, lacks: str
+) -> None:
+    tokens = assistant.answerer.normalizer.normalize(text).tokens
+    assert has in tokens and lacks not in tokens, tokens

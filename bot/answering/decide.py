@@ -133,6 +133,7 @@ class Answerer:
         matches = decision.matches[1:] if narrowing.kind in (COUNT, CAUSE, ASKED) else ()
         broader: tuple[Match, Narrowing] | None = None
         stated = set(own.tokens) & self.coverage.explained(decision.entry)
+        ordinary = self.kb.lexicon.common
         for match in matches:
             if match.entry.gap or match.score < limits.answer:
                 continue
@@ -143,6 +144,13 @@ class Answerer:
                 # told by her), not one that shares a word ("kota mana di Amerika").
                 narrowing.kind == ASKED and not self.coverage.unaccounted(match.entry, stated)
             )
+            # An ordinary word asked for ("di kota mana di China?"), the next entry must
+            # state, not only be asked with: who heads the office of "Kota" Tangsel does
+            # not say in which city. (A concept its phrasings name, "pejabat", it is about.)
+            if narrowing.kind == ASKED and not self.coverage.states(
+                match.entry, ordinary.intersection(narrowing.words)
+            ):
+                continue
             if other is None and near:
                 return replace(
                     decision,

@@ -102,6 +102,7 @@ class Lexicon:
     here: frozenset[str] = frozenset()  # "di sini", "kelurahan kami": the asker's own place
     another: frozenset[str] = frozenset()  # "juga", "lain", "also": another one, elsewhere
     conditionals: frozenset[str] = frozenset()  # "kalau", "if": a clause that supposes
+    afters: frozenset[str] = frozenset()  # "setelah", "after": a clause that sets the time
     # Narrowed questions (bot/answering/narrow.py): kind -> canonical words that restrict
     # what is asked (a place, men only, a motif...), and the words of a stated cause.
     restrictions: dict[str, frozenset[str]] = field(default_factory=dict)
@@ -120,6 +121,7 @@ class Lexicon:
     # answered only by an answer about someone in that post.
     roles: frozenset[str] = frozenset()
     posts: frozenset[str] = frozenset()  # "kepala", "ketua": an answer naming one states a post
+    bodies: frozenset[str] = frozenset()  # "dinas", "forum": where a post is held
     names: frozenset[str] = frozenset()  # concepts that are names: an answer naming one
     # gives "nama"
 

@@ -16,9 +16,17 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from bot.answering.claims import Claims
-from bot.answering.model import Entry, Lexicon
+from bot.answering.model import Entry
 from bot.answering.normalize import Normalizer, Query
 from bot.answering.numbers import FIGURE_WORDS
+from bot.answering.patterns import (
+    phrase_pattern,
+    rank_pattern,
+    residence_pattern,
+    time_pattern,
+    when_pattern,
+)
+from bot.answering.posts import Posts
 
 # Kinds with a check of their own: a count needs a figure in the answer, a cause a word
 # that gives one ("karena", "so that"), a "when" a time. Every other kind needs its word
@@ -196,10 +204,10 @@ class Coverage:
                 abroad=bool(answer_tokens[entry.id] & lexicon.countries),
                 frame=frame,
             )
-        self._residence = _residence_pattern(lexicon)
-        self._when = _when_pattern(lexicon)
-        self._time_asked = _time_pattern(lexicon)
-        self._rank_asked = _rank_pattern(lexicon)
+        self._residence = residence_pattern(lexicon)
+        self._when = when_pattern(lexicon)
+        self._time_asked = time_pattern(lexicon)
+        self._rank_asked = rank_pattern(lexicon)
         self._time_tokens = frozenset(t for u in lexicon.time_units for t in normalizer.tokens(u))
         self._year_units = frozenset(t for u in _YEAR_UNITS for t in normalizer.tokens(u))
         self._day_units = frozenset(t for u in _DAY_UNITS for t in normalizer.tokens(u))
@@ -208,8 +216,8 @@ class Coverage:
         self._tags = lexicon.question_tags
         self._others = lexicon.another
         self._conditionals = lexicon.conditionals
-        self._here = _phrase_pattern(lexicon.here)
-        self._destination = _phrase_pattern(lexicon.destinations) or re.compile(r"(?!)")
+        self._here = phrase_pattern(lexicon.here)
+        self._destination = phrase_pattern(lexicon.destinations) or re.compile(r"(?!)")
         # Words whose meaning the bot knows (concepts, ordinary words, what is asked for),
         # so a question bound to one asks something definite; minus those that say where
         # or when (checked above), count without restricting ("berapa orang"), or carry
@@ -224,6 +232,7 @@ class Coverage:
         # --folds turns them off to measure them.
         self.stated = True
         self._roles = frozenset(t for r in lexicon.roles for t in normalizer.tokens(r))
+        self._posts = Posts(entries, normalizer)
         common = frozenset(t for w in lexicon.common for t in w.split())
         self.judged = (frozenset(lexicon.synonyms.values()) | common | lexicon.attributes) - (
             self._question_words
@@ -415,7 +424,7 @@ class Coverage:
                 claim = self._claims.unpaired(text, query, *self._said(entry), covers.frame)
                 if claim:
                     return Narrowing(CLAIM, claim)
-            unstated = self._not_stated(folded, query, covers) if self.stated else None
+            unstated = self._not_stated(folded, query, covers, entry) if self.stated else None
             if unstated is not None:
                 return unstated
             if len(options) > 1:
@@ -426,9 +435,11 @@ class Coverage:
                     return Narrowing(ASKED, (min(options[0]),))
         return None
 
-    def _not_stated(self, folded: str, query: Query, covers: _Covers) -> Narrowing | None:
-        """Where something went, who said it, who holds a post: asked, each must be what
-        the answer states."""
+    def _not_stated(
+        self, folded: str, query: Query, covers: _Covers, entry: Entry
+    ) -> Narrowing | None:
+        """Where something went, who said it, who holds a post (in the body asked of):
+        asked, each must be what the answer states."""
         tokens = set(query.tokens)
         if covers.placed and not covers.abroad and self._destination.search(folded):
             # "batiknya ke mana?" asks where it went, not where the group is.
@@ -443,7 +454,24 @@ class Coverage:
             for token in query.tokens:
                 if token in self._roles and token not in covers.explained:
                     return Narrowing(ASKED, (token,))
+        post = self._posts.elsewhere(query, entry)
+        if post is not None:
+            return Narrowing(ASKED, (post,))
         return None
+
+    def strange(self, text: str, query: Query, entry: Entry) -> tuple[str, ...]:
+        """Words the bot does not know in a yes/no follow-up ("ada yang ekspor parfum
+        juga?" after batik's market) that the answer context found does not account for:
+        on its own the question matched nothing because of them, and whether there is
+        such a thing the report never says. (Not in a question on its own: there an
+        unknown word is as often slang or regional speech, "nambah", "pirang", which
+        the matcher already weighs.) Not a word of what the asker says of themselves."""
+        explained = self.explained(entry)
+        unknown = [t for t in query.unknown if not t.isdigit() and t not in explained]
+        if not unknown or not self.claims or not self._claims.yes_no(text, query):
+            return ()
+        asked = self._asked(text)[0]
+        return tuple(t for t in unknown if t in asked)
 
     def _as_of_report(self, query: Query, covers: _Covers) -> bool:
         """The year asked is only the report's own ("according to the 2011 report",
@@ -488,6 +516,13 @@ class Coverage:
         """Of `tokens`, those nothing of the reply to `entry` accounts for."""
         explained = self.explained(entry)
         return tuple(t for t in tokens if t not in explained)
+
+    def states(self, entry: Entry, words: Iterable[str]) -> bool:
+        """The reply to `entry` states every one of `words` (its answer or its source
+        line, not only the phrasings it is asked with)."""
+        covers = self._covers.get(entry.id)
+        frame = covers.frame if covers is not None else frozenset()
+        return all(w in self._said(entry)[1] or w in frame for w in words)
 
     def explained(self, entry: Entry) -> frozenset[str]:
         """Every word the reply to `entry` accounts for."""
@@ -537,15 +572,6 @@ class Coverage:
         return any(w in self._others for w in _WORD.findall(folded))
 
 
-def _residence_pattern(lexicon: Lexicon) -> re.Pattern[str] | None:
-    """The residence phrase and the up to three words after it, up to a comma or stop."""
-    if not lexicon.residence:
-        return None
-    phrases = sorted(lexicon.residence, key=len, reverse=True)
-    marker = "|".join(re.escape(p).replace(r"\ ", r"\s+") for p in phrases)
-    return re.compile(rf"\b(?:{marker})\b(?:\s+[^\W_]+(?:-[^\W_]+)?){{1,3}}", re.IGNORECASE)
-
-
 # The source line names who told the reporter when an entry has `said_by`: it answers
 # "who said so".
 _SPEAKER = ("siapa", "bicara", "narasumber")
@@ -558,43 +584,3 @@ _WHERE = frozenset({"dimana", "apa"})
 
 # "per bulan apa per tahun": a unit after these is a rate, not a time asked.
 _PER = frozenset({"per", "tiap", "setiap", "se", "each", "every", "a"})
-
-
-def _when_pattern(lexicon: Lexicon) -> re.Pattern[str]:
-    """Any surface of "kapan" but the English "when", which asks only where a clause
-    begins ("When was it published?", "…, and when?")."""
-    surfaces = {" ".join(k) for k, v in lexicon.question_words.items() if v == "kapan"}
-    surfaces |= {k for k, v in lexicon.abbreviations.items() if v == ("kapan",)}
-    anywhere = sorted((s for s in surfaces if s != "when"), key=len, reverse=True)
-    joined = "|".join(re.escape(s).replace(r"\ ", r"\s+") for s in anywhere)
-    return re.compile(rf"\b(?:{joined})\b|(?:^|[,;:.!?(]|\band|\bor|\bbut)\s*when\b")
-
-
-def _time_pattern(lexicon: Lexicon) -> re.Pattern[str]:
-    """A unit of time followed by "apa"/"berapa" in any spelling, or after what/which."""
-    asking = {"apa", "berapa"}
-    words = {k[0] for k, v in lexicon.question_words.items() if v in asking and len(k) == 1}
-    words |= {k for k, v in lexicon.abbreviations.items() if len(v) == 1 and v[0] in asking}
-    words -= {"what", "which", "mana"}
-    units = "|".join(sorted(map(re.escape, lexicon.time_units), key=len, reverse=True))
-    asked = "|".join(sorted(map(re.escape, words), key=len, reverse=True))
-    return re.compile(
-        rf"(?P<pre>\b[^\W\d_]+\s+)?\b(?:{units})\s+(?:{asked})\b|\b(?:what|which)\s+(?:{units})\b"
-    )
-
-
-def _rank_pattern(lexicon: Lexicon) -> re.Pattern[str]:
-    """ "ke berapa", "ke-brp", "keberapa": a rank asked ("MTQ ke berapa?")."""
-    words = {k[0] for k, v in lexicon.question_words.items() if v == "berapa" and len(k) == 1}
-    words |= {k for k, v in lexicon.abbreviations.items() if v == ("berapa",)}
-    asked = "|".join(sorted(map(re.escape, words), key=len, reverse=True))
-    return re.compile(rf"\bke[- ]?(?:{asked})\b|\bwhich edition\b")
-
-
-def _phrase_pattern(phrases: frozenset[str]) -> re.Pattern[str] | None:
-    if not phrases:
-        return None
-    joined = "|".join(
-        re.escape(p).replace(r"\ ", r"\s+") for p in sorted(phrases, key=len, reverse=True)
-    )
-    return re.compile(rf"\b(?:{joined})\b")

@@ -509,9 +509,14 @@ class Normalizer:
             or self._asks_more(words)
             or any(t in lex.subjects for t in tokens)
         )
-        kinds, only_smalltalk = self._smalltalk_scan(words, whole=may_close)
+        # A question that names nothing but question words may be about the bot itself
+        # ("Kamu bot apa?", "bot apa sih kamu?"): read it whole to see.
+        bare = bool(tokens) and all(t in self._question_words for t in tokens)
+        kinds, only_smalltalk = self._smalltalk_scan(words, whole=may_close or bare)
         if only_smalltalk:
             return next((k for k in SMALLTALK_PRECEDENCE if k in kinds), None)
+        if bare and "identity" in kinds:
+            return "identity"
         if not may_close:
             return None
         return next((k for k in ("thanks", "wish", "bye") if k in kinds), None)

@@ -327,6 +327,11 @@ class Responder:
             return replace(alone, status="clarify", reason="elliptic", entry=None, related=())
         if alone.status == "smalltalk" or alone.reason in SETTLED or not contexts:
             return alone
+        said = segment.query
+        if not (said.asks or segment.asks) and set(said.tokens) <= set(said.unknown):
+            # "ok kamsia ya" asks nothing and names nothing the bot knows: no follow-up
+            # to read with the last answer (a thank-you it does not know is not one).
+            return alone
         if alone.status == "answer" and not self._elliptic(segment):
             return alone
         unclear: Decision | None = None
@@ -451,6 +456,8 @@ class Responder:
         coverage = self.answerer.coverage
         asked = [t for t in segment.query.tokens if t in self._beyond]
         missing = coverage.unaccounted(decision.entry, asked)
+        if before:  # leaning on an answer, not on a story: see Coverage.strange
+            missing += coverage.strange(segment.text, segment.query, decision.entry)
         entry = decision.entry
         if not missing and asked and entry.id not in before and self._points_back(segment):
             # (An answer before, not a "not in the report" reply: after that, the

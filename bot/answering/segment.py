@@ -14,7 +14,7 @@ is the story: context, never a question of its own.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.answering.normalize import Normalizer, Query
 
@@ -78,6 +78,8 @@ class Segmenter:
         )
         self._first_person = lexicon.first_person
         self._hearsay = lexicon.hearsay
+        afters = "|".join(sorted(map(re.escape, lexicon.afters), key=len, reverse=True))
+        self._afters = re.compile(rf"\b(?:{afters})\b" if afters else r"(?!)", re.IGNORECASE)
 
     def split(self, text: str) -> Segmented:
         text = text[:MESSAGE_CHARS]
@@ -92,6 +94,8 @@ class Segmenter:
         if len(sentences) <= 1:
             whole = self._segment(sentences[0][0] if sentences else text)
             setting, question = self._run_on(whole)
+            if not setting:
+                question = self._after(question)
             return Segmented(self._clauses(question), setting)
         segments: list[Segment] = []
         items: list[bool] = []
@@ -135,6 +139,10 @@ class Segmenter:
             if (listing and item) or (
                 segment.asks and (not marked or "?" in segment.text or self._direct(segment))
             ):
+                # (A run-on sentence among others: "woyyy min 🙏 gw reseller batik di
+                # shopee, mo nanya aja nih, … negara mana sih tepatnya??")
+                setting, segment = self._run_on(segment)
+                story.extend(setting)
                 questions.extend(self._clauses(segment))
             else:
                 story.append(segment)
@@ -200,6 +208,23 @@ class Segmenter:
         if cut is None:
             return (), segment
         return (cut[0],), cut[1]
+
+    def _after(self, segment: Segment) -> Segment:
+        """A question that closes by saying after what ("Pemkot mau ngapain setelah
+        produknya tembus pasar internasional?"), where that clause asks nothing and what
+        comes before it does: the clause is the setting, its words weighed as context
+        when matching (the plan asked about, not the exports), though still part of the
+        question a restriction or a premise is judged on."""
+        query = segment.query
+        found = self._afters.search(segment.text) if query.questions else None
+        if found is None or found.start() == 0:
+            return segment
+        clause = self.normalizer.normalize(segment.text[found.start() :])
+        main = self.normalizer.normalize(segment.text[: found.start()])
+        if clause.questions or not main.questions:
+            return segment
+        setting = frozenset(clause.tokens) - frozenset(main.tokens)
+        return Segment(segment.text, replace(query, context=setting), segment.asks)
 
     def _choice(self, segment: Segment) -> bool:
         """Only things offered to choose from, no question of its own: "udang, ikan, atau
