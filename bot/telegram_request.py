@@ -219,6 +219,10 @@ class ResilientPollingRequest(AiohttpRequest):
 
     RETRY_EVERY = 1.0
     LOG_EVERY = 30  # one warning per half minute of outage, not one per second
+    # PTB's last getUpdates at a stop (timeout 0, to confirm what was fetched) is tried a
+    # few times only: retried for ever, a bot stopped during an outage would never exit.
+    # PTB logs the failure and stops; the unconfirmed updates come again at the next start.
+    LAST_CALL_ATTEMPTS = 3
 
     def __init__(self, room: Callable[[], Awaitable[None]] | None = None) -> None:
         super().__init__(connections=2)
@@ -235,7 +239,8 @@ class ResilientPollingRequest(AiohttpRequest):
         # A long poll waits until the bot has room for a whole batch of updates (`room`,
         # ordering.py): the backlog stays at Telegram. PTB's last call at a stop (timeout 0,
         # to confirm what was fetched) never waits.
-        if self.room is not None and _long_poll(request_data):
+        long_poll = _long_poll(request_data)
+        if self.room is not None and long_poll:
             await self.room()
         # The arguments (URL, method, data, timeouts) go through untouched: only whether
         # and when to try again is decided here.
@@ -249,6 +254,8 @@ class ResilientPollingRequest(AiohttpRequest):
                 raise  # a long poll that timed out is normal: PTB retries at once
             except NetworkError as err:
                 problem = str(err)
+            if not long_poll and attempt + 1 >= self.LAST_CALL_ATTEMPTS:
+                raise NetworkError(f"Bot API unavailable ({problem})")
             if attempt % self.LOG_EVERY == 0:
                 log.warning(
                     "Bot API unavailable (%s); retrying every %.0f s", problem, self.RETRY_EVERY

@@ -172,9 +172,24 @@ def test_an_unreachable_bot_api_is_waited_for_and_named(folder: Path) -> None:
         with FakeBotAPIProcess(DEFAULT_TOKEN, port=port):  # the API comes up
             bot.wait_for(UP, timeout=60)
             assert "Traceback" not in bot.output()
-            # Stopped while the API is still there: a bot stopped during an outage keeps
-            # retrying its last getUpdates until it is killed (15 s here).
             bot.stop()
+    finally:
+        bot.stop()
+
+
+def test_a_bot_stopped_during_an_outage_still_exits(folder: Path) -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    bot = Bot(folder, f"http://127.0.0.1:{port}/bot")
+    try:
+        with FakeBotAPIProcess(DEFAULT_TOKEN, port=port):
+            bot.wait_for(UP)
+        bot.wait_for("Bot API unavailable")  # the API went away: polling waits for it
+        bot.process.send_signal(signal.SIGTERM)
+        # It used to retry PTB's last getUpdates (confirming what was fetched) for ever.
+        assert bot.exit_code(timeout=30) == 0
+        assert DEFAULT_TOKEN.split(":")[1] not in bot.output()
     finally:
         bot.stop()
 
