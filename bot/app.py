@@ -107,11 +107,19 @@ def build_application(settings: Settings, storage: Storage | None = None) -> Bot
     file_url = base_url[: -len("/bot")] + "/file/bot" if base_url.endswith("/bot") else base_url
     # A limit of 0 lifts the overall pace (a local Bot API server that enforces its own);
     # groups always keep Telegram's 20 messages a minute.
-    limits = TelegramLimits(settings.send_rate_limit or None, settings.broadcast_rate)
+    # Staff first: their chats' updates are served, and their replies sent, before the
+    # residents' waiting (ordering.py, pacing.py).
+    staff_chats = frozenset(
+        settings.admin_ids | ({settings.staff_chat_id} if settings.staff_chat_id else set())
+    )
+    limits = TelegramLimits(
+        settings.send_rate_limit or None, settings.broadcast_rate, staff_chats=staff_chats
+    )
     processor = FairUpdateProcessor(
         UPDATE_WORKERS,
         QUEUED_UPDATES,
         is_question=flood_controlled(settings),
+        urgent_chats=staff_chats,
         on_flood=lambda update, scope: flood.tell_about_flood(application, update, scope),
     )
     polling = ResilientPollingRequest(

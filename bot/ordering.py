@@ -100,7 +100,10 @@ class FairUpdateProcessor(BaseUpdateProcessor):
     * flood control: a resident's questions beyond `USER_FLOOD`, or a group's beyond
       `GROUP_FLOOD`, are coalesced: one polite notice, then only the latest question of the
       burst is answered, when the bucket allows. Which updates are questions is
-      `is_question`'s call (app.py: staff and button taps never are).
+      `is_question`'s call (app.py: staff and button taps never are);
+    * staff first: a chat in `urgent_chats` (the staff group, staff members' private chats)
+      is served by the next free worker, ahead of the residents' chats waiting their turn;
+      the pacer then gives its replies the next free turn (pacing.TurnQueue).
     """
 
     def __init__(
@@ -113,6 +116,7 @@ class FairUpdateProcessor(BaseUpdateProcessor):
         user_rule: FloodRule = USER_FLOOD,
         group_rule: FloodRule = GROUP_FLOOD,
         clock: Callable[[], float] = time.monotonic,
+        urgent_chats: frozenset[int] = frozenset(),
     ) -> None:
         super().__init__(1)  # PTB then awaits each process_update: see the docstring
         self.workers = workers
@@ -122,11 +126,13 @@ class FairUpdateProcessor(BaseUpdateProcessor):
         self.user_rule = user_rule
         self.group_rule = group_rule
         self.clock = clock
+        self.urgent_chats = urgent_chats
         self.superseded = 0  # questions dropped for a later one of the same burst
         self._chats: dict[ChatKey, _Chat] = {}
         self._askers: dict[AskerKey, _Asker] = {}
         self._groups: dict[ChatKey, _Bucket] = {}
-        self._ready: asyncio.Queue[ChatKey] | None = None
+        # Chats with work: (0 for an urgent chat, else 1; arrival) -> the chat.
+        self._ready: asyncio.PriorityQueue[tuple[int, int, ChatKey]] | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._queued = 0
         self._running = 0
@@ -139,7 +145,7 @@ class FairUpdateProcessor(BaseUpdateProcessor):
     async def initialize(self) -> None:
         if self._tasks:
             return
-        self._ready = asyncio.Queue()
+        self._ready = asyncio.PriorityQueue()
         self._space.set()
         self._idle.set()
         self._tasks = [
@@ -237,8 +243,11 @@ class FairUpdateProcessor(BaseUpdateProcessor):
         self._queued += 1
         self._idle.clear()
         if not chat.busy and len(chat.items) == 1:
-            assert self._ready is not None, "the processor was not initialized"
-            self._ready.put_nowait(key)
+            self._make_ready(key)
+
+    def _make_ready(self, key: ChatKey) -> None:
+        assert self._ready is not None, "the processor was not initialized"
+        self._ready.put_nowait((0 if key in self.urgent_chats else 1, next(self._unique), key))
 
     def _asker(self, key: AskerKey, now: float) -> _Asker:
         asker = self._askers.get(key)
@@ -308,7 +317,7 @@ class FairUpdateProcessor(BaseUpdateProcessor):
     async def _work(self) -> None:
         assert self._ready is not None
         while True:
-            key = await self._ready.get()
+            _, _, key = await self._ready.get()
             chat = self._chats[key]
             item = chat.items.popleft()
             self._queued -= 1
@@ -323,7 +332,7 @@ class FairUpdateProcessor(BaseUpdateProcessor):
                 chat.busy = False
                 self._running -= 1
                 if chat.items:
-                    self._ready.put_nowait(key)
+                    self._make_ready(key)
                 else:
                     del self._chats[key]
                     if not self._queued and not self._running:

@@ -155,3 +155,31 @@ async def test_one_resident_opens_at_most_the_cap_of_cards_an_hour(
     # Another resident is not held back by the first one's flood.
     fake.send_text(RESIDENTS[1], None, OFF_TOPIC[5])
     await fake.wait_until(lambda: OFF_TOPIC[5] in questions_shown(fake), what="their card")
+
+
+async def test_a_staff_command_is_answered_before_the_residents_answers_already_waiting(
+    fake: FakeBotAPI, start_bot: BotStarter
+) -> None:
+    crowd = list(range(2_000, 2_040))
+    setup(fake)
+    for user in crowd:
+        fake.user(user, f"Warga{user}")
+        fake.private_chat(user)
+    # 40 residents ask at once; at 10 messages a second their answers take 4 s to go out.
+    await start(start_bot, SEND_RATE_LIMIT="10", BROADCAST_RATE="5")
+    for user in crowd:
+        fake.send_text(user, None, "Apa saja pelatihan untuk UKM?")
+    await fake.wait_for_sent(crowd[0], timeout=10)
+    fake.send_text(ADMIN_ID, STAFF_GROUP, "/umumkan Rapat koordinasi Senin")
+    await fake.wait_until(
+        lambda: any("Rapat koordinasi" in text for text in fake.sent_texts(STAFF_GROUP)),
+        timeout=15,
+        what="the staff command's preview",
+    )
+    # Staff go first: the preview did not wait for the residents' answers queued before it
+    # (in arrival order it came after all of them)...
+    answered_first = sum(1 for user in crowd if fake.sent(user))
+    assert answered_first < len(crowd) // 2
+    # ...and nobody's answer was lost for it.
+    for user in crowd:
+        await fake.wait_for_sent(user, timeout=15)

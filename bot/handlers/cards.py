@@ -31,6 +31,7 @@ from bot.answering import Decision, Lang
 from bot.context import BotApplication, BotContext
 from bot.handlers.common import keyboard, replace_text
 from bot.inbox import CARD_BURST, CARDS_PER_MINUTE, DIGEST_SIZE, Budget, digest_now, question_key
+from bot.pacing import Lane
 from bot.rendering import Button, Reply
 from bot.service_desk import Promise, promise, reference, working_age
 from bot.storage import Card, LoggedQuestion, Request, StorageUnavailable
@@ -215,11 +216,16 @@ async def post_card(context: BotContext, card_id: int, chat_id: int) -> Message 
     return message
 
 
-async def send_card(context: BotContext, card: Card, chat_id: int) -> Message:
-    """Send a card and remember the copy (a reply to it answers); errors are the caller's."""
+async def send_card(
+    context: BotContext, card: Card, chat_id: int, lane: Lane = Lane.ANSWER
+) -> Message:
+    """Send a card and remember the copy (a reply to it answers); errors are the caller's.
+    A copy a staff member asked for is an answer (it goes first); the poster's are `CARD`."""
     reply = card_reply(context, card)
     markup = keyboard(reply, "id")
-    message = await context.bot.send_message(chat_id, reply.html, reply_markup=markup)
+    message = await context.bot.send_message(
+        chat_id, reply.html, reply_markup=markup, rate_limit_args=lane
+    )
     context.services.storage.remember_card_message(chat_id, message.message_id, card.id)
     return message
 
@@ -228,7 +234,10 @@ async def send_digest(context: BotContext, cards: list[Card], chat_id: int) -> M
     """One message listing several new cards, numbered; errors are the caller's."""
     reply = digest_reply(context, [(card.id, card) for card in cards])
     markup = keyboard(reply, "id")
-    message = await context.bot.send_message(chat_id, reply.html, reply_markup=markup)
+    # Posted by the poster only: never ahead of staff's own requests (pacing.Lane.CARD).
+    message = await context.bot.send_message(
+        chat_id, reply.html, reply_markup=markup, rate_limit_args=Lane.CARD
+    )
     context.services.storage.remember_digest(chat_id, message.message_id, [c.id for c in cards])
     return message
 
@@ -519,7 +528,7 @@ class CardPoster:
             await send_digest(context, queued, self.chat_id)
             storage.mark_posted([card.id for card in queued])
         else:
-            await send_card(context, queued[0], self.chat_id)
+            await send_card(context, queued[0], self.chat_id, Lane.CARD)
             storage.mark_posted([queued[0].id])
 
 
