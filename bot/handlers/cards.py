@@ -226,7 +226,10 @@ async def send_card(
     message = await context.bot.send_message(
         chat_id, reply.html, reply_markup=markup, rate_limit_args=lane
     )
-    context.services.storage.remember_card_message(chat_id, message.message_id, card.id)
+    storage = context.services.storage
+    await storage.write_patiently(
+        storage.remember_card_message, chat_id, message.message_id, card.id
+    )
     return message
 
 
@@ -238,7 +241,10 @@ async def send_digest(context: BotContext, cards: list[Card], chat_id: int) -> M
     message = await context.bot.send_message(
         chat_id, reply.html, reply_markup=markup, rate_limit_args=Lane.CARD
     )
-    context.services.storage.remember_digest(chat_id, message.message_id, [c.id for c in cards])
+    storage = context.services.storage
+    await storage.write_patiently(
+        storage.remember_digest, chat_id, message.message_id, [c.id for c in cards]
+    )
     return message
 
 
@@ -407,7 +413,7 @@ async def remind_overdue(context: BotContext) -> None:
     except TelegramError as err:  # marked only once sent: the next look tries again
         log.info("Could not send the overdue reminder: %s", err)
         return
-    storage.mark_reminded([card.id for card, _ in overdue], now)
+    await storage.write_patiently(storage.mark_reminded, [card.id for card, _ in overdue], now)
 
 
 # -- the poster: queued cards to the staff group ------------------------------------------
@@ -429,6 +435,8 @@ class CardPoster:
 
     Crash window: a card whose message was sent but not yet marked posted when the process
     died is posted again after the restart (one message at most: only one is in flight).
+    While another process holds the database's write lock the poster waits after its send
+    for the card to be marked posted (`Storage.write_patiently`), so it is never posted twice.
     """
 
     def __init__(self, app: BotApplication, chat_id: int) -> None:
@@ -522,14 +530,14 @@ class CardPoster:
         if not queued:
             for card_id in storage.cards_to_refresh(1):
                 await redraw_card(context, card_id)
-                storage.refreshed(card_id)
+                await storage.write_patiently(storage.refreshed, card_id)
             return
         if digest_now(storage.count_queued_cards(), tokens):
             await send_digest(context, queued, self.chat_id)
-            storage.mark_posted([card.id for card in queued])
+            await storage.write_patiently(storage.mark_posted, [card.id for card in queued])
         else:
             await send_card(context, queued[0], self.chat_id, Lane.CARD)
-            storage.mark_posted([queued[0].id])
+            await storage.write_patiently(storage.mark_posted, [queued[0].id])
 
 
 def _seconds(retry_after: int | timedelta) -> float:

@@ -165,6 +165,28 @@ class Storage(
         StorageUnavailable otherwise, with nothing changed (queue it with `write_within`)."""
         return self.writer.run_now(functools.partial(method, *args, **kwargs))
 
+    async def write_patiently(
+        self, method: Callable[P, T], *args: P.args, **kwargs: P.kwargs
+    ) -> T:
+        """A write the bot's own work on the event loop cannot do without (an announcement's
+        delivery rows, a card marked posted, a reloaded knowledge base): here and now when
+        the database takes it without waiting (the common case, no thread hop); otherwise
+        queued for the writer thread and awaited however long the database takes (another
+        process's lock: a backup, `ukm-bot kb build`, an sqlite3 shell). The caller pauses
+        and then goes on; the event loop, and every resident's answer, never wait. Once
+        queued, the write is made even if its caller is cancelled (a stop): nothing the bot
+        did is left unrecorded when the lock is released in time."""
+        try:
+            return self.writer.run_now(functools.partial(method, *args, **kwargs), in_order=True)
+        except StorageUnavailable:
+            return await self.write_queued(method, *args, **kwargs)
+
+    async def write_queued(self, method: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        """`write_patiently` always on the writer thread: for a method that must run there
+        (one that waits for the queued writes before it, as a supergroup's migration does)."""
+        future = self.writer.submit(functools.partial(method, *args, **kwargs), None)
+        return await asyncio.shield(cast("asyncio.Future[T]", asyncio.wrap_future(future)))
+
     def write_later(self, method: Callable[P, object], *args: P.args, **kwargs: P.kwargs) -> None:
         """Run a storage method on the writer thread when the database takes it, nobody
         waiting (a chat that blocked the bot, a group that migrated): kept and retried like

@@ -243,20 +243,23 @@ class Writer:
         finally:
             self._writing.release()
 
-    def run_now(self, job: Callable[[], T]) -> T:
+    def run_now(self, job: Callable[[], T], *, in_order: bool = False) -> T:
         """Run a write on the calling thread at once, in its own transaction, never waiting
         for another process's lock: StorageUnavailable (nothing changed) when writes are
         failing already, when the writer thread is busy longer than a moment, or when the
         database is locked. For a write whose result the caller needs right away and that
-        it can otherwise queue (see handlers/cards.py)."""
+        it can otherwise queue (see handlers/cards.py). `in_order`: also refused while jobs
+        wait in the queue (it must not pass them), and without waiting for the thread."""
         if self.in_writer_thread():
             return job()
         problem = self.problem
         if problem is not None:
             raise StorageUnavailable(problem.failure, problem.detail)
-        if self._defer or self._stopping:
+        if self._defer or self._stopping or (in_order and self._jobs):
             raise StorageUnavailable("locked", "queued writes are waiting for the database")
-        if not self._writing.acquire(timeout=0.05):  # the thread writes for milliseconds
+        # The thread writes for milliseconds: a moment's wait, or none for an in-order
+        # write, whose caller queues it instead (many of them would add up on the loop).
+        if not self._writing.acquire(timeout=0 if in_order else 0.05):
             raise StorageUnavailable("locked", "the writer thread is waiting for the database")
         try:
             if file_identity(self.path) != self.identity:
