@@ -121,6 +121,7 @@ def build_application(settings: Settings, storage: Storage | None = None) -> Bot
         is_question=flood_controlled(settings),
         urgent_chats=staff_chats,
         on_flood=lambda update, scope: flood.tell_about_flood(application, update, scope),
+        on_superseded=lambda update: flood.log_coalesced(application, update),
     )
     polling = ResilientPollingRequest(
         room=lambda: processor.wait_for_room(UPDATE_BATCH, application.update_queue.qsize)

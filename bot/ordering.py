@@ -19,6 +19,7 @@ log = logging.getLogger(__name__)
 
 FloodScope = Literal["user", "group"]
 FloodNotice = Callable[[object, FloodScope], Awaitable[None]]
+Superseded = Callable[[object], None]
 ChatKey = int | tuple[str, int]
 AskerKey = tuple[ChatKey, int]
 
@@ -99,8 +100,9 @@ class FairUpdateProcessor(BaseUpdateProcessor):
       slow chat (group pace, a 429 pause) holds one worker, never the others;
     * flood control: a resident's questions beyond `USER_FLOOD`, or a group's beyond
       `GROUP_FLOOD`, are coalesced: one polite notice, then only the latest question of the
-      burst is answered, when the bucket allows. Which updates are questions is
-      `is_question`'s call (app.py: staff and button taps never are);
+      burst is answered, when the bucket allows; each question it replaces is handed to
+      `on_superseded` (app.py logs it: every question asked is counted). Which updates
+      are questions is `is_question`'s call (app.py: staff and button taps never are);
     * staff first: a chat in `urgent_chats` (the staff group, staff members' private chats)
       is served by the next free worker, ahead of the residents' chats waiting their turn;
       the pacer then gives its replies the next free turn (pacing.TurnQueue).
@@ -113,6 +115,7 @@ class FairUpdateProcessor(BaseUpdateProcessor):
         *,
         is_question: Callable[[object], bool] = lambda update: False,
         on_flood: FloodNotice | None = None,
+        on_superseded: Superseded | None = None,
         user_rule: FloodRule = USER_FLOOD,
         group_rule: FloodRule = GROUP_FLOOD,
         clock: Callable[[], float] = time.monotonic,
@@ -123,6 +126,7 @@ class FairUpdateProcessor(BaseUpdateProcessor):
         self.max_queued = max_queued
         self.is_question = is_question
         self.on_flood = on_flood
+        self.on_superseded = on_superseded
         self.user_rule = user_rule
         self.group_rule = group_rule
         self.clock = clock
@@ -214,7 +218,7 @@ class FairUpdateProcessor(BaseUpdateProcessor):
         asker = self._asker(item.asker, now)
         group = self._group_bucket(key, update, now)
         if asker.held is not None:  # a flood goes on: this one is now the latest
-            self.superseded += _discard(asker.held)
+            self._supersede(asker.held)
             asker.held.coroutine = item.coroutine
             asker.held.update = update
             return
@@ -350,10 +354,21 @@ class FairUpdateProcessor(BaseUpdateProcessor):
                 # After a notice only the burst's latest question is answered: one held for
                 # its turn, or one further down this queue, makes this one obsolete.
                 if asker.held is not None or (asker.bucket.flooding and asker.queued > 0):
-                    self.superseded += _discard(item)
+                    self._supersede(item)
                     return
         assert item.coroutine is not None
         await item.coroutine
+
+    def _supersede(self, item: _Item) -> None:
+        """A question of a burst a later one replaces: never answered, but still asked."""
+        if not _discard(item):
+            return
+        self.superseded += 1
+        if self.on_superseded is not None:
+            try:
+                self.on_superseded(item.update)
+            except Exception:  # counting it must never stop the updates' flow
+                log.exception("Could not record a question replaced by a later one")
 
     def _chat_key(self, update: object) -> ChatKey:
         if isinstance(update, Update):
