@@ -11,6 +11,7 @@ learned.py      phrasings staff taught
 personal.py     a resident's own data across areas (/hapusdata, retention)
 migrations.py   the schema
 writer.py       the thread every write of the running bot goes through
+database_file.py  the file itself: connecting, noticing it replaced, its trouble in words
 instance.py     one running bot per database
 errors.py       what can go wrong, in words
 """
@@ -30,6 +31,7 @@ from typing import ParamSpec, TypeVar, cast
 import sqlite_utils
 
 from bot.storage.chats import Chats
+from bot.storage.database_file import WAL_SIZE_LIMIT, Problem, make_folder
 from bot.storage.errors import (
     DatabaseDamaged,
     StorageError,
@@ -46,7 +48,7 @@ from bot.storage.questions import LoggedQuestion, QuestionLog
 from bot.storage.requests import Request, RequestFigures, Requests
 from bot.storage.sharing import Sharing
 from bot.storage.subscribers import Subscriber, Subscribers
-from bot.storage.writer import WAL_SIZE_LIMIT, Problem, Writer, make_folder
+from bot.storage.writer import Writer
 
 __all__ = [
     "Asker",
