@@ -177,16 +177,18 @@ async def send_headers_then_wait(url: str, length: int, secret: str | None) -> i
 
 @pytest.fixture
 def little_room(monkeypatch: pytest.MonkeyPatch) -> None:
-    """One worker and room for two waiting updates: a handful of residents is a flood."""
+    """One worker and room for four waiting updates (two of them parked): a handful of
+    residents is a flood."""
     monkeypatch.setattr(bot.app, "UPDATE_WORKERS", 1)
     monkeypatch.setattr(bot.app, "QUEUED_UPDATES", 2)
+    monkeypatch.setattr(bot.app, "PARKED_UPDATES", 2)
     monkeypatch.setattr(bot.webhook, "ROOM_WAIT", 0.2)
 
 
 async def test_a_flood_is_delivered_again_later_not_piled_up_or_dropped(
     little_room: None, fake: FakeBotAPI, webhook_bot: str
 ) -> None:
-    residents = range(81, 87)
+    residents = range(81, 89)
     for user in residents:
         fake.user(user, f"Warga {user}")
         fake.private_chat(user)
