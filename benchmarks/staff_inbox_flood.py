@@ -387,9 +387,10 @@ async def staff_first(residents: int, first: bool) -> tuple[float, int]:
         prepare_world(fake, residents)
         with tempfile.TemporaryDirectory() as folder:
             app = await start(fake, Path(folder) / "bot.db")
-            if not first:  # the order before: nobody's requests go first
+            if not first:  # as before: nobody's requests go first, nothing fetched early
                 app.bot.rate_limiter.staff_chats = frozenset()  # type: ignore[union-attr]
                 app.update_processor.urgent_chats = frozenset()  # type: ignore[attr-defined]
+                app.update_processor.max_parked = 0  # type: ignore[attr-defined]
             try:
                 users = range(FIRST_RESIDENT, FIRST_RESIDENT + residents)
                 for user, question in zip(users, different_questions(residents), strict=True):
