@@ -86,11 +86,11 @@ QUEUED_UPDATES = 500
 # staff command behind thousands of residents' questions is seen at once (ordering.py).
 PARKED_UPDATES = 10_000
 STOP_WAIT = 5.0  # seconds a clean stop (SIGTERM) gives queued updates and sends in flight
-# The running bot queues its writes or hands them to the storage's writer thread; a write
-# still made on the event loop (the broadcaster's, the card poster's) waits at most this
-# long for a lock, instead of SQLite's 30 s during which no resident would be answered.
-# Long enough for the bot's own writer thread (its commits take milliseconds), short for
-# everyone waiting behind it when another process holds the lock.
+# The running bot queues its writes or hands them to the storage's writer thread; its own
+# work on the event loop (the broadcaster, the card poster, staff actions) writes with
+# `Storage.write_patiently`, which never waits for a lock there. Any write still made on the
+# event loop directly waits at most this long, instead of SQLite's 30 s during which no
+# resident would be answered.
 EVENT_LOOP_BUSY_TIMEOUT = 0.25
 
 
