@@ -401,9 +401,9 @@ class FairUpdateProcessor(BaseUpdateProcessor):
             chat = self._chats[key]
             item = chat.items.popleft()
             self._queued -= 1
+            chat.busy = True  # before any unparked update of this chat joins its queue
             self._unpark()
             self._space.set()  # room for a waiting hand-over or the next getUpdates
-            chat.busy = True
             self._running += 1
             try:
                 await self._run(item)
