@@ -142,7 +142,7 @@ async def test_a_staff_chats_request_takes_the_next_turn_ahead_of_those_waiting(
     await asyncio.gather(*residents)
     order = [chat for chat, _ in api.calls]
     assert order.index(-100500) == 1  # the next turn, not the sixth
-    assert sorted(order) == [-100500, 1, 2, 3, 4, 5]  # and nobody was skipped
+    assert sorted(chat or 0 for chat in order) == [-100500, 1, 2, 3, 4, 5]  # none skipped
     # A card for the staff group is no staff request: it waits its turn like an answer.
     cards = [asyncio.create_task(api.request("sendMessage", chat)) for chat in range(6, 9)]
     await asyncio.sleep(0)  # they ask for their turns first
