@@ -114,8 +114,8 @@ class Broadcaster:
             self.start(broadcast_id)
         return ids
 
-    def start_due(self) -> list[int]:
-        ids = self.storage.start_due_broadcasts()
+    async def start_due(self) -> list[int]:
+        ids = await self.storage.write_patiently(self.storage.start_due_broadcasts)
         for broadcast_id in ids:
             self.start(broadcast_id)
         return ids
@@ -203,9 +203,9 @@ class Broadcaster:
         current = self.storage.broadcast(broadcast_id)
         return current is None or current.status == "cancelled"
 
-    def cancel(self, broadcast_id: int) -> str | None:
+    async def cancel(self, broadcast_id: int) -> str | None:
         """Stop a broadcast: nothing new is sent; requests already on their way finish."""
-        previous = self.storage.cancel_broadcast(broadcast_id)
+        previous = await self.storage.write_patiently(self.storage.cancel_broadcast, broadcast_id)
         if previous is not None:
             self.cancelling.add(broadcast_id)
         return previous

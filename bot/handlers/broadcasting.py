@@ -166,7 +166,7 @@ async def press_broadcast_button(update: Update, context: BotContext) -> None:
             return
         broadcaster.start(broadcast_id)
     elif action in ("cancel", "stop"):
-        previous = broadcaster.cancel(broadcast_id)
+        previous = await broadcaster.cancel(broadcast_id)
         if previous is None:
             await acknowledge(query, to_plain(renderer.render("broadcast_gone", lang)))
             return
@@ -280,5 +280,5 @@ async def start_due_broadcasts(context: BotContext) -> None:
     """JobQueue, every few seconds: scheduled announcements whose time has come."""
     broadcaster = context.services.broadcaster
     if broadcaster is not None:
-        for broadcast_id in broadcaster.start_due():
+        for broadcast_id in await broadcaster.start_due():
             log.info("Scheduled broadcast #%s started at %s", broadcast_id, time.ctime())
