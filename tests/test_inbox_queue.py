@@ -158,20 +158,27 @@ async def test_one_resident_opens_at_most_the_cap_of_cards_an_hour(
     await fake.wait_until(lambda: OFF_TOPIC[5] in questions_shown(fake), what="their card")
 
 
+def little_room_for_a_crowd(
+    fake: FakeBotAPI, monkeypatch: pytest.MonkeyPatch, users: range, room: int
+) -> list[int]:
+    """Residents in a bot with two workers and room for `room` waiting updates."""
+    monkeypatch.setattr(bot.app, "QUEUED_UPDATES", room)
+    monkeypatch.setattr(bot.app, "UPDATE_BATCH", 5)  # getUpdates batches that fit the room
+    monkeypatch.setattr(bot.app, "UPDATE_WORKERS", 2)
+    setup(fake)
+    for user in users:
+        fake.user(user, f"Warga{user}")
+        fake.private_chat(user)
+    return list(users)
+
+
 # Room for 500 updates: the residents' are all in the bot; for 10: most still wait at
 # Telegram, before the staff command, and must be fetched (parked) for it to be seen.
 @pytest.mark.parametrize("room", [500, 10])
 async def test_a_staff_command_is_answered_before_the_residents_answers_already_waiting(
     fake: FakeBotAPI, start_bot: BotStarter, monkeypatch: pytest.MonkeyPatch, room: int
 ) -> None:
-    monkeypatch.setattr(bot.app, "QUEUED_UPDATES", room)
-    monkeypatch.setattr(bot.app, "UPDATE_BATCH", 5)  # getUpdates batches that fit the room
-    monkeypatch.setattr(bot.app, "UPDATE_WORKERS", 2)
-    crowd = list(range(2_000, 2_040))
-    setup(fake)
-    for user in crowd:
-        fake.user(user, f"Warga{user}")
-        fake.private_chat(user)
+    crowd = little_room_for_a_crowd(fake, monkeypatch, range(2_000, 2_040), room)
     # 40 residents ask at once; at 10 messages a second their answers take 4 s to go out.
     await start(start_bot, SEND_RATE_LIMIT="10", BROADCAST_RATE="5")
     for user in crowd:
@@ -195,15 +202,8 @@ async def test_a_staff_command_is_answered_before_the_residents_answers_already_
 async def test_questions_fetched_but_unanswered_at_a_stop_are_answered_after_the_restart(
     fake: FakeBotAPI, start_bot: BotStarter, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(bot.app, "QUEUED_UPDATES", 10)
-    monkeypatch.setattr(bot.app, "UPDATE_BATCH", 5)
-    monkeypatch.setattr(bot.app, "UPDATE_WORKERS", 2)
     monkeypatch.setattr(bot.app, "STOP_WAIT", 0.5)
-    crowd = list(range(3_000, 3_030))
-    setup(fake)
-    for user in crowd:
-        fake.user(user, f"Warga{user}")
-        fake.private_chat(user)
+    crowd = little_room_for_a_crowd(fake, monkeypatch, range(3_000, 3_030), 10)
     app = await start(start_bot, SEND_RATE_LIMIT="5", BROADCAST_RATE="2")
     for user in crowd:
         fake.send_text(user, None, "Apa saja pelatihan untuk UKM?")
