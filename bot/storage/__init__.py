@@ -74,6 +74,10 @@ T = TypeVar("T")
 
 WRITE_TIMEOUT = 10.0  # seconds a resident may wait for a write they are told about (/langganan)
 CLOSE_WAIT = 10.0  # seconds the writes still queued at shutdown may take
+# Seconds a patient write waits through another process's lock before StorageUnavailable.
+# A file that cannot be written at all (deleted, read-only, full, damaged) fails it at once
+# instead (writer.py): waiting would hold its caller, and a stop, for nothing.
+PATIENCE = 600.0
 
 
 class Storage(
@@ -173,11 +177,12 @@ class Storage(
         """A write the bot's own work on the event loop cannot do without (an announcement's
         delivery rows, a card marked posted, a reloaded knowledge base): here and now when
         the database takes it without waiting (the common case, no thread hop); otherwise
-        queued for the writer thread and awaited however long the database takes (another
-        process's lock: a backup, `ukm-bot kb build`, an sqlite3 shell). The caller pauses
+        queued for the writer thread and awaited while another process holds the lock (a
+        backup, `ukm-bot kb build`, an sqlite3 shell; up to PATIENCE). The caller pauses
         and then goes on; the event loop, and every resident's answer, never wait. Once
         queued, the write is made even if its caller is cancelled (a stop): nothing the bot
-        did is left unrecorded when the lock is released in time."""
+        did is left unrecorded when the lock is released in time. A file that cannot be
+        written at all raises StorageUnavailable, as a direct write would."""
         try:
             return self.writer.run_now(functools.partial(method, *args, **kwargs), in_order=True)
         except StorageUnavailable:
@@ -186,7 +191,7 @@ class Storage(
     async def write_queued(self, method: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """`write_patiently` always on the writer thread: for a method that must run there
         (one that waits for the queued writes before it, as a supergroup's migration does)."""
-        future = self.writer.submit(functools.partial(method, *args, **kwargs), None)
+        future = self.writer.submit(functools.partial(method, *args, **kwargs), PATIENCE)
         return await asyncio.shield(cast("asyncio.Future[T]", asyncio.wrap_future(future)))
 
     def write_later(self, method: Callable[P, object], *args: P.args, **kwargs: P.kwargs) -> None:
