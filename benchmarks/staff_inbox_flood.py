@@ -1,6 +1,7 @@
 """The staff inbox under floods, against a fake Bot API that enforces Telegram's limits.
 
     python benchmarks/staff_inbox_flood.py [--junk 200] [--restart 60] [--crowd 2000]
+        [--staff-first 400,2000]
 
 The bot and the fake run in one process (the delays measured here come from Telegram's
 limit of 20 messages a minute per group, which the fake enforces with 429s, not from CPU).
@@ -17,6 +18,9 @@ up exactly. Each scenario starts from a fresh database. Prints:
   * restart: --restart residents ask different things; the bot is stopped while cards are
     still queued and started again: open cards missing from the staff group after the
     queue drained (target 0), and how long that took.
+  * staff-first: --staff-first residents ask at once; once their answers go out, a staff
+    member's /umumkan in the staff group: how long until its preview is there, with staff
+    first and, same run, without (every request in arrival order, as before)
   * crowd: --crowd residents ask different things: staff-group messages and how long until
     every card is in the staff group, and a staff command's answer time in the middle of it;
     beside it, what posting one message per card at the group's 20 a minute would take.
@@ -376,6 +380,29 @@ async def restart(residents: int) -> tuple[int, int, int, float]:
                 await stop(app)
 
 
+async def staff_first(residents: int, first: bool) -> tuple[float, int]:
+    """(the staff command's seconds, residents answered before it) while `residents`'
+    answers queue at 30 a second."""
+    async with running_fake(TOKEN, "ukm_bench_bot") as fake:
+        prepare_world(fake, residents)
+        with tempfile.TemporaryDirectory() as folder:
+            app = await start(fake, Path(folder) / "bot.db")
+            if not first:  # as before: nobody's requests go first, nothing fetched early
+                app.bot.rate_limiter.staff_chats = frozenset()  # type: ignore[union-attr]
+                app.update_processor.urgent_chats = frozenset()  # type: ignore[attr-defined]
+                app.update_processor.max_parked = 0  # type: ignore[attr-defined]
+            try:
+                users = range(FIRST_RESIDENT, FIRST_RESIDENT + residents)
+                for user, question in zip(users, different_questions(residents), strict=True):
+                    fake.send_text(user, None, question)
+                await fake.wait_for_sent(FIRST_RESIDENT, timeout=60)
+                took = await staff_command_seconds(fake, "Uji coba staf dulu", limit=600)
+                answered = sum(1 for user in users if fake.sent(user))
+                return took, answered
+            finally:
+                await stop(app)
+
+
 @dataclass
 class Crowd:
     cards: int
@@ -445,6 +472,18 @@ async def main_async(args: argparse.Namespace) -> None:
         print(f"  open cards {open_cards}, in the staff group at the stop {before}")
         print(f"  missing from the staff group after the restart: {missing} (target 0)")
         print(f"  every card there {drain:.1f} s after the restart")
+    for residents in args.staff_first:
+        print(f"staff-first: {residents} residents ask at once, then a staff command")
+        waited_before, answered_before = await staff_first(residents, first=False)
+        waited_after, answered_after = await staff_first(residents, first=True)
+        print(
+            f"  staff /umumkan preview, staff first: {seconds(waited_after)} "
+            f"({answered_after} residents answered before it; target <= 2 s)"
+        )
+        print(
+            f"    (same run, arrival order:          {seconds(waited_before)}, "
+            f"{answered_before} answered before it)"
+        )
     if args.crowd:
         print(f"crowd: {args.crowd} residents ask different things")
         got = await crowd(args.crowd)
@@ -468,6 +507,12 @@ def main() -> None:
     parser.add_argument("--junk", type=int, default=200)
     parser.add_argument("--restart", type=int, default=60, help="0 skips it")
     parser.add_argument("--crowd", type=int, default=2000, help="0 skips it")
+    parser.add_argument(
+        "--staff-first",
+        type=lambda text: [int(n) for n in text.split(",") if n],
+        default=[400, 2000],
+        help="residents' backlogs to measure, comma-separated ('' skips it)",
+    )
     args = parser.parse_args()
     share = f"{rules.CARDS_PER_MINUTE:g} of the group's {GROUP_PER_MINUTE} messages a minute"
     print(f"(cards take {share}; a digest lists up to {rules.DIGEST_SIZE})")

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
+from pathlib import Path
 from typing import Any
 
 from telegram import (
@@ -63,7 +65,7 @@ from bot.handlers import (
 from bot.handlers.common import NoLinkPreview
 from bot.knowledge import KnowledgeInvalid, default_knowledge_dir, ensure_knowledge
 from bot.logs import configure_logging, install_redacting_excepthook
-from bot.ordering import FairUpdateProcessor
+from bot.ordering import FairUpdateProcessor, Parking
 from bot.pacing import TelegramLimits
 from bot.runner import BotRunner, StartupError
 from bot.sharing import SUBSCRIBE_PAYLOAD
@@ -80,12 +82,15 @@ UPDATE_WORKERS = 32
 # time). With less room than a batch the bot does not poll: the backlog waits at Telegram.
 UPDATE_BATCH = 100
 QUEUED_UPDATES = 500
+# Beyond those, updates are fetched and kept parked as their JSON (~0.5 KB each), so that a
+# staff command behind thousands of residents' questions is seen at once (ordering.py).
+PARKED_UPDATES = 10_000
 STOP_WAIT = 5.0  # seconds a clean stop (SIGTERM) gives queued updates and sends in flight
-# The running bot queues its writes or hands them to the storage's writer thread; a write
-# still made on the event loop (the broadcaster's, the card poster's) waits at most this
-# long for a lock, instead of SQLite's 30 s during which no resident would be answered.
-# Long enough for the bot's own writer thread (its commits take milliseconds), short for
-# everyone waiting behind it when another process holds the lock.
+# The running bot queues its writes or hands them to the storage's writer thread; its own
+# work on the event loop (the broadcaster, the card poster, staff actions) writes with
+# `Storage.write_patiently`, which never waits for a lock there. Any write still made on the
+# event loop directly waits at most this long, instead of SQLite's 30 s during which no
+# resident would be answered.
 EVENT_LOOP_BUSY_TIMEOUT = 0.25
 
 
@@ -107,12 +112,23 @@ def build_application(settings: Settings, storage: Storage | None = None) -> Bot
     file_url = base_url[: -len("/bot")] + "/file/bot" if base_url.endswith("/bot") else base_url
     # A limit of 0 lifts the overall pace (a local Bot API server that enforces its own);
     # groups always keep Telegram's 20 messages a minute.
-    limits = TelegramLimits(settings.send_rate_limit or None, settings.broadcast_rate)
+    # Staff first: their chats' updates are served, and their replies sent, before the
+    # residents' waiting (ordering.py, pacing.py).
+    staff_chats = frozenset(
+        settings.admin_ids | ({settings.staff_chat_id} if settings.staff_chat_id else set())
+    )
+    limits = TelegramLimits(
+        settings.send_rate_limit or None, settings.broadcast_rate, staff_chats=staff_chats
+    )
     processor = FairUpdateProcessor(
         UPDATE_WORKERS,
         QUEUED_UPDATES,
         is_question=flood_controlled(settings),
+        urgent_chats=staff_chats,
+        parking=Parking(park_update, lambda raw: unpark_update(application, raw)),
+        max_parked=PARKED_UPDATES,
         on_flood=lambda update, scope: flood.tell_about_flood(application, update, scope),
+        on_superseded=lambda update: flood.log_coalesced(application, update),
     )
     polling = ResilientPollingRequest(
         room=lambda: processor.wait_for_room(UPDATE_BATCH, application.update_queue.qsize)
@@ -174,6 +190,8 @@ class GracefulApplication(
             if isinstance(processor, FairUpdateProcessor):
                 waits.append(self._drain_updates(processor))
             await asyncio.gather(*waits)
+            if isinstance(processor, FairUpdateProcessor):
+                processor.hold()  # what still waits is kept for the next start (on_shutdown)
             # Whatever still waits for its turn (staff cards at the staff group's pace) is
             # given up now: PTB's stop() would otherwise wait for it, for minutes.
             if isinstance(self.bot.rate_limiter, TelegramLimits):
@@ -184,6 +202,56 @@ class GracefulApplication(
         left = await processor.drain(STOP_WAIT, self.update_queue.qsize)
         if left:
             log.warning("Stopping with %s updates not yet answered after %.0f s", left, STOP_WAIT)
+
+
+def park_update(update: object) -> bytes | None:
+    """An update waiting its turn, compact: Telegram's JSON of it."""
+    return update.to_json().encode() if isinstance(update, Update) else None
+
+
+def unpark_update(
+    application: BotApplication, raw: bytes
+) -> tuple[Update, Coroutine[Any, Any, None]]:
+    update = Update.de_json(json.loads(raw), application.bot)
+    return update, application.process_update(update)
+
+
+def left_over_path(settings: Settings) -> Path:
+    """Updates fetched but not yet answered at a stop, beside the database (Telegram will not
+    send them again): answered first at the next start, then deleted."""
+    path = settings.database_path
+    return path.with_name(path.name + ".updates")
+
+
+def keep_left_over(app: BotApplication) -> None:
+    processor = app.update_processor
+    if not isinstance(processor, FairUpdateProcessor):
+        return
+    left = processor.left_over()
+    if not left:
+        return
+    path = left_over_path(app.bot_data.services.settings)
+    try:
+        partial = path.with_name(path.name + ".part")
+        partial.write_bytes(b"".join(raw + b"\n" for raw in left))
+        partial.replace(path)
+    except OSError as err:
+        log.error("%s updates not answered at the stop are lost (%s: %s)", len(left), path, err)
+        return
+    log.warning(
+        "%s updates not answered at the stop are kept in %s for the next start", len(left), path
+    )
+
+
+def restore_left_over(app: BotApplication) -> None:
+    path = left_over_path(app.bot_data.services.settings)
+    processor = app.update_processor
+    if not path.exists() or not isinstance(processor, FairUpdateProcessor):
+        return
+    left = [line for line in path.read_bytes().splitlines() if line.strip()]
+    processor.restore(left)
+    path.unlink()
+    log.info("Answering %s updates the last run left unanswered", len(left))
 
 
 def flood_controlled(settings: Settings) -> Callable[[object], bool]:
@@ -328,7 +396,8 @@ async def on_startup(app: BotApplication) -> None:
     services = app.bot_data.services
     me = await app.bot.get_me()
     services.bot_username = me.username or ""
-    services.storage.remember_bot_username(services.bot_username)  # for `ukm-bot link`
+    # For `ukm-bot link`; nobody waits on it, so a locked database cannot stop the start.
+    services.storage.write_later(services.storage.remember_bot_username, services.bot_username)
     scopes: tuple[tuple[BotCommandScope, Menu], ...] = (
         (BotCommandScopeAllPrivateChats(), "private"),
         (BotCommandScopeAllGroupChats(), "group"),
@@ -370,6 +439,7 @@ async def on_startup(app: BotApplication) -> None:
     jobs.run_repeating(
         cards.remind_overdue, cards.REMINDER_EVERY, first=30, name="overdue cards", job_kwargs=late
     )
+    restore_left_over(app)  # what the last run fetched but could not answer, first
     for problem in services.knowledge_problems:
         log.error("Knowledge files not used (serving the last good build): %s", problem)
     log.info(
@@ -432,6 +502,7 @@ async def on_shutdown(app: BotApplication) -> None:
     if services.broadcaster is not None:
         await services.broadcaster.stop()  # drained already when the Application stopped
     await cards.stop_poster(app)
+    keep_left_over(app)
     # Writes still queued go in (waiting a few seconds at most for a locked database).
     await asyncio.to_thread(services.storage.close)
 

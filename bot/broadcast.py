@@ -19,6 +19,9 @@ Delivery policy (also in the README):
   that was delivered. Only a request still unanswered after that is left in the window.
 * A request that times out is also in that window: Telegram may have delivered it. The
   bot waits a generous SEND_TIMEOUT before calling it a timeout, then sends again.
+* Its writes pause while another process holds the database's write lock (a backup, `kb
+  build`), then go on (`Storage.write_patiently`): the order above holds, nothing is sent
+  twice or skipped, and the event loop (everyone's answers) never waits.
 * Pacing and retries are the pacer's (pacing.py): each row waits for its turn before it is
   marked 'sending', and every retry (a 429 waited out, a 5xx, a network error) takes a
   turn again, so a refusal never releases a burst that draws the next one.
@@ -111,8 +114,8 @@ class Broadcaster:
             self.start(broadcast_id)
         return ids
 
-    def start_due(self) -> list[int]:
-        ids = self.storage.start_due_broadcasts()
+    async def start_due(self) -> list[int]:
+        ids = await self.storage.write_patiently(self.storage.start_due_broadcasts)
         for broadcast_id in ids:
             self.start(broadcast_id)
         return ids
@@ -173,7 +176,9 @@ class Broadcaster:
                     if self.stopping or broadcast_id in self.cancelling:
                         slots.release()
                         break
-                    self.storage.mark_delivery(broadcast_id, chat_id, "sending")
+                    await self.storage.write_patiently(
+                        self.storage.mark_delivery, broadcast_id, chat_id, "sending"
+                    )
                     task = asyncio.create_task(self._deliver(broadcast, chat_id, slots))
                     in_flight.add(task)
                     task.add_done_callback(in_flight.discard)
@@ -189,7 +194,7 @@ class Broadcaster:
             raise
         if self.stopping:
             return  # not finished: the rest is sent after the restart
-        self.storage.finish_broadcast(broadcast_id)
+        await self.storage.write_patiently(self.storage.finish_broadcast, broadcast_id)
         await self._report(broadcast_id, started, already, finished=True)
 
     def _halted(self, broadcast_id: int) -> bool:
@@ -198,9 +203,9 @@ class Broadcaster:
         current = self.storage.broadcast(broadcast_id)
         return current is None or current.status == "cancelled"
 
-    def cancel(self, broadcast_id: int) -> str | None:
+    async def cancel(self, broadcast_id: int) -> str | None:
         """Stop a broadcast: nothing new is sent; requests already on their way finish."""
-        previous = self.storage.cancel_broadcast(broadcast_id)
+        previous = await self.storage.write_patiently(self.storage.cancel_broadcast, broadcast_id)
         if previous is not None:
             self.cancelling.add(broadcast_id)
         return previous
@@ -210,7 +215,9 @@ class Broadcaster:
             status, error, target = await self._send_to(broadcast, chat_id)
             if not (self.stopping and error is not None and error.startswith("NotSent")):
                 # (a send given up by the stop stays 'sending': sent after the restart)
-                self.storage.mark_delivery(broadcast.id, target, status, error)
+                await self.storage.write_patiently(
+                    self.storage.mark_delivery, broadcast.id, target, status, error
+                )
         finally:
             slots.release()
 
@@ -224,15 +231,19 @@ class Broadcaster:
                 return "sent", None, target
             except ChatMigrated as err:
                 new_id = int(err.new_chat_id)
-                self.storage.move_delivery(broadcast.id, target, new_id)
+                await self.storage.write_queued(
+                    self.storage.move_delivery, broadcast.id, target, new_id
+                )
                 target = new_id
                 await self.limits.broadcast_turn()  # a second request: it takes a turn too
             except Forbidden as err:
-                self.storage.deactivate(target, "blocked")
+                await self.storage.write_patiently(self.storage.deactivate, target, "blocked")
                 return "blocked", str(err), target
             except BadRequest as err:
                 if "chat not found" in str(err).lower() or "deactivated" in str(err).lower():
-                    self.storage.deactivate(target, "chat not found")
+                    await self.storage.write_patiently(
+                        self.storage.deactivate, target, "chat not found"
+                    )
                     return "blocked", str(err), target
                 return "failed", str(err), target
             except (RetryAfter, NetworkError) as err:  # the pacer's retries ran out

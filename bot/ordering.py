@@ -19,8 +19,18 @@ log = logging.getLogger(__name__)
 
 FloodScope = Literal["user", "group"]
 FloodNotice = Callable[[object, FloodScope], Awaitable[None]]
+Superseded = Callable[[object], None]
 ChatKey = int | tuple[str, int]
 AskerKey = tuple[ChatKey, int]
+
+
+@dataclass(frozen=True)
+class Parking:
+    """How an update waiting beyond the queues' room is kept (compact, as Telegram's JSON)
+    and brought back with the coroutine that handles it (app.py)."""
+
+    park: Callable[[object], bytes | None]  # None: this one cannot be parked
+    unpark: Callable[[bytes], tuple[object, Coroutine[Any, Any, Any]]]
 
 
 @dataclass(frozen=True)
@@ -99,8 +109,18 @@ class FairUpdateProcessor(BaseUpdateProcessor):
       slow chat (group pace, a 429 pause) holds one worker, never the others;
     * flood control: a resident's questions beyond `USER_FLOOD`, or a group's beyond
       `GROUP_FLOOD`, are coalesced: one polite notice, then only the latest question of the
-      burst is answered, when the bucket allows. Which updates are questions is
-      `is_question`'s call (app.py: staff and button taps never are).
+      burst is answered, when the bucket allows; each question it replaces is handed to
+      `on_superseded` (app.py logs it: every question asked is counted). Which updates
+      are questions is `is_question`'s call (app.py: staff and button taps never are);
+    * staff first: a chat in `urgent_chats` (the staff group, staff members' private chats)
+      is served by the next free worker, ahead of the residents' chats waiting their turn;
+      the pacer then gives its replies the next free turn (pacing.TurnQueue). To be seen at
+      all, a staff command must be fetched past the residents' updates Telegram holds before
+      it: so with `parking`, the updates beyond `max_queued` are kept parked, compact (their
+      JSON, ~0.5 KB against ~3 KB as objects with their coroutines), up to `max_parked`, in
+      the order they came, and join the queues as room frees; a staff chat's updates are
+      never parked. What is still parked or queued at a stop is handed back (`left_over`)
+      to be kept for the next start (app.py), since Telegram will not send it again.
     """
 
     def __init__(
@@ -110,23 +130,34 @@ class FairUpdateProcessor(BaseUpdateProcessor):
         *,
         is_question: Callable[[object], bool] = lambda update: False,
         on_flood: FloodNotice | None = None,
+        on_superseded: Superseded | None = None,
         user_rule: FloodRule = USER_FLOOD,
         group_rule: FloodRule = GROUP_FLOOD,
         clock: Callable[[], float] = time.monotonic,
+        urgent_chats: frozenset[int] = frozenset(),
+        parking: Parking | None = None,
+        max_parked: int = 0,
     ) -> None:
         super().__init__(1)  # PTB then awaits each process_update: see the docstring
         self.workers = workers
         self.max_queued = max_queued
         self.is_question = is_question
         self.on_flood = on_flood
+        self.on_superseded = on_superseded
         self.user_rule = user_rule
         self.group_rule = group_rule
         self.clock = clock
+        self.urgent_chats = urgent_chats
+        self.parking = parking
+        self.max_parked = max_parked if parking is not None else 0
+        self._parked: deque[bytes] = deque()
+        self._holding = False  # stopping: nothing new starts; what waits is kept (left_over)
         self.superseded = 0  # questions dropped for a later one of the same burst
         self._chats: dict[ChatKey, _Chat] = {}
         self._askers: dict[AskerKey, _Asker] = {}
         self._groups: dict[ChatKey, _Bucket] = {}
-        self._ready: asyncio.Queue[ChatKey] | None = None
+        # Chats with work: (0 for an urgent chat, else 1; arrival) -> the chat.
+        self._ready: asyncio.PriorityQueue[tuple[int, int, ChatKey]] | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._queued = 0
         self._running = 0
@@ -139,7 +170,7 @@ class FairUpdateProcessor(BaseUpdateProcessor):
     async def initialize(self) -> None:
         if self._tasks:
             return
-        self._ready = asyncio.Queue()
+        self._ready = asyncio.PriorityQueue()
         self._space.set()
         self._idle.set()
         self._tasks = [
@@ -154,13 +185,42 @@ class FairUpdateProcessor(BaseUpdateProcessor):
             self._release(asker, force=True)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + within
-        while self._queued or self._running or waiting():
+        while self._queued or self._parked or self._running or waiting():
             remaining = deadline - loop.time()
             if remaining <= 0:
                 break
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._idle.wait(), min(remaining, 0.05))
-        return self._queued + self._running + waiting()
+        return self._queued + len(self._parked) + self._running + waiting()
+
+    def hold(self) -> None:
+        """Stopping, after `drain`: no update starts any more (its replies could no longer be
+        sent) and every one still waiting stays for `left_over`; those running finish."""
+        self._holding = True
+
+    def left_over(self) -> list[bytes]:
+        """Stopping, after `drain`: every update not yet handled, parked form, in the order
+        they came within each chat (to be kept and handed over again at the next start).
+        Needs `parking`; the updates are closed here (nothing more will run them)."""
+        if self.parking is None:
+            return []
+        waiting = [item for chat in self._chats.values() for item in chat.items]
+        waiting += [asker.held for asker in self._askers.values() if asker.held is not None]
+        left: list[bytes] = []
+        for item in waiting:
+            if item.coroutine is not None and item.notice is None:
+                parked = self.parking.park(item.update)
+                if parked is not None:
+                    left.append(parked)
+            _discard(item)
+        for chat in self._chats.values():
+            chat.items.clear()
+        for asker in self._askers.values():
+            asker.held = None
+        left.extend(self._parked)
+        self._parked.clear()
+        self._queued = 0
+        return left
 
     async def shutdown(self) -> None:
         tasks, self._tasks = self._tasks, []
@@ -176,6 +236,8 @@ class FairUpdateProcessor(BaseUpdateProcessor):
                 asker.timer.cancel()
             if asker.held is not None:
                 dropped += _discard(asker.held)
+        dropped += len(self._parked)
+        self._parked.clear()
         if dropped:
             log.warning("Stopped with %s updates not handled", dropped)
         self._chats.clear()
@@ -184,19 +246,40 @@ class FairUpdateProcessor(BaseUpdateProcessor):
         self._queued = 0
 
     async def wait_for_room(self, batch: int, waiting: Callable[[], int] = lambda: 0) -> None:
-        """Until `batch` more updates fit beside those queued and the `waiting` ones (fetched,
-        not yet handed over)."""
-        while self._queued + waiting() + batch > self.max_queued:
+        """Until `batch` more updates fit beside those queued (and parked) and the `waiting`
+        ones (fetched, not yet handed over)."""
+        room = self.max_queued + self.max_parked
+        while self._queued + len(self._parked) + waiting() + batch > room:
             self._space.clear()
             await self._space.wait()
 
     # -- taking updates -------------------------------------------------------------------
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
-        while self._queued >= self.max_queued:
+        assert isinstance(coroutine, Coroutine)  # PTB passes Application.process_update(...)
+        if self._holding and self.parking is not None:
+            parked = self.parking.park(update)
+            if parked is not None:  # handed over while stopping: kept for the next start
+                self._parked.append(parked)
+                coroutine.close()
+                return
+        urgent = self._chat_key(update) in self.urgent_chats
+        # Beyond the queues' room an update is parked (after those parked before it); a
+        # staff chat's never is, nor waits: it is served next.
+        while not urgent and (self._parked or self._queued >= self.max_queued):
+            if self.parking is not None and len(self._parked) < self.max_parked:
+                parked = self.parking.park(update)
+                if parked is not None:
+                    self._parked.append(parked)
+                    coroutine.close()
+                    self._idle.clear()
+                    return
             self._space.clear()
             await self._space.wait()
-        assert isinstance(coroutine, Coroutine)  # PTB passes Application.process_update(...)
+        self._take(update, coroutine)
+
+    def _take(self, update: object, coroutine: Coroutine[Any, Any, Any]) -> None:
+        """Into its chat's queue, or held by flood control."""
         key = self._chat_key(update)
         item = _Item(update, coroutine)
         user = _user_id(update)
@@ -208,7 +291,7 @@ class FairUpdateProcessor(BaseUpdateProcessor):
         asker = self._asker(item.asker, now)
         group = self._group_bucket(key, update, now)
         if asker.held is not None:  # a flood goes on: this one is now the latest
-            self.superseded += _discard(asker.held)
+            self._supersede(asker.held)
             asker.held.coroutine = item.coroutine
             asker.held.update = update
             return
@@ -237,8 +320,11 @@ class FairUpdateProcessor(BaseUpdateProcessor):
         self._queued += 1
         self._idle.clear()
         if not chat.busy and len(chat.items) == 1:
-            assert self._ready is not None, "the processor was not initialized"
-            self._ready.put_nowait(key)
+            self._make_ready(key)
+
+    def _make_ready(self, key: ChatKey) -> None:
+        assert self._ready is not None, "the processor was not initialized"
+        self._ready.put_nowait((0 if key in self.urgent_chats else 1, next(self._unique), key))
 
     def _asker(self, key: AskerKey, now: float) -> _Asker:
         asker = self._askers.get(key)
@@ -308,12 +394,16 @@ class FairUpdateProcessor(BaseUpdateProcessor):
     async def _work(self) -> None:
         assert self._ready is not None
         while True:
-            key = await self._ready.get()
+            _, _, key = await self._ready.get()
+            if self._holding:  # stopping: the chat's updates stay for left_over
+                self._ready.put_nowait((0, next(self._unique), key))
+                return
             chat = self._chats[key]
             item = chat.items.popleft()
             self._queued -= 1
+            chat.busy = True  # before any unparked update of this chat joins its queue
+            self._unpark()
             self._space.set()  # room for a waiting hand-over or the next getUpdates
-            chat.busy = True
             self._running += 1
             try:
                 await self._run(item)
@@ -323,10 +413,10 @@ class FairUpdateProcessor(BaseUpdateProcessor):
                 chat.busy = False
                 self._running -= 1
                 if chat.items:
-                    self._ready.put_nowait(key)
+                    self._make_ready(key)
                 else:
                     del self._chats[key]
-                    if not self._queued and not self._running:
+                    if not self._queued and not self._parked and not self._running:
                         self._idle.set()
 
     async def _run(self, item: _Item) -> None:
@@ -341,10 +431,45 @@ class FairUpdateProcessor(BaseUpdateProcessor):
                 # After a notice only the burst's latest question is answered: one held for
                 # its turn, or one further down this queue, makes this one obsolete.
                 if asker.held is not None or (asker.bucket.flooding and asker.queued > 0):
-                    self.superseded += _discard(item)
+                    self._supersede(item)
                     return
         assert item.coroutine is not None
         await item.coroutine
+
+    def restore(self, parked: list[bytes]) -> None:
+        """Updates a previous run left over (`left_over`): handled first, in their order."""
+        self._parked.extendleft(reversed(parked))
+        if self._parked:
+            self._idle.clear()
+        self._unpark()
+
+    def _unpark(self) -> None:
+        """Parked updates join the queues, in the order they came, while there is room."""
+        parking = self.parking
+        while (
+            parking is not None
+            and not self._holding
+            and self._parked
+            and self._queued < self.max_queued
+        ):
+            raw = self._parked.popleft()
+            try:
+                update, coroutine = parking.unpark(raw)
+            except Exception:  # a parked update is Telegram's own JSON: never expected
+                log.exception("Could not bring back a parked update: %r", raw[:200])
+                continue
+            self._take(update, coroutine)
+
+    def _supersede(self, item: _Item) -> None:
+        """A question of a burst a later one replaces: never answered, but still asked."""
+        if not _discard(item):
+            return
+        self.superseded += 1
+        if self.on_superseded is not None:
+            try:
+                self.on_superseded(item.update)
+            except Exception:  # counting it must never stop the updates' flow
+                log.exception("Could not record a question replaced by a later one")
 
     def _chat_key(self, update: object) -> ChatKey:
         if isinstance(update, Update):

@@ -17,6 +17,10 @@ Why our own and not PTB's AIORateLimiter (what the bot used before):
   when that could deliver a resident's answer twice (see `Lane`).
 * A group keeps Telegram's 20 messages a minute as a sliding window, exactly the rule
   Telegram states, instead of a bucket that lets 20 through and refills.
+* Staff first: the overall pace hands its turns out as they come due, to staff's requests
+  (the staff group, a staff member's private chat) before anyone else's. With turns
+  reserved in arrival order a staff command's reply queued behind every resident's answer
+  already waiting (58.8 s behind 2,000); the rate is the same, only the order changes.
 """
 
 from __future__ import annotations
@@ -25,6 +29,8 @@ import asyncio
 import contextlib
 import datetime as dtm
 import enum
+import heapq
+import itertools
 import logging
 import time
 from collections import deque
@@ -54,7 +60,11 @@ class Lane(enum.Enum):
 
     #: A reply to someone (the default). A send that timed out is not sent again: Telegram
     #: may have delivered it, and a resident would rather not read the same answer twice.
+    #: In a staff chat it goes before everyone else's requests.
     ANSWER = "answer"
+    #: An inbox card or digest for the staff group: an answer in every way but that it
+    #: never goes before residents' answers (staff first means staff's own requests).
+    CARD = "card"
     #: An announcement. Its first turn was taken by the broadcaster from `broadcast_turn`
     #: (so the delivery row is written just before the request goes out); each retry takes
     #: another. A timed-out send is sent again: the outbox's documented in-flight window.
@@ -79,6 +89,65 @@ class Pacer:
     def hold_until(self, moment: float) -> None:
         """Nothing before `moment`, then the steady pace: no burst after a pause."""
         self._next = max(self._next, moment + self.tolerance)
+
+    def free_at(self, now: float) -> float:
+        """When the next turn could go, without taking it."""
+        return max(now, self._next - self.tolerance)
+
+
+class TurnQueue:
+    """A Pacer's turns handed out when they come due, urgent requests first, then in the
+    order asked. A turn is not reserved ahead (as `Pacer.reserve` alone would): a request
+    that comes later but matters more (a staff command's reply) takes the next free turn
+    instead of the one after every request already waiting."""
+
+    URGENT = 0
+    NORMAL = 1
+
+    def __init__(self, pacer: Pacer, clock: Callable[[], float]) -> None:
+        self.pacer = pacer
+        self.clock = clock
+        self._waiting: list[tuple[int, int, asyncio.Future[None]]] = []
+        self._order = itertools.count()
+        self._timer: asyncio.TimerHandle | None = None
+
+    def __len__(self) -> int:
+        return len(self._waiting)
+
+    async def turn(self, urgent: bool) -> None:
+        now = self.clock()
+        if not self._waiting and self.pacer.free_at(now) <= now:
+            self.pacer.reserve(now)
+            return
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        rank = self.URGENT if urgent else self.NORMAL
+        heapq.heappush(self._waiting, (rank, next(self._order), waiter))
+        self._arm()
+        await waiter
+
+    def release_all(self) -> None:
+        """Stopping: every waiter wakes (and sees the limits closed)."""
+        for _, _, waiter in self._waiting:
+            _wake(waiter)
+        self._waiting.clear()
+
+    def _arm(self) -> None:
+        if self._timer is not None or not self._waiting:
+            return
+        now = self.clock()
+        delay = max(0.0, self.pacer.free_at(now) - now)
+        self._timer = asyncio.get_running_loop().call_later(delay, self._hand_out)
+
+    def _hand_out(self) -> None:
+        self._timer = None
+        now = self.clock()
+        while self._waiting and self.pacer.free_at(now) <= now:
+            _, _, waiter = heapq.heappop(self._waiting)
+            if waiter.done():  # its task was cancelled: the turn goes to the next
+                continue
+            self.pacer.reserve(now)
+            waiter.set_result(None)
+        self._arm()
 
 
 class SlidingWindow:
@@ -147,6 +216,7 @@ class TelegramLimits(BaseRateLimiter[Lane]):
         group_limit: int = GROUP_MESSAGES,
         group_period: float = GROUP_PERIOD,
         clock: Callable[[], float] = time.monotonic,
+        staff_chats: frozenset[ChatKey] = frozenset(),
     ) -> None:
         # Small bursts only: enough to catch up after a late wake-up, never a wave.
         self.overall = (
@@ -159,6 +229,9 @@ class TelegramLimits(BaseRateLimiter[Lane]):
             if broadcast_rate
             else None
         )
+        self._overall_turns = TurnQueue(self.overall, clock) if self.overall else None
+        # The staff group and staff members' private chats: their requests go first.
+        self.staff_chats = staff_chats
         self.group_limit = group_limit
         self.group_period = group_period
         self.clock = clock
@@ -185,6 +258,8 @@ class TelegramLimits(BaseRateLimiter[Lane]):
         for sleeper in self._sleepers:
             if not sleeper.done():
                 sleeper.set_result(None)
+        if self._overall_turns is not None:
+            self._overall_turns.release_all()
 
     # -- turns --------------------------------------------------------------------------
 
@@ -199,7 +274,7 @@ class TelegramLimits(BaseRateLimiter[Lane]):
                 return
 
     async def _take_turn(
-        self, chat: ChatKey | None, endpoint: str, paced_lane: Pacer | None
+        self, chat: ChatKey | None, endpoint: str, paced_lane: Pacer | None, lane: Lane
     ) -> None:
         while True:
             await self._wait_pause(chat)
@@ -207,10 +282,18 @@ class TelegramLimits(BaseRateLimiter[Lane]):
                 await self._sleep_until(paced_lane.reserve(self.clock()))
             if chat is not None and _is_group(chat) and _posts(endpoint) and self.group_limit:
                 await self._sleep_until(self._group(chat).reserve(self.clock()))
-            if chat is not None and self.overall is not None:
-                await self._sleep_until(self.overall.reserve(self.clock()))
+            if chat is not None and self._overall_turns is not None:
+                await self._overall_turn(lane is Lane.ANSWER and chat in self.staff_chats)
             if not self._paused(chat):  # a pause that began meanwhile: queue again after it
                 return
+
+    async def _overall_turn(self, urgent: bool) -> None:
+        assert self._overall_turns is not None
+        if self._closed and self._overall_turns.pacer.free_at(self.clock()) > self.clock():
+            raise NotSent("The bot is stopping: not sent")
+        await self._overall_turns.turn(urgent)
+        if self._closed:
+            raise NotSent("The bot is stopping: not sent")
 
     async def _sleep_until(self, moment: float) -> None:
         delay = moment - self.clock()
@@ -298,14 +381,16 @@ class TelegramLimits(BaseRateLimiter[Lane]):
         # An announcement's first turn was taken by the broadcaster; its retries take more.
         lane_pacer = None
         while True:
-            await self._take_turn(chat, endpoint, lane_pacer)
+            await self._take_turn(chat, endpoint, lane_pacer, lane)
             try:
                 return await callback(*args, **kwargs)
             except RetryAfter as err:
                 seconds = _seconds(err.retry_after)
                 overall = self._refused(chat, seconds)
                 refusals += 1
-                if refusals > MAX_RETRIES or (lane is Lane.ANSWER and seconds > ANSWER_MAX_PAUSE):
+                if refusals > MAX_RETRIES or (
+                    lane is not Lane.BROADCAST and seconds > ANSWER_MAX_PAUSE
+                ):
                     log.warning(
                         "Telegram refused %s for chat %s %s times (retry after %.0f s); giving up",
                         endpoint,
@@ -325,7 +410,7 @@ class TelegramLimits(BaseRateLimiter[Lane]):
                 raise  # Telegram refused it (PTB counts BadRequest as a NetworkError)
             except NetworkError as err:
                 maybe_delivered = not surely_not_delivered(err)
-                if maybe_delivered and lane is Lane.ANSWER and _may_duplicate(endpoint):
+                if maybe_delivered and lane is not Lane.BROADCAST and _may_duplicate(endpoint):
                     raise  # it may have arrived: better than the same answer twice
                 if failures >= NETWORK_RETRIES:
                     raise

@@ -21,6 +21,7 @@ from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, Tel
 from telegram.ext import Application
 
 from bot.config import Settings
+from bot.ordering import FairUpdateProcessor
 from bot.webhook import WebhookServer, webhook_path
 
 log = logging.getLogger(__name__)
@@ -138,12 +139,19 @@ class BotRunner:
 
     async def start_webhook(self) -> None:
         url, secret = self.settings.require_webhook()
+        application, processor = self.application, self.application.update_processor
         self.server = WebhookServer(
-            self.application,
+            application,
             path=webhook_path(url),
             secret=secret,
             listen=self.settings.listen,
             port=self.settings.port,
+            # An update is taken only when the bot has room for it (webhook.py).
+            room=(
+                (lambda: processor.wait_for_room(1, application.update_queue.qsize))
+                if isinstance(processor, FairUpdateProcessor)
+                else None
+            ),
         )
         try:
             await self.server.start()

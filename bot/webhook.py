@@ -11,13 +11,23 @@ A request is refused before its body is read when the secret header is wrong (40
 says it is larger than MAX_BODY (413); a body that turns out larger while being read is cut
 off there (413); a body that is not a JSON update gets 400. Every refusal closes the
 connection, so nobody can keep a refused upload streaming in.
+
+Backpressure: PTB's update_queue is unbounded, and Telegram delivers as fast as the bot
+says 200 (up to 40 connections at once), so a flood used to pile up in memory. An update is
+taken only when the bot has room for it (`room`: the update processor's bound, shared with
+the updates already waiting, ordering.py); the request waits for it up to ROOM_WAIT seconds,
+which also slows Telegram's deliveries down, and past that gets 503 with Retry-After:
+Telegram keeps the update and delivers it again later. Nothing is dropped.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import json
 import logging
+import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -31,6 +41,11 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 # Telegram's largest updates (a 4,096-character message quoting another, with entities and
 # a keyboard) are tens of kilobytes; a megabyte leaves room and keeps eight at once small.
 MAX_BODY = 1 << 20
+# Seconds a delivery waits for room before it is refused with 503: well under Telegram's
+# own wait for an answer, long enough that a short burst is simply taken more slowly.
+ROOM_WAIT = 5.0
+RETRY_AFTER = 1  # seconds Telegram is asked to wait before delivering a refused update again
+BUSY_LOG_EVERY = 60.0  # one log line a minute while deliveries are turned away
 
 
 def webhook_path(url: str) -> str:
@@ -49,8 +64,12 @@ class WebhookServer:
         secret: str,
         listen: str,
         port: int,
+        room: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self.application = application
+        self.room = room
+        self.refused_busy = 0  # deliveries turned away for lack of room (Telegram resends)
+        self._busy_logged = -BUSY_LOG_EVERY
         self.path = path
         self.secret = secret.encode()
         self.listen = listen
@@ -97,9 +116,28 @@ class WebhookServer:
         except Exception as err:  # PTB's parser raises whatever a malformed field makes it
             log.warning("Refused a webhook request that is not a Telegram update: %s", err)
             return refuse(400, "not a Telegram update")
+        if self.room is not None:
+            try:
+                await asyncio.wait_for(self.room(), ROOM_WAIT)
+            except TimeoutError:
+                return self._busy()
         self.received += 1
         await self.application.update_queue.put(update)
         return web.Response(status=200)
+
+    def _busy(self) -> web.Response:
+        self.refused_busy += 1
+        now = time.monotonic()
+        if now - self._busy_logged >= BUSY_LOG_EVERY:
+            self._busy_logged = now
+            log.warning(
+                "Updates arrive faster than the bot answers them: Telegram is asked to deliver "
+                "again later (503); %s so far",
+                self.refused_busy,
+            )
+        response = refuse(503, "busy, deliver again later")
+        response.headers["Retry-After"] = str(RETRY_AFTER)
+        return response
 
 
 def refuse(status: int, reason: str) -> web.Response:

@@ -4,6 +4,7 @@ staff hear about it once; nothing queued is lost."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sqlite3
 from pathlib import Path
@@ -13,7 +14,7 @@ import pytest
 import bot.storage
 from bot.storage import Storage
 from bot.storage.writer import Writer
-from tests.conftest import BotStarter
+from tests.conftest import ADMIN_ID, BotStarter
 from tests.fake_bot_api import FakeBotAPI
 
 STAFF_GROUP = -100700
@@ -143,3 +144,55 @@ async def test_a_deleted_database_file_is_noticed(
         "deleted or replaced" in r.getMessage() and str(storage.path) in r.getMessage()
         for r in caplog.records
     )
+
+
+async def test_an_announcement_and_the_staff_cards_pause_through_another_process_lock(
+    fake: FakeBotAPI, start_bot: BotStarter
+) -> None:
+    app = await start_bot(STAFF_CHAT_ID=str(STAFF_GROUP), BROADCAST_RATE="20")
+    setup(fake)
+    storage = app.bot_data.services.storage
+    fake.user(ADMIN_ID, "Petugas")
+    fake.private_chat(ADMIN_ID)
+    recipients = range(1_000, 1_060)  # three seconds of sending at 20 a second
+    for chat in recipients:
+        fake.user(chat, f"Warga {chat}")
+        fake.private_chat(chat)
+        storage.subscribe(chat, "private", f"Warga {chat}", "id", "test", chat)
+    askers = {71: UNKNOWN, 72: "kapan pasar malam dibuka?", 73: "dimana beli pupuk murah?"}
+    for user in askers:
+        fake.user(user, f"Warga {user}")
+        fake.private_chat(user)
+    # The staff group answers slowly: the cards are on their way when the lock comes.
+    fake.delay("sendMessage", 1.0, times=None, when=to_staff_group)
+    fake.send_text(ADMIN_ID, None, "/umumkan Pelatihan ekspor hari Senin")
+    *_, control = await fake.wait_for_sent(ADMIN_ID, count=2)
+    for user, question in askers.items():
+        fake.send_text(user, None, question)
+        await fake.wait_for_sent(user)
+    await storage.written()  # the cards are filed, the poster takes them
+    kirim = next(data for label, data in fake.buttons(control) if label.startswith("✅"))
+    fake.press(ADMIN_ID, control, kirim or "")
+    await fake.wait_until(lambda: sum(bool(fake.sent(c)) for c in recipients) >= 5, what="sent")
+    # A backup, `ukm-bot kb build` or an sqlite3 shell takes the write lock mid-announcement.
+    lock = sqlite3.connect(storage.path, isolation_level=None)
+    lock.execute("BEGIN IMMEDIATE")
+    try:
+        fake.send_text(RESIDENT, None, ANSWERED)  # residents are still answered meanwhile
+        [answer] = await fake.wait_for_sent(RESIDENT)
+        assert "15.000" in answer["text"]
+        await asyncio.sleep(3)
+    finally:
+        lock.execute("ROLLBACK")
+        lock.close()
+    await fake.wait_for(lambda c: "Laporan pengumuman" in str(c.params.get("text")), timeout=30)
+    # Every subscriber got exactly one copy: the sends paused and went on.
+    assert {chat: len(fake.sent(chat)) for chat in recipients} == dict.fromkeys(recipients, 1)
+    # Every card is in the staff group exactly once.
+    await fake.wait_until(lambda: storage.count_queued_cards() == 0, timeout=30, what="cards")
+    staff_texts = "\n".join(fake.sent_texts(STAFF_GROUP))
+    assert all(staff_texts.count(question) == 1 for question in askers.values())
+
+
+def to_staff_group(params: dict[str, object]) -> bool:
+    return str(params.get("chat_id")) == str(STAFF_GROUP)

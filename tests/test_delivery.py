@@ -165,3 +165,41 @@ async def test_a_clean_stop_mid_announcement_then_a_restart_sends_each_exactly_o
     )
     assert all(len(fake.sent(chat)) == 1 for chat in recipients)
     assert fake.duplicates() == {}
+
+
+async def test_every_question_of_a_burst_is_counted_though_only_the_latest_is_answered(
+    fake: FakeBotAPI, start_bot: BotStarter
+) -> None:
+    app = await start_bot(ADMIN_IDS="900")
+    residents(fake)
+    fake.user(900, "Petugas")
+    fake.private_chat(900)
+    burst = [f"pelatihan gelombang {i} kapan dibuka?" for i in range(30)]
+    for question in burst:
+        fake.send_text(ANA, None, question)
+    fake.send_text(ANA, None, "berapa jumlah ukm di tangsel?")
+    await fake.wait_until(
+        lambda: any("15.000" in m["text"] for m in fake.sent(ANA)),
+        timeout=15,
+        what="the answer to Ana's latest question",
+    )
+    storage = app.bot_data.services.storage
+    await storage.written()
+    # Every question Ana asked is in the log, those replaced by a later one as coalesced...
+    logged = storage.rows("SELECT text, status FROM questions WHERE user_id = ?", [ANA])
+    assert sorted(row["text"] for row in logged) == sorted(
+        [*burst, "berapa jumlah ukm di tangsel?"]
+    )
+    coalesced = [row["text"] for row in logged if row["status"] == "coalesced"]
+    assert coalesced and set(coalesced) <= set(burst)  # the latest was answered
+    # ...and /statistik counts them all.
+    fake.send_text(900, None, "/statistik")
+    [figures, *_] = await fake.wait_for_sent(900, timeout=10)
+    assert f"Hari ini: {len(burst) + 1} pertanyaan" in figures["text"]
+    assert (
+        f"digabung (banjir pesan, dijawab pertanyaan terakhirnya) {len(coalesced)}"
+        in (figures["text"])
+    )
+    # /hapusdata erases them with the rest of Ana's questions.
+    storage.erase_personal_data(ANA)
+    assert storage.personal_data(ANA).get("questions", 0) == 0

@@ -8,6 +8,7 @@ import logging
 
 import pytest
 
+import bot.app
 from bot.context import BotApplication
 from bot.handlers import cards
 from tests.conftest import ADMIN_ID, BotStarter, stop_bot
@@ -155,3 +156,68 @@ async def test_one_resident_opens_at_most_the_cap_of_cards_an_hour(
     # Another resident is not held back by the first one's flood.
     fake.send_text(RESIDENTS[1], None, OFF_TOPIC[5])
     await fake.wait_until(lambda: OFF_TOPIC[5] in questions_shown(fake), what="their card")
+
+
+def little_room_for_a_crowd(
+    fake: FakeBotAPI, monkeypatch: pytest.MonkeyPatch, users: range, room: int
+) -> list[int]:
+    """Residents in a bot with two workers and room for `room` waiting updates."""
+    monkeypatch.setattr(bot.app, "QUEUED_UPDATES", room)
+    monkeypatch.setattr(bot.app, "UPDATE_BATCH", 5)  # getUpdates batches that fit the room
+    monkeypatch.setattr(bot.app, "UPDATE_WORKERS", 2)
+    setup(fake)
+    for user in users:
+        fake.user(user, f"Warga{user}")
+        fake.private_chat(user)
+    return list(users)
+
+
+# Room for 500 updates: the residents' are all in the bot; for 10: most still wait at
+# Telegram, before the staff command, and must be fetched (parked) for it to be seen.
+@pytest.mark.parametrize("room", [500, 10])
+async def test_a_staff_command_is_answered_before_the_residents_answers_already_waiting(
+    fake: FakeBotAPI, start_bot: BotStarter, monkeypatch: pytest.MonkeyPatch, room: int
+) -> None:
+    crowd = little_room_for_a_crowd(fake, monkeypatch, range(2_000, 2_040), room)
+    # 40 residents ask at once; at 10 messages a second their answers take 4 s to go out.
+    await start(start_bot, SEND_RATE_LIMIT="10", BROADCAST_RATE="5")
+    for user in crowd:
+        fake.send_text(user, None, "Apa saja pelatihan untuk UKM?")
+    await fake.wait_for_sent(crowd[0], timeout=10)
+    fake.send_text(ADMIN_ID, STAFF_GROUP, "/umumkan Rapat koordinasi Senin")
+    await fake.wait_until(
+        lambda: any("Rapat koordinasi" in text for text in fake.sent_texts(STAFF_GROUP)),
+        timeout=15,
+        what="the staff command's preview",
+    )
+    # Staff go first: the preview did not wait for the residents' answers queued before it
+    # (in arrival order it came after all of them)...
+    answered_first = sum(1 for user in crowd if fake.sent(user))
+    assert answered_first < len(crowd) // 2
+    # ...and nobody's answer was lost for it.
+    for user in crowd:
+        await fake.wait_for_sent(user, timeout=15)
+
+
+async def test_questions_fetched_but_unanswered_at_a_stop_are_answered_after_the_restart(
+    fake: FakeBotAPI, start_bot: BotStarter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(bot.app, "STOP_WAIT", 0.5)
+    crowd = little_room_for_a_crowd(fake, monkeypatch, range(3_000, 3_030), 10)
+    app = await start(start_bot, SEND_RATE_LIMIT="5", BROADCAST_RATE="2")
+    for user in crowd:
+        fake.send_text(user, None, "Apa saja pelatihan untuk UKM?")
+    await fake.wait_until(lambda: not fake.pending_updates, what="every update fetched")
+    await fake.wait_for_sent(crowd[0], timeout=10)
+    await stop_bot(app)  # long before 30 answers at 5 a second
+    assert sum(1 for user in crowd if fake.sent(user)) < len(crowd)
+    await start(start_bot, SEND_RATE_LIMIT="0")
+    # Telegram will not send them again: the bot kept them, and answers each exactly once;
+    # only a question whose answer was on its way, still waiting for its turn, at the stop
+    # is given up (one per worker at most, as before).
+    await fake.wait_until(
+        lambda: sum(1 for user in crowd if fake.sent(user)) >= len(crowd) - 2,
+        timeout=15,
+        what="the questions kept at the stop answered",
+    )
+    assert all(len(fake.sent(user)) <= 1 for user in crowd)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dtm
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Coroutine
+from typing import Any
 
 import pytest
 from telegram import Chat, Message, Update, User
 
-from bot.ordering import FairUpdateProcessor, FloodRule
+from bot.ordering import FairUpdateProcessor, FloodRule, Parking
 
 _ids = iter(range(1, 1_000_000))
 
@@ -177,5 +178,34 @@ async def test_the_next_batch_is_fetched_only_when_there_is_room_for_it(log: Log
         log.gates[5].set()
         await poll
         await settle(processor)
+    finally:
+        await processor.shutdown()
+
+
+async def test_updates_beyond_the_room_are_parked_and_all_answered_in_order(log: Log) -> None:
+    texts: dict[bytes, Update] = {}
+
+    def park(upd: object) -> bytes:
+        assert isinstance(upd, Update)
+        key = str(upd.update_id).encode()
+        texts[key] = upd
+        return key
+
+    def unpark(raw: bytes) -> tuple[object, Coroutine[Any, Any, Any]]:
+        upd = texts.pop(raw)
+        return upd, log.handle(upd)
+
+    processor = FairUpdateProcessor(
+        workers=2, max_queued=3, parking=Parking(park, unpark), max_parked=100
+    )
+    await processor.initialize()
+    try:
+        for i in range(40):  # no hand-over waits: beyond 3 queued, the rest is parked
+            await give(processor, log, update(1 + i % 4, text=f"q{i}"))
+        await settle(processor)
+        assert len(log.ran) == 40
+        for chat in range(1, 5):  # in order within each chat
+            mine = [r for r in log.ran if r.startswith(f"{chat}:")]
+            assert mine == [f"{chat}:q{i}" for i in range(chat - 1, 40, 4)]
     finally:
         await processor.shutdown()

@@ -132,3 +132,20 @@ async def test_a_refusal_is_never_retried() -> None:
     with pytest.raises(BadRequest):
         await api.request("sendMessage", 1)
     assert len(api.calls) == 1
+
+
+async def test_a_staff_chats_request_takes_the_next_turn_ahead_of_those_waiting() -> None:
+    api = Api(TelegramLimits(overall_rate=20, staff_chats=frozenset({-100500})))
+    residents = [asyncio.create_task(api.request("sendMessage", chat)) for chat in range(1, 6)]
+    await api.wait_for_calls(1)  # the first resident's turn came at once; four wait
+    await api.request("sendMessage", -100500)  # a staff command's reply
+    await asyncio.gather(*residents)
+    order = [chat for chat, _ in api.calls]
+    assert order.index(-100500) == 1  # the next turn, not the sixth
+    assert sorted(chat or 0 for chat in order) == [-100500, 1, 2, 3, 4, 5]  # none skipped
+    # A card for the staff group is no staff request: it waits its turn like an answer.
+    cards = [asyncio.create_task(api.request("sendMessage", chat)) for chat in range(6, 9)]
+    await asyncio.sleep(0)  # they ask for their turns first
+    await api.request("sendMessage", -100500, Lane.CARD)
+    await asyncio.gather(*cards)
+    assert [chat for chat, _ in api.calls][-4:] == [6, 7, 8, -100500]

@@ -15,6 +15,8 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+import bot.app
+import bot.webhook
 from bot.app import build_application
 from bot.config import Settings
 from bot.runner import BotRunner
@@ -171,3 +173,34 @@ async def send_headers_then_wait(url: str, length: int, secret: str | None) -> i
     finally:
         writer.close()
     return int(status_line.split()[1])
+
+
+@pytest.fixture
+def little_room(monkeypatch: pytest.MonkeyPatch) -> None:
+    """One worker and room for four waiting updates (two of them parked): a handful of
+    residents is a flood."""
+    monkeypatch.setattr(bot.app, "UPDATE_WORKERS", 1)
+    monkeypatch.setattr(bot.app, "QUEUED_UPDATES", 2)
+    monkeypatch.setattr(bot.app, "PARKED_UPDATES", 2)
+    monkeypatch.setattr(bot.webhook, "ROOM_WAIT", 0.2)
+
+
+async def test_a_flood_is_delivered_again_later_not_piled_up_or_dropped(
+    little_room: None, fake: FakeBotAPI, webhook_bot: str
+) -> None:
+    residents = range(81, 89)
+    for user in residents:
+        fake.user(user, f"Warga {user}")
+        fake.private_chat(user)
+    fake.delay("sendMessage", 0.5, times=None)  # answers go out slowly
+    await set_webhook(fake, webhook_bot)
+    for user in residents:
+        fake.send_text(user, None, "berapa jumlah ukm di tangsel?")
+    for user in residents:
+        await fake.wait_for_sent(user, timeout=30)
+    # Beyond the room the bot has, Telegram was told to deliver again later (a status it
+    # retries), and it did: every resident got exactly one answer.
+    statuses = [d.status for d in fake.webhook_deliveries]
+    assert 503 in statuses
+    assert statuses.count(200) == len(residents)
+    assert all(len(fake.sent(user)) == 1 for user in residents)

@@ -59,7 +59,8 @@ async def announce(update: Update, context: BotContext) -> None:
         return
     storage = context.services.storage
     send_at = parsed.send_at.timestamp() if parsed.send_at else None
-    broadcast_id = storage.create_broadcast(
+    broadcast_id = await storage.write_patiently(
+        storage.create_broadcast,
         created_by=update.effective_user.id if update.effective_user else 0,
         kind=kind,
         html=rendered,
@@ -92,7 +93,9 @@ async def announce(update: Update, context: BotContext) -> None:
         ),
     )
     [sent] = await send(context, chat.id, control, lang)
-    storage.set_control_message(broadcast_id, chat.id, sent.message_id)
+    await storage.write_patiently(
+        storage.set_control_message, broadcast_id, chat.id, sent.message_id
+    )
 
 
 def _ask_button(context: BotContext, ask: str | None) -> tuple[str, str] | None:
@@ -141,7 +144,7 @@ async def press_broadcast_button(update: Update, context: BotContext) -> None:
     assert broadcaster is not None
     lang: Lang = "id"
     if action == "send":
-        confirmed = storage.confirm_broadcast(broadcast_id)
+        confirmed = await storage.write_patiently(storage.confirm_broadcast, broadcast_id)
         if confirmed is None:  # a second tap, or an old preview: never a second delivery
             await acknowledge(query, to_plain(renderer.render("broadcast_gone", lang)))
             return
@@ -163,7 +166,7 @@ async def press_broadcast_button(update: Update, context: BotContext) -> None:
             return
         broadcaster.start(broadcast_id)
     elif action in ("cancel", "stop"):
-        previous = broadcaster.cancel(broadcast_id)
+        previous = await broadcaster.cancel(broadcast_id)
         if previous is None:
             await acknowledge(query, to_plain(renderer.render("broadcast_gone", lang)))
             return
@@ -277,5 +280,5 @@ async def start_due_broadcasts(context: BotContext) -> None:
     """JobQueue, every few seconds: scheduled announcements whose time has come."""
     broadcaster = context.services.broadcaster
     if broadcaster is not None:
-        for broadcast_id in broadcaster.start_due():
+        for broadcast_id in await broadcaster.start_due():
             log.info("Scheduled broadcast #%s started at %s", broadcast_id, time.ctime())

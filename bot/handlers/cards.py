@@ -31,6 +31,7 @@ from bot.answering import Decision, Lang
 from bot.context import BotApplication, BotContext
 from bot.handlers.common import keyboard, replace_text
 from bot.inbox import CARD_BURST, CARDS_PER_MINUTE, DIGEST_SIZE, Budget, digest_now, question_key
+from bot.pacing import Lane
 from bot.rendering import Button, Reply
 from bot.service_desk import Promise, promise, reference, working_age
 from bot.storage import Card, LoggedQuestion, Request, StorageUnavailable
@@ -215,12 +216,20 @@ async def post_card(context: BotContext, card_id: int, chat_id: int) -> Message 
     return message
 
 
-async def send_card(context: BotContext, card: Card, chat_id: int) -> Message:
-    """Send a card and remember the copy (a reply to it answers); errors are the caller's."""
+async def send_card(
+    context: BotContext, card: Card, chat_id: int, lane: Lane = Lane.ANSWER
+) -> Message:
+    """Send a card and remember the copy (a reply to it answers); errors are the caller's.
+    A copy a staff member asked for is an answer (it goes first); the poster's are `CARD`."""
     reply = card_reply(context, card)
     markup = keyboard(reply, "id")
-    message = await context.bot.send_message(chat_id, reply.html, reply_markup=markup)
-    context.services.storage.remember_card_message(chat_id, message.message_id, card.id)
+    message = await context.bot.send_message(
+        chat_id, reply.html, reply_markup=markup, rate_limit_args=lane
+    )
+    storage = context.services.storage
+    await storage.write_patiently(
+        storage.remember_card_message, chat_id, message.message_id, card.id
+    )
     return message
 
 
@@ -228,8 +237,14 @@ async def send_digest(context: BotContext, cards: list[Card], chat_id: int) -> M
     """One message listing several new cards, numbered; errors are the caller's."""
     reply = digest_reply(context, [(card.id, card) for card in cards])
     markup = keyboard(reply, "id")
-    message = await context.bot.send_message(chat_id, reply.html, reply_markup=markup)
-    context.services.storage.remember_digest(chat_id, message.message_id, [c.id for c in cards])
+    # Posted by the poster only: never ahead of staff's own requests (pacing.Lane.CARD).
+    message = await context.bot.send_message(
+        chat_id, reply.html, reply_markup=markup, rate_limit_args=Lane.CARD
+    )
+    storage = context.services.storage
+    await storage.write_patiently(
+        storage.remember_digest, chat_id, message.message_id, [c.id for c in cards]
+    )
     return message
 
 
@@ -401,7 +416,7 @@ async def remind_overdue(context: BotContext) -> None:
     except TelegramError as err:  # marked only once sent: the next look tries again
         log.info("Could not send the overdue reminder: %s", err)
         return
-    storage.mark_reminded([card.id for card, _ in overdue], now)
+    await storage.write_patiently(storage.mark_reminded, [card.id for card, _ in overdue], now)
 
 
 # -- the poster: queued cards to the staff group ------------------------------------------
@@ -423,6 +438,8 @@ class CardPoster:
 
     Crash window: a card whose message was sent but not yet marked posted when the process
     died is posted again after the restart (one message at most: only one is in flight).
+    While another process holds the database's write lock the poster waits after its send
+    for the card to be marked posted (`Storage.write_patiently`), so it is never posted twice.
     """
 
     def __init__(self, app: BotApplication, chat_id: int) -> None:
@@ -516,14 +533,14 @@ class CardPoster:
         if not queued:
             for card_id in storage.cards_to_refresh(1):
                 await redraw_card(context, card_id)
-                storage.refreshed(card_id)
+                await storage.write_patiently(storage.refreshed, card_id)
             return
         if digest_now(storage.count_queued_cards(), tokens):
             await send_digest(context, queued, self.chat_id)
-            storage.mark_posted([card.id for card in queued])
+            await storage.write_patiently(storage.mark_posted, [card.id for card in queued])
         else:
-            await send_card(context, queued[0], self.chat_id)
-            storage.mark_posted([queued[0].id])
+            await send_card(context, queued[0], self.chat_id, Lane.CARD)
+            await storage.write_patiently(storage.mark_posted, [queued[0].id])
 
 
 def _seconds(retry_after: int | timedelta) -> float:

@@ -64,8 +64,9 @@ async def press_inbox_button(update: Update, context: BotContext) -> None:
         await post_card(context, card.id, message.chat_id)
     elif action == "ignore":
         await acknowledge(query)
-        if services.storage.close_card(card.id, "ignored", who):
-            services.storage.close_requests(card.id, services.now(), who)
+        storage = services.storage
+        if await storage.write_patiently(storage.close_card, card.id, "ignored", who):
+            await storage.write_patiently(storage.close_requests, card.id, services.now(), who)
             await refresh_card(context, card.id)
     else:
         await acknowledge(query, to_plain(renderer.render("stale_button", "id")))
@@ -112,12 +113,15 @@ async def learn(context: BotContext, card: Card, entry_id: str, who: str) -> Non
     storage = services.storage
     entry = services.assistant.kb.entry(entry_id)
     assert entry is not None
-    if not storage.close_card(card.id, "learned", f"{who}{LEARNED_SEPARATOR}{entry.label('id')}"):
+    closed_by = f"{who}{LEARNED_SEPARATOR}{entry.label('id')}"
+    if not await storage.write_patiently(storage.close_card, card.id, "learned", closed_by):
         return
-    storage.learn_variant(entry_id, card.question, card.lang, who, card.id)
+    await storage.write_patiently(
+        storage.learn_variant, entry_id, card.question, card.lang, who, card.id
+    )
     services.use_knowledge()  # the same knowledge, with the phrasing just taught
     lang: Lang = "en" if card.lang == "en" else "id"
-    settle_requests(context, card.id, who, entry.answer[lang])
+    await settle_requests(context, card.id, who, entry.answer[lang])
     for asker in storage.askers(card.id, waiting_only=False):
         renderer = services.assistant.renderer
         header = renderer.render("learned_answer", lang, question=asker.text)
@@ -162,13 +166,15 @@ async def answer_from_staff(update: Update, context: BotContext) -> None:
         answer = Reply(renderer.render("staff_answer_text", "id", text=found.text))
     card = storage.card(card_id)
     who = staff_name(update, context)
-    if card is None or not storage.close_card(card_id, "answered", who):
+    if card is None or not await storage.write_patiently(
+        storage.close_card, card_id, "answered", who
+    ):
         await send(
             context, chat.id, Reply(renderer.render("inbox_closed", "id")), "id", quote=message
         )
         raise ApplicationHandlerStop
     said = found.text if answer is not None and found else message.text or message.caption or ""
-    settle_requests(context, card_id, who, said)
+    await settle_requests(context, card_id, who, said)
     sent = failed = 0
     lang: Lang = "en" if card.lang == "en" else "id"
     for asker in storage.askers(card_id, waiting_only=False):
@@ -198,14 +204,15 @@ async def answer_from_staff(update: Update, context: BotContext) -> None:
     raise ApplicationHandlerStop
 
 
-def settle_requests(context: BotContext, card_id: int, who: str, answer: str) -> None:
+async def settle_requests(context: BotContext, card_id: int, who: str, answer: str) -> None:
     """The card's waiting requests are answered: when, by whom, with what (as the resident
     sees it in /pertanyaansaya), and after how many working hours."""
     services = context.services
     storage = services.storage
     now = services.now()
     for request in storage.waiting_requests(card_id):
-        storage.answer_request(
+        await storage.write_patiently(
+            storage.answer_request,
             request.id,
             at=now,
             by=who,
@@ -268,7 +275,8 @@ async def deliver(
         if then is not None:
             await context.bot.send_message(chat_id, then.html, reply_markup=keyboard(then, lang))
     except Forbidden:
-        context.services.storage.deactivate(chat_id, "blocked")
+        storage = context.services.storage
+        await storage.write_patiently(storage.deactivate, chat_id, "blocked")
         return False
     except TelegramError as err:
         log.warning("Could not deliver a staff answer to %s: %s", chat_id, err)

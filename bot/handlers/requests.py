@@ -74,7 +74,7 @@ async def press_satisfaction(update: Update, context: BotContext) -> None:
     if request is None or user is None or request.user_id != user.id or vote not in ("up", "down"):
         await acknowledge(query, to_plain(renderer.render("stale_button", pressed.lang)))
         return
-    if not storage.vote_on_request(request.id, vote == "up"):
+    if not await storage.write_patiently(storage.vote_on_request, request.id, vote == "up"):
         await acknowledge(query, to_plain(renderer.render("satisfaction_already", pressed.lang)))
         return
     await acknowledge(query, to_plain(renderer.render("satisfaction_thanks", pressed.lang)))

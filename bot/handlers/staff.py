@@ -88,7 +88,10 @@ async def reload_knowledge(update: Update, context: BotContext) -> None:
         )
         await send(context, chat.id, Reply(text), "id")
         return
-    save_knowledge(services.storage.db, kb)
+    storage = services.storage
+    # The saved copy (for the next start) is written when the database takes it: another
+    # process's lock pauses this reply, never the event loop.
+    await storage.write_patiently(lambda: save_knowledge(storage.db, kb))
     services.use_knowledge(kb)  # with the phrasings staff taught
     current = services.assistant.kb
     text = services.assistant.renderer.render(

@@ -27,7 +27,8 @@ async def welcome(update: Update, context: BotContext) -> None:
     renderer = context.services.assistant.renderer
     if chat.type == chat.PRIVATE:
         # /start after unblocking the bot resumes the subscription the block had stopped.
-        if context.services.storage.resubscribe_if_blocked(chat.id, lang):
+        storage = context.services.storage
+        if await storage.write_patiently(storage.resubscribe_if_blocked, chat.id, lang):
             await send(context, chat.id, Reply(renderer.render("welcome_back", lang)), lang)
         # A deep link to an answer (a shared answer's "Tanya lebih lanjut", a poster): that
         # answer, with its related questions. Any other payload is a plain /start.

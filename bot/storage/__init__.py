@@ -11,6 +11,7 @@ learned.py      phrasings staff taught
 personal.py     a resident's own data across areas (/hapusdata, retention)
 migrations.py   the schema
 writer.py       the thread every write of the running bot goes through
+database_file.py  the file itself: connecting, noticing it replaced, its trouble in words
 instance.py     one running bot per database
 errors.py       what can go wrong, in words
 """
@@ -30,6 +31,7 @@ from typing import ParamSpec, TypeVar, cast
 import sqlite_utils
 
 from bot.storage.chats import Chats
+from bot.storage.database_file import WAL_SIZE_LIMIT, Problem, make_folder
 from bot.storage.errors import (
     DatabaseDamaged,
     StorageError,
@@ -46,7 +48,7 @@ from bot.storage.questions import LoggedQuestion, QuestionLog
 from bot.storage.requests import Request, RequestFigures, Requests
 from bot.storage.sharing import Sharing
 from bot.storage.subscribers import Subscriber, Subscribers
-from bot.storage.writer import WAL_SIZE_LIMIT, Problem, Writer, make_folder
+from bot.storage.writer import Writer
 
 __all__ = [
     "Asker",
@@ -72,6 +74,10 @@ T = TypeVar("T")
 
 WRITE_TIMEOUT = 10.0  # seconds a resident may wait for a write they are told about (/langganan)
 CLOSE_WAIT = 10.0  # seconds the writes still queued at shutdown may take
+# Seconds a patient write waits through another process's lock before StorageUnavailable.
+# A file that cannot be written at all (deleted, read-only, full, damaged) fails it at once
+# instead (writer.py): waiting would hold its caller, and a stop, for nothing.
+PATIENCE = 600.0
 
 
 class Storage(
@@ -164,6 +170,29 @@ class Storage(
         """Run a storage method here and now if the database takes it without waiting;
         StorageUnavailable otherwise, with nothing changed (queue it with `write_within`)."""
         return self.writer.run_now(functools.partial(method, *args, **kwargs))
+
+    async def write_patiently(
+        self, method: Callable[P, T], *args: P.args, **kwargs: P.kwargs
+    ) -> T:
+        """A write the bot's own work on the event loop cannot do without (an announcement's
+        delivery rows, a card marked posted, a reloaded knowledge base): here and now when
+        the database takes it without waiting (the common case, no thread hop); otherwise
+        queued for the writer thread and awaited while another process holds the lock (a
+        backup, `ukm-bot kb build`, an sqlite3 shell; up to PATIENCE). The caller pauses
+        and then goes on; the event loop, and every resident's answer, never wait. Once
+        queued, the write is made even if its caller is cancelled (a stop): nothing the bot
+        did is left unrecorded when the lock is released in time. A file that cannot be
+        written at all raises StorageUnavailable, as a direct write would."""
+        try:
+            return self.writer.run_now(functools.partial(method, *args, **kwargs), in_order=True)
+        except StorageUnavailable:
+            return await self.write_queued(method, *args, **kwargs)
+
+    async def write_queued(self, method: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        """`write_patiently` always on the writer thread: for a method that must run there
+        (one that waits for the queued writes before it, as a supergroup's migration does)."""
+        future = self.writer.submit(functools.partial(method, *args, **kwargs), PATIENCE)
+        return await asyncio.shield(cast("asyncio.Future[T]", asyncio.wrap_future(future)))
 
     def write_later(self, method: Callable[P, object], *args: P.args, **kwargs: P.kwargs) -> None:
         """Run a storage method on the writer thread when the database takes it, nobody

@@ -41,6 +41,12 @@ class Area:
         self.writer.drain(timeout=30)
         return waiting
 
+    def upsert(self, table: str, record: dict[str, object], pk: str) -> None:
+        """Insert the row, or update the one with its key, in a transaction of its own (a
+        chat's settings, a subscription: one row per chat, written whole)."""
+        with self.db.conn:
+            self.db.table(table).upsert(record, pk=pk)
+
     def rows(self, sql: str, params: Sequence[object] = ()) -> list[sqlite3.Row]:
         """A query's rows as sqlite3.Row (by column name). Not sqlite-utils' `query()`: it
         wraps every read in a savepoint, a transaction of its own, which the outbox's reads

@@ -29,18 +29,18 @@ class Chats(Area):
         return bool(row and row[0])
 
     def set_auto_answer(self, chat_id: int, on: bool, by: int, chat_type: str, title: str) -> None:
-        with self.db.conn:
-            self.db.table("chats").upsert(
-                {
-                    "id": chat_id,
-                    "type": chat_type,
-                    "title": title,
-                    "auto_answer": on,
-                    "auto_answer_by": by,
-                    "updated_at": time.time(),
-                },
-                pk="id",
-            )
+        self.upsert(
+            "chats",
+            {
+                "id": chat_id,
+                "type": chat_type,
+                "title": title,
+                "auto_answer": on,
+                "auto_answer_by": by,
+                "updated_at": time.time(),
+            },
+            pk="id",
+        )
 
     def migrate_chat(self, old_id: int, new_id: int) -> None:
         """A group became a supergroup: everything kept for the old id moves to the new."""

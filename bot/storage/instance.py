@@ -19,8 +19,8 @@ import time
 from pathlib import Path
 from types import TracebackType
 
+from bot.storage.database_file import make_folder
 from bot.storage.errors import StorageError
-from bot.storage.writer import make_folder
 
 
 class AlreadyRunning(StorageError):

@@ -23,25 +23,23 @@ class Subscribers(Area):
         """Opt in (again). Topics chosen earlier are kept; [] means every topic."""
         now = time.time()
         existing = self.subscriber(chat_id)
-        with self.db.conn:
-            self.db.table("subscribers").upsert(
-                {
-                    "chat_id": chat_id,
-                    "chat_type": chat_type,
-                    "name": name,
-                    "lang": lang,
-                    "topics": json.dumps(existing.topics if existing else []),
-                    "active": True,
-                    "subscribed_at": existing.subscribed_at
-                    if existing and existing.active
-                    else now,
-                    "subscribed_via": via,
-                    "subscribed_by": by,
-                    "inactive_reason": None,
-                    "updated_at": now,
-                },
-                pk="chat_id",
-            )
+        self.upsert(
+            "subscribers",
+            {
+                "chat_id": chat_id,
+                "chat_type": chat_type,
+                "name": name,
+                "lang": lang,
+                "topics": json.dumps(existing.topics if existing else []),
+                "active": True,
+                "subscribed_at": existing.subscribed_at if existing and existing.active else now,
+                "subscribed_via": via,
+                "subscribed_by": by,
+                "inactive_reason": None,
+                "updated_at": now,
+            },
+            pk="chat_id",
+        )
         subscriber = self.subscriber(chat_id)
         assert subscriber is not None
         return subscriber

@@ -47,46 +47,17 @@ from typing import Any, TypeVar
 
 import sqlite_utils
 
-from bot.storage.errors import Failure, StorageError, StorageUnavailable, failure_of
+from bot.storage.database_file import (
+    GONE,
+    WAL_SIZE_LIMIT,
+    Problem,
+    connect,
+    describe,
+    file_identity,
+)
+from bot.storage.errors import Failure, StorageUnavailable, failure_of
 
 log = logging.getLogger(__name__)
-
-GONE = "the file at this path is no longer the one the bot opened"
-# Bytes of WAL after which the writer thread checkpoints it, and the WAL file is cut back to.
-WAL_SIZE_LIMIT = 4 << 20
-
-
-def connect(path: Path, busy_timeout: float) -> sqlite3.Connection:
-    """A connection to the existing database file (never a new, empty one where a deleted
-    file was); any thread may use it, one at a time."""
-    uri = path.resolve().as_uri() + "?mode=rw"
-    conn = sqlite3.connect(uri, uri=True, check_same_thread=False, timeout=busy_timeout)
-    conn.execute("PRAGMA synchronous=NORMAL")  # with WAL: durable at each checkpoint, fast commits
-    conn.execute("PRAGMA foreign_keys=ON")
-    conn.execute(f"PRAGMA journal_size_limit = {WAL_SIZE_LIMIT}")
-    return conn
-
-
-def make_folder(path: Path) -> None:
-    """The folder of the database file, created if missing; StorageError naming it if not."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as err:
-        raise StorageError(
-            f"cannot create the folder {path.parent} for the database {path} "
-            f"({err.strerror or err}). Point DATABASE_PATH at a file in a folder the bot "
-            "may write to."
-        ) from err
-
-
-def file_identity(path: Path) -> tuple[int, int] | None:
-    """(device, inode) of the file, None when it does not exist."""
-    try:
-        found = os.stat(path)
-    except FileNotFoundError:
-        return None
-    return found.st_dev, found.st_ino
-
 
 T = TypeVar("T")
 Runner = Callable[[list[Any]], object]  # writes a list of queued payloads in one go
@@ -109,23 +80,6 @@ class _Write:
     @property
     def batch(self) -> bool:
         return self.job is None
-
-
-@dataclass(slots=True)
-class Problem:
-    """Why writes are failing, since when, and how many wait."""
-
-    failure: Failure
-    detail: str
-    since: float  # monotonic
-    started_at: float = field(default_factory=time.time)  # wall clock, for people
-    waiting: int = 0
-    alerted: bool = False
-    warned_at: float | None = None
-
-    @property
-    def seconds(self) -> float:
-        return time.monotonic() - self.since
 
 
 class Writer:
@@ -243,20 +197,23 @@ class Writer:
         finally:
             self._writing.release()
 
-    def run_now(self, job: Callable[[], T]) -> T:
+    def run_now(self, job: Callable[[], T], *, in_order: bool = False) -> T:
         """Run a write on the calling thread at once, in its own transaction, never waiting
         for another process's lock: StorageUnavailable (nothing changed) when writes are
         failing already, when the writer thread is busy longer than a moment, or when the
         database is locked. For a write whose result the caller needs right away and that
-        it can otherwise queue (see handlers/cards.py)."""
+        it can otherwise queue (see handlers/cards.py). `in_order`: also refused while jobs
+        wait in the queue (it must not pass them), and without waiting for the thread."""
         if self.in_writer_thread():
             return job()
         problem = self.problem
         if problem is not None:
             raise StorageUnavailable(problem.failure, problem.detail)
-        if self._defer or self._stopping:
+        if self._defer or self._stopping or (in_order and self._jobs):
             raise StorageUnavailable("locked", "queued writes are waiting for the database")
-        if not self._writing.acquire(timeout=0.05):  # the thread writes for milliseconds
+        # The thread writes for milliseconds: a moment's wait, or none for an in-order
+        # write, whose caller queues it instead (many of them would add up on the loop).
+        if not self._writing.acquire(timeout=0 if in_order else 0.05):
             raise StorageUnavailable("locked", "the writer thread is waiting for the database")
         try:
             if file_identity(self.path) != self.identity:
@@ -575,28 +532,6 @@ class Writer:
             self.on_problem(problem)
         except Exception:  # a report must never stop the writer
             log.exception("Could not report a database problem")
-
-
-def describe(problem: Problem, path: Path, dropped: int = 0) -> str:
-    """One log line: what is wrong with the database, what it means, what to do."""
-    what = {
-        "locked": f"has been locked by another process for {problem.seconds:.0f} s (a backup, "
-        "`ukm-bot kb build`, an open sqlite3 shell?)",
-        "readonly": f"cannot be written ({problem.detail}): check the permissions of the file "
-        "and its folder, and whether the disk is mounted read-only",
-        "full": f"cannot be written: the disk is full ({problem.detail}); free some space",
-        "io": f"cannot be written: disk error ({problem.detail}); check the disk",
-        "damaged": f"is damaged ({problem.detail}); stop the bot and restore the last backup "
-        "(see the README, Backups)",
-        "gone": "was deleted or replaced while the bot was running, so nothing more is written "
-        "to it; put the file back or restart the bot",
-    }[problem.failure]
-    lost = f"; {dropped} dropped, too many waiting" if dropped else ""
-    return (
-        f"The database {path} {what}. Residents are still answered; {problem.waiting} writes "
-        f"are kept and retried{lost}; subscriptions and erasures are refused with 'try again' "
-        "meanwhile."
-    )
 
 
 def _rollback(conn: sqlite3.Connection) -> None:
