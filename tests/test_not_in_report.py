@@ -1,0 +1,59 @@
+"""Things the report never speaks of: other bodies, ages, and wording of a few more kinds.
+
+The report names one office, one group, one forum and one factory. A question about
+another body ("Kemenkop", "Dekranasda"), or about people's ages, is answered by none of
+its facts, however close the rest of the question is; the nearest question it does
+answer still is.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.assistant import Assistant
+
+
+def _status(assistant: Assistant, text: str) -> str:
+    return assistant.ask(text).response.status
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Kemenkop ikut bantu ekspor kerupuk ke China gak?",
+        "Apa peran Dinas Perindustrian dalam pelatihan UKM Tangsel?",
+        "Did the ministry help the batik group sell to America?",
+        "Dekranasda ngasih pelatihan ke ibu-ibu pembatik?",
+    ],
+)
+def test_a_body_the_report_never_names_is_not_answered(assistant: Assistant, text: str) -> None:
+    assert _status(assistant, text) != "answer"
+
+
+def test_the_office_the_report_names_is_still_answered(assistant: Assistant) -> None:
+    answer = assistant.ask("Dinas Koperasi Tangsel membina berapa UKM tahun 2011?")
+    assert answer.response.status == "answer"
+    assert "411" in answer.reply.text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Berapa usia rata-rata pembatik di Cipta Karya?",
+        "Rata-rata umur pembatik di kelompok itu berapa tahun?",
+    ],
+)
+def test_an_age_the_report_never_gives_is_not_answered(assistant: Assistant, text: str) -> None:
+    answer = assistant.ask(text)
+    assert answer.response.status != "answer"
+
+
+def test_a_price_asked_as_a_charge_is_not_answered(assistant: Assistant) -> None:
+    assert _status(assistant, "How much do they charge for the batik cloth?") != "answer"
+
+
+def test_minang_why_is_read_as_why(assistant: Assistant) -> None:
+    # "baa kok" is Minang for "why"; "nan" for "yang".
+    answer = assistant.ask("baa kok anggota kelompok batik tu ibu-ibu nan banyak?")
+    assert answer.response.status == "answer"
+    assert answer.decision.entry is not None and answer.decision.entry.topic == "kelompok"
