@@ -57,3 +57,20 @@ def test_minang_why_is_read_as_why(assistant: Assistant) -> None:
     answer = assistant.ask("baa kok anggota kelompok batik tu ibu-ibu nan banyak?")
     assert answer.response.status == "answer"
     assert answer.decision.entry is not None and answer.decision.entry.topic == "kelompok"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "How many businesses got coaching in 2010, not combined with 2009?",
+        "Binaan tahun 2009 berapa, tidak termasuk 2010?",
+    ],
+)
+def test_one_year_with_the_other_left_out_in_three_words_is_not_answered(
+    assistant: Assistant, text: str
+) -> None:
+    # "not combined with 2009" leaves 2009 out: what is asked is 2010 alone, which the report
+    # counts only together with 2009.
+    answer = assistant.ask(text)
+    assert answer.response.status != "answer"
+    assert "2009-2010" in answer.reply.text
