@@ -74,3 +74,13 @@ def test_one_year_with_the_other_left_out_in_three_words_is_not_answered(
     answer = assistant.ask(text)
     assert answer.response.status != "answer"
     assert "2009-2010" in answer.reply.text
+
+
+def test_a_rank_the_answer_does_not_give_is_not_answered(assistant: Assistant) -> None:
+    # The report speaks of the 8th MTQ only: the 10th is another event.
+    answer = assistant.ask("Kepala dinas bicara di MTQ yang ke-10?")
+    assert answer.response.status != "answer"
+    assert "MTQ ke-8" in answer.reply.text  # what the report does say
+    assert assistant.ask("Pak Ismunandar ngomong di acara MTQ ke-8 ya?").response.status == (
+        "answer"
+    )
