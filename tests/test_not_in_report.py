@@ -84,3 +84,10 @@ def test_a_rank_the_answer_does_not_give_is_not_answered(assistant: Assistant) -
     assert assistant.ask("Pak Ismunandar ngomong di acara MTQ ke-8 ya?").response.status == (
         "answer"
     )
+
+
+def test_who_is_in_charge_asks_for_the_head_not_a_charge(assistant: Assistant) -> None:
+    # "charge" asks a price; "in charge" asks who leads.
+    answer = assistant.ask("Who was in charge of the cooperatives office?")
+    assert answer.response.status == "answer"
+    assert "Ismunandar" in answer.reply.text
