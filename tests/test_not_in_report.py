@@ -91,3 +91,11 @@ def test_who_is_in_charge_asks_for_the_head_not_a_charge(assistant: Assistant) -
     answer = assistant.ask("Who was in charge of the cooperatives office?")
     assert answer.response.status == "answer"
     assert "Ismunandar" in answer.reply.text
+
+
+def test_a_kind_of_batik_offered_as_a_choice_is_not_answered(assistant: Assistant) -> None:
+    # "tulis" and "cap" tell two kinds of batik apart; the report names neither.
+    assert _status(assistant, "Batik yang dijual ke Amerika itu cap atau tulis?") != "answer"
+    assert _status(assistant, "Kain dari Pondok Cabe itu batik cap atau batik tulis ya?") != (
+        "answer"
+    )
