@@ -99,3 +99,13 @@ def test_a_kind_of_batik_offered_as_a_choice_is_not_answered(assistant: Assistan
     assert _status(assistant, "Kain dari Pondok Cabe itu batik cap atau batik tulis ya?") != (
         "answer"
     )
+
+
+def test_who_owns_the_factory_asked_with_yang_punya_is_not_answered(
+    assistant: Assistant,
+) -> None:
+    # "yang punya pabrik" asks its owner, whom the report never names; "yang punya
+    # usaha" is someone who runs a business, and asks nothing of an owner.
+    assert _status(assistant, "Yang punya pabrik kerupuk di Serpong siapa sih?") != "answer"
+    text = "Saya yang punya usaha rumahan, gimana caranya ikut pelatihan dari pemkot?"
+    assert _status(assistant, text) == "answer"
