@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.answering import Conversation
 from bot.assistant import Assistant
 
 
@@ -109,3 +110,21 @@ def test_who_owns_the_factory_asked_with_yang_punya_is_not_answered(
     assert _status(assistant, "Yang punya pabrik kerupuk di Serpong siapa sih?") != "answer"
     text = "Saya yang punya usaha rumahan, gimana caranya ikut pelatihan dari pemkot?"
     assert _status(assistant, text) == "answer"
+
+
+@pytest.mark.parametrize(
+    ("first", "speaker", "other"),
+    [
+        ("Apa tujuan pelatihan dari pemkot buat UKM?", "Ismunandar", "Maulini"),
+        ("Apa manfaat ikut kelompok batik buat ibu-ibu?", "Zeda", "Ismunandar"),
+    ],
+)
+def test_who_said_it_after_an_answer_is_who_told_the_reporter_that(
+    assistant: Assistant, first: str, speaker: str, other: str
+) -> None:
+    conversation = Conversation()
+    assert assistant.ask(first, conversation).response.status == "answer"
+    answer = assistant.ask("yang ngomong siapa?", conversation)
+    assert answer.response.status == "answer"
+    assert speaker in answer.reply.text
+    assert other not in answer.reply.text  # not the list of everyone quoted

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
 
@@ -167,6 +167,27 @@ class Answerer:
             match, narrowing = broader
             decision = replace(decision, entry=match.entry, score=match.score)
         return replace(decision, status="fallback", reason="narrower", narrowing=narrowing)
+
+    def told_by(self, decision: Decision, own: Query, before: Iterable[str]) -> Decision:
+        """ "Yang ngomong siapa?" after an answer someone told the reporter: that answer
+        says who (its source line names them), not an entry on who was interviewed
+        about something else. Another decision stays as it was."""
+        if not {"siapa", "bicara"} <= set(own.tokens):
+            return decision
+        for entry in filter(None, map(self.kb.entry, before)):
+            if entry.said_by and not entry.gap:
+                related = _related(self, entry)
+                return replace(
+                    decision,
+                    status="answer",
+                    reason="related",
+                    entry=entry,
+                    score=max(decision.score, self.thresholds.answer),
+                    narrowing=None,
+                    suggestions=(),
+                    related=related,
+                )
+        return decision
 
     def rank(self, text: str, limit: int = 5) -> list[Match]:
         return self.index.rank(self.normalizer.normalize(text), limit)
