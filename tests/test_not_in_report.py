@@ -128,3 +128,23 @@ def test_who_said_it_after_an_answer_is_who_told_the_reporter_that(
     assert answer.response.status == "answer"
     assert speaker in answer.reply.text
     assert other not in answer.reply.text  # not the list of everyone quoted
+
+
+@pytest.mark.parametrize(
+    ("first", "since"),
+    [
+        ("Where were the Serpong crackers exported?", "since when?"),
+        ("Batik Tangsel dijual ke negara mana?", "sejak kapan?"),
+    ],
+)
+def test_since_when_after_an_answer_asks_when_it_began(
+    assistant: Assistant, first: str, since: str
+) -> None:
+    # The report says where they went by 2011, never since when: the day the head of
+    # office was interviewed is no answer to it.
+    conversation = Conversation()
+    assert assistant.ask(first, conversation).response.status == "answer"
+    assert assistant.ask(since, conversation).response.status != "answer"
+    answer = assistant.ask("Kapan Ismunandar ditemui wartawan?")
+    assert answer.response.status == "answer"
+    assert "Jumat" in answer.reply.text
