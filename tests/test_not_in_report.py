@@ -128,6 +128,10 @@ def test_who_said_it_after_an_answer_is_who_told_the_reporter_that(
     assert answer.response.status == "answer"
     assert speaker in answer.reply.text
     assert other not in answer.reply.text  # not the list of everyone quoted
+    # The entry on who they are, not the answer just given again (which a group would
+    # not be sent twice).
+    assert answer.decision.entry is not None
+    assert answer.decision.entry.id != assistant.ask(first).decision.entry.id  # type: ignore[union-attr]
 
 
 @pytest.mark.parametrize(
