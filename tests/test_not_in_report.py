@@ -152,3 +152,15 @@ def test_since_when_after_an_answer_asks_when_it_began(
     answer = assistant.ask("Kapan Ismunandar ditemui wartawan?")
     assert answer.response.status == "answer"
     assert "Jumat" in answer.reply.text
+
+
+def test_according_to_the_report_asks_nothing_more(assistant: Assistant) -> None:
+    # Every answer is what the report says: "according to" it is "menurut", no topic; the
+    # story before the question must not pull it to who the official was.
+    text = (
+        "A client told me the office is changing its approach. She said they'd rather "
+        "keep firms alive. What will the office concentrate on, according to the article?"
+    )
+    answer = assistant.ask(text)
+    assert answer.response.status == "answer"
+    assert answer.decision.entry is not None and answer.decision.entry.id == "data-fokus"
