@@ -172,8 +172,9 @@ def test_heldout_g_messages_and_conversations(assistant: Assistant) -> None:
     0.931 / 0.046), studied for the mechanisms behind its confident wrong answers: bodies
     the report never names, ages, a rank it does not give, a three-word negator, two
     kinds of batik offered as a choice, who owns the factory, who said the answer just
-    given, since when. Floors a little below the studied figures (0.970 / 0.020: long
-    38/40, multi 30/30, trap 46/50, regional 30/30; conversations 0.969 / 0.015)."""
+    given, since when, "according to". Floors a little below the studied figures (0.975 /
+    0.020: long 39/40, multi 30/30, trap 46/50, regional 30/30; conversations 0.969 /
+    0.015)."""
     questions = report(assistant, "eval_heldout_g.jsonl")
     f = questions.figures()
     assert f["accuracy"] >= 0.96, f
