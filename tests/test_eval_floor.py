@@ -4,7 +4,7 @@ These are regression floors, not targets tuned per sentence: dev.jsonl is the sh
 development set; the others were each written by someone who never saw the entries
 (eval_calibration, eval_check, eval_fresh, eval_final, eval_holdout, eval_unseen,
 eval_blind; heldout_a, heldout_b, heldout_c, heldout_d, heldout_e and heldout_f: 300
-messages and 40 conversations each).
+messages and 40 conversations each; heldout_g: 200 messages and 40 conversations).
 Every one has since been studied for failures, so none of them is an unbiased estimate
 any more: the README gives each set's first-seen figures, which are.
 """
@@ -165,6 +165,29 @@ def test_heldout_f_messages_and_conversations(assistant: Assistant) -> None:
     assert f["confident_wrong"] <= 0.01, f
     for turn, (right, n, _) in conversations.by_turn.items():
         assert right / n >= 0.95, (turn, right, n)
+
+
+def test_heldout_g_messages_and_conversations(assistant: Assistant) -> None:
+    """Held-out set "g", a seventh writer (first run at ba6d72f: 0.935 / 0.055 and
+    0.931 / 0.046), studied for the mechanisms behind its confident wrong answers: bodies
+    the report never names, ages, a rank it does not give, a three-word negator, two
+    kinds of batik offered as a choice, who owns the factory, who said the answer just
+    given, since when, "according to". Floors a little below the studied figures (0.975 /
+    0.020: long 39/40, multi 30/30, trap 46/50, regional 30/30; conversations 0.969 /
+    0.015)."""
+    questions = report(assistant, "eval_heldout_g.jsonl")
+    f = questions.figures()
+    assert f["accuracy"] >= 0.96, f
+    assert f["confident_wrong"] <= 0.025, f
+    for style in ("long", "multi", "trap", "regional"):
+        right, n = questions.by_style[style]
+        assert right / n >= 0.9, (style, right, n)
+    conversations = report(assistant, "conversations_heldout_g.jsonl")
+    f = conversations.figures()
+    assert f["accuracy"] >= 0.96, f
+    assert f["confident_wrong"] <= 0.02, f
+    for turn, (right, n, _) in conversations.by_turn.items():
+        assert right / n >= 0.9, (turn, right, n)
 
 
 @pytest.mark.parametrize(

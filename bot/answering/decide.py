@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
 
@@ -95,6 +95,7 @@ class Answerer:
         texts = [str(v) for v in kb.facts.values()] + [
             t for e in kb.entries if not e.gap for t in (*e.variants(), *e.answer.values())
         ]
+        self._speakers = frozenset(_name(e.said_by) for e in kb.entries if e.said_by)
         self.known_years = frozenset(int(y) for t in texts for y in _YEAR_IN_TEXT.findall(t))
         source = kb.source
         said = (source.outlet, source.title["id"], source.title["en"], "sumber source")
@@ -168,8 +169,47 @@ class Answerer:
             decision = replace(decision, entry=match.entry, score=match.score)
         return replace(decision, status="fallback", reason="narrower", narrowing=narrowing)
 
+    def told_by(self, decision: Decision, own: Query, before: Iterable[str]) -> Decision:
+        """ "Yang ngomong siapa?" after an answer someone told the reporter: who that was,
+        not who was interviewed about something else: the entry the question finds on its
+        own words whose answer names that person and no one else quoted, else that answer
+        again (its source line names them). Another decision stays as it was."""
+        if not {"siapa", "bicara"} <= set(own.tokens):
+            return decision
+        for entry in filter(None, map(self.kb.entry, before)):
+            if entry.said_by and not entry.gap:
+                name = _name(entry.said_by)
+                others = self._speakers - {name}
+                about = (
+                    m.entry
+                    for m in decision.matches
+                    if not m.entry.gap
+                    and m.entry is not entry
+                    and name in m.entry.answer["id"]
+                    and not any(o in m.entry.answer["id"] for o in others)
+                )
+                entry = next(about, entry)
+                related = _related(self, entry)
+                return replace(
+                    decision,
+                    status="answer",
+                    reason="related",
+                    entry=entry,
+                    score=max(decision.score, self.thresholds.answer),
+                    narrowing=None,
+                    suggestions=(),
+                    related=related,
+                )
+        return decision
+
     def rank(self, text: str, limit: int = 5) -> list[Match]:
         return self.index.rank(self.normalizer.normalize(text), limit)
+
+
+def _name(said_by: dict[Lang, str]) -> str:
+    """Who told the reporter, as answers write it: "Maulini Zeda" of "Maulini Zeda, Ketua
+    Forum PAUD Tangsel"."""
+    return said_by["id"].split(",")[0]
 
 
 def decide(

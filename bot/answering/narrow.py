@@ -98,6 +98,7 @@ class _Covers:
     speaker: bool = False  # it names who told the reporter (its source line, or its answer)
     abroad: bool = False  # it names a country (where something went)
     frame: frozenset[str] = frozenset()  # what all its statements carry: the source line
+    ranks: frozenset[str] = frozenset()  # the ranks it gives ("8" of "MTQ ke-8")
 
 
 class Coverage:
@@ -203,6 +204,7 @@ class Coverage:
                 speaker=entry.said_by is not None or bool(answer_tokens[entry.id] & speakers),
                 abroad=bool(answer_tokens[entry.id] & lexicon.countries),
                 frame=frame,
+                ranks=frozenset(m.group(2) for m in ranks),
             )
         self._residence = residence_pattern(lexicon)
         self._when = when_pattern(lexicon)
@@ -291,6 +293,12 @@ class Coverage:
         when = self.asks_when(text, query)
         if when and not covers.time and not settings:
             return Narrowing(TIME)
+        if covers.ranks and not settings:
+            # "MTQ ke-9 nanti kapan?" is not answered by what the report says of the 8th:
+            # a rank the question names must be one the answer gives.
+            for m in _NUMBER.finditer(text):
+                if (m.group(1) or m.group(3)) and m.group(2) not in covers.ranks:
+                    return Narrowing(ASKED, (m.group(2),))
         places: list[str] = []
         # Things the question names that the answer does not speak of: each restricts
         # the question only where it asks, not in what the asker says of themselves

@@ -142,6 +142,8 @@ class Normalizer:
                 self._smalltalk[phrase] = kind
         self._smalltalk_sizes = _sizes_by_first_word(self._smalltalk)
         self._negation_starts = frozenset(n[0] for n in self._negators)
+        # Longest first: "not combined with" before "not" alone would leave "with 2010".
+        self._negation_sizes = tuple(sorted({len(n) for n in self._negators}, reverse=True))
 
         indonesian = set(_words(indonesian_words))
         english = set(_words(english_words)) | set(lexicon.english)
@@ -464,7 +466,7 @@ class Normalizer:
         return token in lex.fillers or token in lex.stopwords or token in self._smalltalk_words
 
     def _negation_size(self, words: list[str], i: int) -> int:
-        for size in (2, 1):
+        for size in self._negation_sizes:
             if tuple(words[i : i + size]) in self._negators:
                 return size
         return 0

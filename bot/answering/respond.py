@@ -335,6 +335,9 @@ class Responder:
         if alone.status == "answer" and not self._elliptic(segment):
             return alone
         unclear: Decision | None = None
+        before = next((c[2] for c in contexts if c[2]), ())  # the last answer's entries
+        if (told := answerer.told_by(alone, segment.query, before)) is not alone:
+            return told
         for context in contexts:
             query = self._with_context(segment.query, context[0], context[1])
             if query is None:
