@@ -213,7 +213,9 @@ class Broadcaster:
     async def _deliver(self, broadcast: Broadcast, chat_id: int, slots: asyncio.Semaphore) -> None:
         try:
             status, error, target = await self._send_to(broadcast, chat_id)
-            if not (self.stopping and error is not None and error.startswith("NotSent")):
+            if not (
+                self.stopping and error is not None and error.startswith(("NotSent", "GivenUp"))
+            ):
                 # (a send given up by the stop stays 'sending': sent after the restart)
                 await self.storage.write_patiently(
                     self.storage.mark_delivery, broadcast.id, target, status, error

@@ -222,6 +222,16 @@ class FairUpdateProcessor(BaseUpdateProcessor):
         self._queued = 0
         return left
 
+    def give_back(self, update: object) -> bool:
+        """Stopping: an update whose reply was given up before it was sent (it waited for
+        its turn when the stop came) is kept with the others for the next start. False
+        when it cannot be kept (no parking)."""
+        parked = self.parking.park(update) if self.parking is not None else None
+        if parked is None:
+            return False
+        self._parked.append(parked)
+        return True
+
     async def shutdown(self) -> None:
         tasks, self._tasks = self._tasks, []
         for task in tasks:

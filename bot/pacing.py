@@ -40,7 +40,7 @@ from typing import Any
 from telegram.error import BadRequest, NetworkError, RetryAfter
 from telegram.ext import BaseRateLimiter
 
-from bot.telegram_request import NotSent, surely_not_delivered
+from bot.telegram_request import GivenUp, surely_not_delivered
 
 log = logging.getLogger(__name__)
 
@@ -252,7 +252,7 @@ class TelegramLimits(BaseRateLimiter[Lane]):
 
     def close(self) -> None:
         """Stopping: a request still waiting for its turn (a group's pace, a pause, a
-        back-off) is refused with NotSent instead of holding the shutdown for minutes;
+        back-off) is refused with GivenUp instead of holding the shutdown for minutes;
         what may go at once still goes."""
         self._closed = True
         for sleeper in self._sleepers:
@@ -290,10 +290,10 @@ class TelegramLimits(BaseRateLimiter[Lane]):
     async def _overall_turn(self, urgent: bool) -> None:
         assert self._overall_turns is not None
         if self._closed and self._overall_turns.pacer.free_at(self.clock()) > self.clock():
-            raise NotSent("The bot is stopping: not sent")
+            raise GivenUp("The bot is stopping: not sent")
         await self._overall_turns.turn(urgent)
         if self._closed:
-            raise NotSent("The bot is stopping: not sent")
+            raise GivenUp("The bot is stopping: not sent")
 
     async def _sleep_until(self, moment: float) -> None:
         delay = moment - self.clock()
@@ -302,7 +302,7 @@ class TelegramLimits(BaseRateLimiter[Lane]):
 
     async def _sleep(self, delay: float) -> None:
         if self._closed:
-            raise NotSent("The bot is stopping: not sent")
+            raise GivenUp("The bot is stopping: not sent")
         loop = asyncio.get_running_loop()
         sleeper: asyncio.Future[None] = loop.create_future()
         timer = loop.call_later(delay, _wake, sleeper)
@@ -313,7 +313,7 @@ class TelegramLimits(BaseRateLimiter[Lane]):
             timer.cancel()
             self._sleepers.discard(sleeper)
         if self._closed:
-            raise NotSent("The bot is stopping: not sent")
+            raise GivenUp("The bot is stopping: not sent")
 
     def _paused(self, chat: ChatKey | None) -> bool:
         now = self.clock()

@@ -28,6 +28,10 @@ class NotSent(NetworkError):
     connection in the pool): nothing was carried out, so sending again cannot duplicate."""
 
 
+class GivenUp(NotSent):
+    """The bot is stopping and the request was still waiting for its turn: never sent."""
+
+
 class ServerError(NetworkError):
     """The Bot API answered 5xx: it did not carry the request out; it may work again soon."""
 

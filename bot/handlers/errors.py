@@ -11,8 +11,9 @@ from telegram.error import Forbidden, NetworkError, TelegramError
 from bot.context import BotApplication, BotContext
 from bot.handlers.common import language_of
 from bot.logs import redact
+from bot.ordering import FairUpdateProcessor
 from bot.storage import Problem, is_storage_failure
-from bot.telegram_request import surely_not_delivered
+from bot.telegram_request import GivenUp, surely_not_delivered
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +25,18 @@ _last_alert: dict[str, float] = {}
 async def report_error(update: object, context: BotContext) -> None:
     error = context.error
     where = describe(update)
+    if isinstance(error, GivenUp):
+        # The bot is stopping and this reply was still waiting for its turn: nothing was
+        # sent, so the update is kept and handled again at the next start. Neither an
+        # apology nor a staff alert could go out now.
+        processor = context.application.update_processor
+        kept = isinstance(processor, FairUpdateProcessor) and processor.give_back(update)
+        log.warning(
+            "Stopping: the reply to %s was not sent; %s",
+            where,
+            "kept for the next start" if kept else "it is lost",
+        )
+        return
     if update is None and isinstance(error, NetworkError):
         # Polling trouble (no update involved): PTB retries by itself; nobody to tell.
         log.warning("Bot API trouble while polling: %s", error)
