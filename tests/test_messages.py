@@ -311,6 +311,18 @@ def test_a_second_question_complete_on_its_own_is_not_pulled_to_the_first(
     assert "Maulini Zeda" in answer.reply.text and "Ismunandar" in answer.reply.text
 
 
+def test_a_narrowed_part_does_not_narrow_the_next_about_something_else(
+    assistant: Assistant,
+) -> None:
+    """Ciputat limits the first question (the report gives no count per sub-district), not
+    the second, which asks about the batik's market and leans on nothing of the first."""
+    answer = assistant.ask("ukm di ciputat doang ada brp? terus batiknya diekspor ke mana?")
+    first, second = answer.response.parts
+    assert first.status == "fallback" and second.status == "answer"
+    second_text = answer.reply.text.split("2.", 1)[1]
+    assert "Amerika" in second_text and "kecamatan" not in second_text
+
+
 def test_an_unanswerable_part_says_so_for_that_part(assistant: Assistant) -> None:
     answer = assistant.ask("Berapa jumlah UKM di Tangsel? Terus harga batiknya berapa?")
     first, second = answer.response.parts

@@ -1,12 +1,20 @@
 """The answering core: normalise, match and decide, with no I/O and no Telegram."""
 
 from bot.answering.context import Conversation, Conversations
-from bot.answering.decide import Answerer, Decision, Status, Thresholds, decide
+from bot.answering.decide import (
+    MAX_PARTS,
+    Answerer,
+    Decision,
+    Response,
+    Status,
+    Thresholds,
+    decide,
+)
 from bot.answering.match import Index, Match, Scoring
 from bot.answering.model import LANGS, Entry, KnowledgeBase, Lang, Lexicon, Source, Topic
 from bot.answering.narrow import Narrowing
 from bot.answering.normalize import Normalizer, Query
-from bot.answering.respond import MAX_PARTS, Responder, Response
+from bot.answering.respond import Responder
 
 __all__ = [
     "LANGS",

@@ -314,3 +314,37 @@ def _are_related(a: Entry, b: Entry) -> bool:
 def _related(answerer: Answerer, entry: Entry) -> tuple[Entry, ...]:
     found = (answerer.kb.entry(rid) for rid in entry.related)
     return tuple(e for e in found if e is not None and not e.gap)
+
+
+# Questions answered in one reply; more would make a wall of text on a phone, and each
+# extra one is better asked (and answered) on its own.
+MAX_PARTS = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Response:
+    """Every question of a message, decided, in the order written."""
+
+    text: str
+    lang: Lang
+    parts: tuple[Decision, ...]
+    more: int = 0  # questions found beyond MAX_PARTS: to be sent separately
+
+    @property
+    def status(self) -> Status:
+        """`answer` when any part is answered; else the one part's, or the best there is."""
+        statuses = [p.status for p in self.parts]
+        for status in ("answer", "clarify", "fallback"):
+            if status in statuses and (status == "answer" or len(self.parts) > 1):
+                return status
+        return statuses[0] if statuses else "fallback"
+
+    @property
+    def primary(self) -> Decision:
+        """The first answered part, else the first part: the one-decision view."""
+        return next((p for p in self.parts if p.status == "answer"), self.parts[0])
+
+    @property
+    def unanswered(self) -> tuple[Decision, ...]:
+        """Parts that fell back: each one goes to the staff inbox."""
+        return tuple(p for p in self.parts if p.status == "fallback" and p.reason != "empty")

@@ -14,18 +14,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from bot.answering.context import Conversation
-from bot.answering.decide import Answerer, Decision, Status, decide
-from bot.answering.model import Lang
+from bot.answering.decide import MAX_PARTS, Answerer, Decision, Response, decide
 from bot.answering.narrow import ASKED, Narrowing
 from bot.answering.normalize import Query
 from bot.answering.segment import Segment, Segmenter
 
-# Questions answered in one reply; more would make a wall of text on a phone, and each
-# extra one is better asked (and answered) on its own.
-MAX_PARTS = 3
 # A question with this many topical words of its own or fewer may lean on context.
 ELLIPTIC_WORDS = 2
 # Unanswered reasons that context cannot change: the question names something the report
@@ -39,35 +35,6 @@ Context = tuple[frozenset[str], frozenset[str], tuple[str, ...]]
 _POSSESSIVE = re.compile(r"[^\W\d_]{3,}(?:nya|nye|ne)$")  # "anggotanya", "pabriknya"
 # Question words (canonical) that ask where or when something happened.
 _SETTING = frozenset({"dimana", "kapan"})
-
-
-@dataclass(frozen=True, slots=True)
-class Response:
-    """Every question of a message, decided, in the order written."""
-
-    text: str
-    lang: Lang
-    parts: tuple[Decision, ...]
-    more: int = 0  # questions found beyond MAX_PARTS: to be sent separately
-
-    @property
-    def status(self) -> Status:
-        """`answer` when any part is answered; else the one part's, or the best there is."""
-        statuses = [p.status for p in self.parts]
-        for status in ("answer", "clarify", "fallback"):
-            if status in statuses and (status == "answer" or len(self.parts) > 1):
-                return status
-        return statuses[0] if statuses else "fallback"
-
-    @property
-    def primary(self) -> Decision:
-        """The first answered part, else the first part: the one-decision view."""
-        return next((p for p in self.parts if p.status == "answer"), self.parts[0])
-
-    @property
-    def unanswered(self) -> tuple[Decision, ...]:
-        """Parts that fell back: each one goes to the staff inbox."""
-        return tuple(p for p in self.parts if p.status == "fallback" and p.reason != "empty")
 
 
 class Responder:
@@ -176,7 +143,7 @@ class Responder:
             if parts and parts[-1].status == "fallback" and self._elliptic(segment):
                 # "…kelompok di kelurahan kami juga binaan dinas, dan berapa anggotanya?":
                 # a part that leans on a narrowed one is asked within the same limits.
-                decision = self._within_limits(decision, asked[-1], segment, home)
+                decision = self._within_limits(decision, parts[-1], asked[-1], segment, home)
             if decision.status == "smalltalk" and len(questions) > 1:
                 continue  # "halo min," before the questions: nothing to answer
             entry = decision.entry.id if decision.entry else None
@@ -297,10 +264,22 @@ class Responder:
         return first, second
 
     def _within_limits(
-        self, decision: Decision, before: Segment, segment: Segment, home: frozenset[str]
+        self,
+        decision: Decision,
+        narrowed: Decision,
+        before: Segment,
+        segment: Segment,
+        home: frozenset[str],
     ) -> Decision:
         if decision.status != "answer" or decision.entry is None:
             return decision
+        if (
+            narrowed.entry is not None
+            and narrowed.entry.topic != decision.entry.topic
+            and self._topic(segment.query.tokens) & self._subjects
+            and not self._topic(segment.query.tokens) & self._topic(before.query.tokens)
+        ):
+            return decision  # about something else: "ukm di ciputat brp? terus batiknya…"
         text = f"{before.text}, {segment.text}"
         tokens = tuple(dict.fromkeys((*before.query.tokens, *segment.query.tokens)))
         query = replace(segment.query, text=text, tokens=tokens)
