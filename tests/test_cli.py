@@ -255,4 +255,8 @@ def test_stats_prints_the_figures_staff_see(run: Run, clean_env: Path) -> None:
     code, out, _ = run("stats")
     assert code == 0
     assert "Hari ini: 3 pertanyaan" in out and "dijawab 67%" in out
+    # One line per period, as staff read them
+    lines = out.splitlines()
+    for period in ("Hari ini:", "7 hari:", "30 hari:"):
+        assert any(line.startswith(period) for line in lines), (period, out)
     assert "Berapa jumlah pelaku UKM di Tangsel?: 2" in out

@@ -207,6 +207,8 @@ async def test_staff_answer_from_a_private_chat(fake: FakeBotAPI, start_bot: Bot
     fake.send_text(ADMIN_ID, None, "/belumterjawab")
     summary, card = await fake.wait_for_sent(ADMIN_ID, count=2)
     assert "1 pertanyaan belum terjawab" in summary["text"] and OFF_TOPIC in card["text"]
+    # The count, then on its own line how to answer
+    assert summary["text"].splitlines()[1].startswith("Balas (reply)"), summary["text"]
     fake.send_text(ADMIN_ID, None, "Jawaban dari chat pribadi.", reply_to=card)
     assert "dari chat pribadi" in await staff_answer_to(fake, RESIDENT)
 
