@@ -38,6 +38,39 @@ def figures(assistant: Assistant, name: str) -> dict[str, float]:
     return report(assistant, name).figures()
 
 
+HARD_STYLES = ("long", "multi", "trap", "regional")
+
+
+def messages_above(
+    assistant: Assistant,
+    name: str,
+    accuracy: float,
+    confident_wrong: float,
+    styles: float | dict[str, float],
+) -> None:
+    """A set's messages: overall, confident-wrong, and each hard style above its floor."""
+    questions = report(assistant, name)
+    f = questions.figures()
+    assert f["accuracy"] >= accuracy, f
+    assert f["confident_wrong"] <= confident_wrong, f
+    floors = styles if isinstance(styles, dict) else dict.fromkeys(HARD_STYLES, styles)
+    for style, floor in floors.items():
+        right, n = questions.by_style[style]
+        assert right / n >= floor, (style, right, n)
+
+
+def conversations_above(
+    assistant: Assistant, name: str, accuracy: float, confident_wrong: float, turns: float
+) -> None:
+    """A set's conversations: overall, confident-wrong, and every turn above its floor."""
+    conversations = report(assistant, name)
+    f = conversations.figures()
+    assert f["accuracy"] >= accuracy, f
+    assert f["confident_wrong"] <= confident_wrong, f
+    for turn, (right, n, _) in conversations.by_turn.items():
+        assert right / n >= turns, (turn, right, n)
+
+
 @pytest.mark.parametrize("name", ["dev_hard.jsonl", "dev_conversations.jsonl"])
 def test_messages_as_residents_send_them(assistant: Assistant, name: str) -> None:
     """The development sets of issue 8 (copies of shared/eval/dev-hard.jsonl and
@@ -51,13 +84,9 @@ def test_messages_as_residents_send_them(assistant: Assistant, name: str) -> Non
 def test_heldout_a_messages_and_conversations(assistant: Assistant) -> None:
     """Held-out set "a" (first run: 0.930 / 0.043 and 0.940 / 0.022), studied since: long
     stories, several questions, traps, regional speech, and 40 conversations."""
-    questions = report(assistant, "eval_heldout_a.jsonl")
-    f = questions.figures()
-    assert f["accuracy"] >= 0.98, f
-    assert f["confident_wrong"] <= 0.01, f
-    for style in ("long", "multi", "trap"):
-        right, n = questions.by_style[style]
-        assert right / n >= 0.95, (style, right, n)
+    messages_above(
+        assistant, "eval_heldout_a.jsonl", 0.98, 0.01, {"long": 0.95, "multi": 0.95, "trap": 0.95}
+    )
     f = figures(assistant, "conversations_heldout_a.jsonl")
     assert f["accuracy"] >= 0.97, f
     assert f["confident_wrong"] <= 0.01, f
@@ -68,13 +97,7 @@ def test_heldout_b_messages_and_conversations(assistant: Assistant) -> None:
     and 0.985 / 0.000), studied since for the mechanisms that let its confident wrong
     answers through: what a question asks for that the answer never speaks of, a
     lettered list, "&" between two questions, regional forms."""
-    questions = report(assistant, "eval_heldout_b.jsonl")
-    f = questions.figures()
-    assert f["accuracy"] >= 0.97, f
-    assert f["confident_wrong"] <= 0.02, f
-    for style in ("long", "multi", "trap", "regional"):
-        right, n = questions.by_style[style]
-        assert right / n >= 0.95, (style, right, n)
+    messages_above(assistant, "eval_heldout_b.jsonl", 0.97, 0.02, 0.95)
     f = figures(assistant, "conversations_heldout_b.jsonl")
     assert f["accuracy"] >= 0.97, f
     assert f["confident_wrong"] <= 0.01, f
@@ -86,19 +109,8 @@ def test_heldout_c_messages_and_conversations(assistant: Assistant) -> None:
     the figure does not count, a follow-up asking what the entry before lacks, a choice
     the answer does not make, a remark that asks nothing, shops, sectors and countries by
     their adjective."""
-    questions = report(assistant, "eval_heldout_c.jsonl")
-    f = questions.figures()
-    assert f["accuracy"] >= 0.98, f
-    assert f["confident_wrong"] <= 0.01, f
-    for style in ("long", "multi", "trap", "regional"):
-        right, n = questions.by_style[style]
-        assert right / n >= 0.95, (style, right, n)
-    conversations = report(assistant, "conversations_heldout_c.jsonl")
-    f = conversations.figures()
-    assert f["accuracy"] >= 0.97, f
-    assert f["confident_wrong"] <= 0.01, f
-    for turn, (right, n, _) in conversations.by_turn.items():
-        assert right / n >= 0.9, (turn, right, n)
+    messages_above(assistant, "eval_heldout_c.jsonl", 0.98, 0.01, 0.95)
+    conversations_above(assistant, "conversations_heldout_c.jsonl", 0.97, 0.01, 0.9)
 
 
 def test_heldout_d_messages_and_conversations(assistant: Assistant) -> None:
@@ -106,19 +118,8 @@ def test_heldout_d_messages_and_conversations(assistant: Assistant) -> None:
     (first run: 0.930 / 0.050 and 0.912 / 0.073), studied since for what the answers did
     not state: one year of a period, an hour, a post, an attribute the bot did not know,
     who said it, where it went, a question announced rather than asked."""
-    questions = report(assistant, "eval_heldout_d.jsonl")
-    f = questions.figures()
-    assert f["accuracy"] >= 0.97, f
-    assert f["confident_wrong"] <= 0.02, f
-    for style in ("long", "multi", "trap", "regional"):
-        right, n = questions.by_style[style]
-        assert right / n >= 0.93, (style, right, n)
-    conversations = report(assistant, "conversations_heldout_d.jsonl")
-    f = conversations.figures()
-    assert f["accuracy"] >= 0.98, f
-    assert f["confident_wrong"] <= 0.01, f
-    for turn, (right, n, _) in conversations.by_turn.items():
-        assert right / n >= 0.95, (turn, right, n)
+    messages_above(assistant, "eval_heldout_d.jsonl", 0.97, 0.02, 0.93)
+    conversations_above(assistant, "conversations_heldout_d.jsonl", 0.98, 0.01, 0.95)
 
 
 def test_heldout_e_messages_and_conversations(assistant: Assistant) -> None:
@@ -129,19 +130,9 @@ def test_heldout_e_messages_and_conversations(assistant: Assistant) -> None:
     statement of the answer pairs. Floors a little below the studied figures (0.943 /
     0.023: long 0.90, multi 0.96, trap 0.94, regional 0.93; conversations 0.963 /
     0.022, turn 4 14/16)."""
-    questions = report(assistant, "eval_heldout_e.jsonl")
-    f = questions.figures()
-    assert f["accuracy"] >= 0.93, f
-    assert f["confident_wrong"] <= 0.03, f
-    for style, floor in (("long", 0.88), ("multi", 0.94), ("trap", 0.92), ("regional", 0.9)):
-        right, n = questions.by_style[style]
-        assert right / n >= floor, (style, right, n)
-    conversations = report(assistant, "conversations_heldout_e.jsonl")
-    f = conversations.figures()
-    assert f["accuracy"] >= 0.95, f
-    assert f["confident_wrong"] <= 0.025, f
-    for turn, (right, n, _) in conversations.by_turn.items():
-        assert right / n >= 0.85, (turn, right, n)
+    floors = {"long": 0.88, "multi": 0.94, "trap": 0.92, "regional": 0.9}
+    messages_above(assistant, "eval_heldout_e.jsonl", 0.93, 0.03, floors)
+    conversations_above(assistant, "conversations_heldout_e.jsonl", 0.95, 0.025, 0.85)
 
 
 def test_heldout_f_messages_and_conversations(assistant: Assistant) -> None:
@@ -153,19 +144,8 @@ def test_heldout_f_messages_and_conversations(assistant: Assistant) -> None:
     excluded, an allowance, a clause saying after what. Floors a little below the
     studied figures (0.993 / 0.000: long 59/60, multi 50/50, trap 70/70, regional
     39/40; conversations 1.000 / 0.000)."""
-    questions = report(assistant, "eval_heldout_f.jsonl")
-    f = questions.figures()
-    assert f["accuracy"] >= 0.98, f
-    assert f["confident_wrong"] <= 0.01, f
-    for style in ("long", "multi", "trap", "regional"):
-        right, n = questions.by_style[style]
-        assert right / n >= 0.95, (style, right, n)
-    conversations = report(assistant, "conversations_heldout_f.jsonl")
-    f = conversations.figures()
-    assert f["accuracy"] >= 0.98, f
-    assert f["confident_wrong"] <= 0.01, f
-    for turn, (right, n, _) in conversations.by_turn.items():
-        assert right / n >= 0.95, (turn, right, n)
+    messages_above(assistant, "eval_heldout_f.jsonl", 0.98, 0.01, 0.95)
+    conversations_above(assistant, "conversations_heldout_f.jsonl", 0.98, 0.01, 0.95)
 
 
 def test_heldout_g_messages_and_conversations(assistant: Assistant) -> None:
@@ -176,19 +156,8 @@ def test_heldout_g_messages_and_conversations(assistant: Assistant) -> None:
     given, since when, "according to". Floors a little below the studied figures (0.975 /
     0.020: long 39/40, multi 30/30, trap 46/50, regional 30/30; conversations 0.969 /
     0.015)."""
-    questions = report(assistant, "eval_heldout_g.jsonl")
-    f = questions.figures()
-    assert f["accuracy"] >= 0.96, f
-    assert f["confident_wrong"] <= 0.025, f
-    for style in ("long", "multi", "trap", "regional"):
-        right, n = questions.by_style[style]
-        assert right / n >= 0.9, (style, right, n)
-    conversations = report(assistant, "conversations_heldout_g.jsonl")
-    f = conversations.figures()
-    assert f["accuracy"] >= 0.96, f
-    assert f["confident_wrong"] <= 0.02, f
-    for turn, (right, n, _) in conversations.by_turn.items():
-        assert right / n >= 0.9, (turn, right, n)
+    messages_above(assistant, "eval_heldout_g.jsonl", 0.96, 0.025, 0.9)
+    conversations_above(assistant, "conversations_heldout_g.jsonl", 0.96, 0.02, 0.9)
 
 
 def test_heldout_h_messages_and_conversations(assistant: Assistant) -> None:
@@ -196,19 +165,8 @@ def test_heldout_h_messages_and_conversations(assistant: Assistant) -> None:
     run is the estimate the README reports (0.970 / 0.020: long 38/40, multi 30/30, trap
     47/50, regional 29/30; conversations 0.962 / 0.015). Floors a little below it, so a
     change that loses what an unseen set got right is noticed."""
-    questions = report(assistant, "eval_heldout_h.jsonl")
-    f = questions.figures()
-    assert f["accuracy"] >= 0.96, f
-    assert f["confident_wrong"] <= 0.025, f
-    for style in ("long", "multi", "trap", "regional"):
-        right, n = questions.by_style[style]
-        assert right / n >= 0.9, (style, right, n)
-    conversations = report(assistant, "conversations_heldout_h.jsonl")
-    f = conversations.figures()
-    assert f["accuracy"] >= 0.95, f
-    assert f["confident_wrong"] <= 0.02, f
-    for turn, (right, n, _) in conversations.by_turn.items():
-        assert right / n >= 0.9, (turn, right, n)
+    messages_above(assistant, "eval_heldout_h.jsonl", 0.96, 0.025, 0.9)
+    conversations_above(assistant, "conversations_heldout_h.jsonl", 0.95, 0.02, 0.9)
 
 
 @pytest.mark.parametrize(
