@@ -39,6 +39,7 @@ import psutil
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.telegram_harness import confirmed_announcement  # noqa: E402
 from bot.storage import Storage  # noqa: E402
 from tests.fake_bot_api import DEFAULT_TOKEN, FakeBotAPIProcess  # noqa: E402
 
@@ -65,15 +66,7 @@ def prepare(db: Path, recipients: int) -> int:
             }
             for i in range(recipients)
         )
-    broadcast_id = storage.create_broadcast(
-        created_by=1,
-        kind="text",
-        html="📢 Pengumuman uji",
-        photo=None,
-        topic=None,
-        scheduled_for=None,
-    )
-    assert storage.confirm_broadcast(broadcast_id) is not None
+    broadcast_id = confirmed_announcement(storage, "📢 Pengumuman uji")
     storage.close()
     return broadcast_id
 

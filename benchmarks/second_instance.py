@@ -14,7 +14,6 @@ flight: 155 of 200 subscribers got two copies.
 from __future__ import annotations
 
 import argparse
-import sqlite3
 import sys
 import tempfile
 import time
@@ -26,38 +25,16 @@ sys.path.insert(0, str(ROOT))  # run as a script: make `benchmarks` importable
 from benchmarks.telegram_harness import (  # noqa: E402
     DEFAULT_TOKEN,
     ChildProcess,
+    announcement_to,
     bot_command,
     bot_env,
+    broadcast_status,
     exit_on_sigterm,
     start_fake,
     wait_until,
 )
-from bot.storage import Storage  # noqa: E402
 
 FIRST_ID = 3_000_000
-
-
-def prepare(database: Path, recipients: int) -> int:
-    storage = Storage(database)
-    for chat_id in range(FIRST_ID, FIRST_ID + recipients):
-        storage.subscribe(chat_id, "private", f"Warga {chat_id}", "id", "test", chat_id)
-    broadcast_id = storage.create_broadcast(
-        created_by=1,
-        kind="text",
-        html="📢 uji dua salinan",
-        photo=None,
-        topic=None,
-        scheduled_for=None,
-    )
-    assert storage.confirm_broadcast(broadcast_id) is not None
-    storage.close()
-    return broadcast_id
-
-
-def status_of(database: Path, broadcast_id: int) -> str:
-    with sqlite3.connect(database) as conn:
-        row = conn.execute("SELECT status FROM broadcasts WHERE id = ?", [broadcast_id]).fetchone()
-    return str(row[0]) if row else "?"
 
 
 def main() -> None:
@@ -68,7 +45,9 @@ def main() -> None:
     exit_on_sigterm()
     with tempfile.TemporaryDirectory() as tmp:
         database = Path(tmp) / "bot.db"
-        broadcast_id = prepare(database, args.recipients)
+        broadcast_id = announcement_to(
+            database, range(FIRST_ID, FIRST_ID + args.recipients), "📢 uji dua salinan", "test"
+        )
         fake = start_fake()
         first = second = None
         try:
@@ -91,7 +70,7 @@ def main() -> None:
             message = second.output().strip().splitlines()[-1:] or ["(nothing)"]
             first_alive = first.alive()
             wait_until(
-                lambda: status_of(database, broadcast_id) == "done",
+                lambda: broadcast_status(database, broadcast_id) == "done",
                 args.recipients / args.rate * 3 + 30,
                 "the announcement to finish",
             )

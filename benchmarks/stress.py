@@ -45,13 +45,14 @@ from benchmarks.telegram_harness import (  # noqa: E402
     ChildProcess,
     FakeBotAPIProcess,
     MemorySampler,
+    announcement_to,
     bot_env,
+    broadcast_status,
     distinct_questions,
     exit_on_sigterm,
     start_fake,
     wait_until,
 )
-from bot.storage import Storage  # noqa: E402
 
 BYSTANDER = 6_000_000
 FLOODER = 7_000_001
@@ -208,29 +209,6 @@ def one_429(source: Path | None, texts: list[str]) -> None:
                 print(f"  {label}: {describe(times)}", flush=True)
 
 
-def prepare_announcement(db: Path, recipients: int) -> int:
-    storage = Storage(db)
-    for chat_id in range(SUBSCRIBER, SUBSCRIBER + recipients):
-        storage.subscribe(chat_id, "private", f"Warga {chat_id}", "id", "stress", chat_id)
-    broadcast_id = storage.create_broadcast(
-        created_by=1,
-        kind="text",
-        html="📢 uji SIGTERM",
-        photo=None,
-        topic=None,
-        scheduled_for=None,
-    )
-    assert storage.confirm_broadcast(broadcast_id) is not None
-    storage.close()
-    return broadcast_id
-
-
-def broadcast_done(db: Path, broadcast_id: int) -> bool:
-    with sqlite3.connect(db) as conn:
-        row = conn.execute("SELECT status FROM broadcasts WHERE id = ?", [broadcast_id]).fetchone()
-    return bool(row and row[0] == "done")
-
-
 def answered(fake: FakeBotAPIProcess) -> int:
     """Residents' chats (not groups) that got at least one message."""
     return sum(1 for chat in fake.control.stats()["sent_per_chat"] if int(chat) > 0)
@@ -246,7 +224,9 @@ def sigterm_once(source: Path | None, latency: float, recipients: int) -> None:
     with tempfile.TemporaryDirectory() as tmp_name, fake_api() as fake:
         tmp = Path(tmp_name)
         db = tmp / "bot.db"
-        broadcast_id = prepare_announcement(db, recipients)
+        broadcast_id = announcement_to(
+            db, range(SUBSCRIBER, SUBSCRIBER + recipients), "📢 uji SIGTERM", "stress"
+        )
         control = fake.control
         control.create_users(recipients, start_id=SUBSCRIBER)
         control.delay("sendMessage", latency, times=None)
@@ -269,7 +249,7 @@ def sigterm_once(source: Path | None, latency: float, recipients: int) -> None:
 
         def finished() -> bool:
             child.ensure_alive()
-            return broadcast_done(db, broadcast_id)
+            return broadcast_status(db, broadcast_id) == "done"
 
         with running_bot(fake, tmp, source, "bot-restart") as child:
             wait_until(finished, 300, "the resumed announcement to finish", 0.2)

@@ -12,6 +12,7 @@ import os
 import re
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -29,6 +30,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bot.config import SETTING_NAMES  # noqa: E402
+from bot.storage import Storage  # noqa: E402
 from tests.fake_bot_api import (  # noqa: E402
     DEFAULT_TOKEN,
     FakeBotAPIProcess,
@@ -181,6 +183,32 @@ def exit_on_sigterm() -> None:
         raise SystemExit(128 + signum)
 
     signal.signal(signal.SIGTERM, handler)
+
+
+def confirmed_announcement(storage: Storage, html: str) -> int:
+    """A text announcement, confirmed as staff would with Kirim: sent when a bot runs."""
+    broadcast_id = storage.create_broadcast(
+        created_by=1, kind="text", html=html, photo=None, topic=None, scheduled_for=None
+    )
+    assert storage.confirm_broadcast(broadcast_id) is not None
+    return broadcast_id
+
+
+def announcement_to(database: Path, chat_ids: range, html: str, via: str) -> int:
+    """A database whose private subscribers are `chat_ids`, with one confirmed announcement."""
+    storage = Storage(database)
+    for chat_id in chat_ids:
+        storage.subscribe(chat_id, "private", f"Warga {chat_id}", "id", via, chat_id)
+    broadcast_id = confirmed_announcement(storage, html)
+    storage.close()
+    return broadcast_id
+
+
+def broadcast_status(database: Path, broadcast_id: int) -> str:
+    """'sending', 'done', ... read with the standard sqlite3 module, beside the running bot."""
+    with sqlite3.connect(database) as conn:
+        row = conn.execute("SELECT status FROM broadcasts WHERE id = ?", [broadcast_id]).fetchone()
+    return str(row[0]) if row else "?"
 
 
 def wait_until(check: Callable[[], Any], timeout: float, what: str, interval: float = 0.05) -> Any:
