@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 # the timedelta form already), so opt in before any request is made.
 os.environ.setdefault("PTB_TIMEDELTA", "1")
 
-from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
+from telegram.ext import Application, CallbackContext, JobQueue
 
 from bot.answering import KnowledgeBase
 from bot.assistant import Assistant, Memory
@@ -21,6 +21,7 @@ from bot.config import Settings
 from bot.knowledge import with_learned
 from bot.sharing import SharedAnswers
 from bot.storage import Storage
+from bot.telegram_request import TelegramBot
 
 if TYPE_CHECKING:
     from bot.broadcast import Broadcaster
@@ -87,7 +88,7 @@ class UserData(dict[str, object]):
     pass
 
 
-class BotContext(CallbackContext[ExtBot[Any], UserData, ChatData, BotData]):
+class BotContext(CallbackContext[TelegramBot, UserData, ChatData, BotData]):
     """The context every handler receives."""
 
     @property
@@ -95,4 +96,4 @@ class BotContext(CallbackContext[ExtBot[Any], UserData, ChatData, BotData]):
         return self.bot_data.services
 
 
-BotApplication = Application[ExtBot[Any], BotContext, UserData, ChatData, BotData, JobQueue[Any]]
+BotApplication = Application[TelegramBot, BotContext, UserData, ChatData, BotData, JobQueue[Any]]
