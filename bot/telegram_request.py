@@ -86,6 +86,7 @@ class AiohttpRequest(BaseRequest):
         self._connect_timeout = connect_timeout
         self._pool_timeout = pool_timeout
         self._session: aiohttp.ClientSession | None = None
+        self._timeouts: dict[tuple[float | None, ...], aiohttp.ClientTimeout] = {}
 
     @property
     def read_timeout(self) -> float | None:
@@ -123,14 +124,19 @@ class AiohttpRequest(BaseRequest):
         write = self._given(write_timeout, MEDIA_WRITE_TIMEOUT if files else self._write_timeout)
         connect = self._given(connect_timeout, self._connect_timeout)
         pool = self._given(pool_timeout, self._pool_timeout)
-        timeout = aiohttp.ClientTimeout(
-            # aiohttp's `connect` covers waiting for a pooled connection and connecting;
-            # writing the body has no timeout of its own, so the total bounds it.
-            total=_total(read, write, connect, pool),
-            connect=None if connect is None or pool is None else connect + pool,
-            sock_connect=connect,
-            sock_read=read,
-        )
+        timeout = self._timeouts.get((read, write, connect, pool))
+        if timeout is None:  # (a handful of combinations: each built once)
+            timeout = aiohttp.ClientTimeout(
+                # aiohttp's `connect` covers waiting for a pooled connection and connecting;
+                # writing the body has no timeout of its own, so the total bounds it.
+                total=_total(read, write, connect, pool),
+                connect=None if connect is None or pool is None else connect + pool,
+                sock_connect=connect,
+                sock_read=read,
+            )
+            if len(self._timeouts) >= 64:
+                self._timeouts.clear()
+            self._timeouts[read, write, connect, pool] = timeout
         data: Any = None
         headers = None
         if request_data is not None:
