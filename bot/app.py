@@ -46,6 +46,7 @@ from bot.context import (
     Services,
     UserData,
     build_assistant,
+    settle_long_lived,
 )
 from bot.handlers import (
     broadcasting,
@@ -523,7 +524,9 @@ def run_bot(settings: Settings, webhook: bool = False) -> None:
     except (KnowledgeInvalid, SetupError, StorageError) as err:
         raise StartupError(str(err)) from None
     with asyncio.Runner(loop_factory=event_loop_factory()) as runner:
-        runner.run(BotRunner(application, settings, webhook=webhook).run())
+        # Once started, all that start-up built is set aside from the garbage collector.
+        bot = BotRunner(application, settings, webhook=webhook, on_started=settle_long_lived)
+        runner.run(bot.run())
 
 
 def event_loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
