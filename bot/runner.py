@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+from collections.abc import Callable
 from typing import Any
 
 from telegram import Update
@@ -49,9 +50,15 @@ class BotRunner:
     """Starts the application, keeps it receiving until `stop()`, then shuts it down."""
 
     def __init__(
-        self, application: AnyApplication, settings: Settings, *, webhook: bool = False
+        self,
+        application: AnyApplication,
+        settings: Settings,
+        *,
+        webhook: bool = False,
+        on_started: Callable[[], None] | None = None,
     ) -> None:
         self.application = application
+        self.on_started = on_started  # once receiving updates
         self.settings = settings
         self.webhook = webhook
         self.server: WebhookServer | None = None
@@ -66,6 +73,8 @@ class BotRunner:
                 loop.add_signal_handler(sig, self.stopping.set)
         try:
             if await self.start():
+                if self.on_started is not None:
+                    self.on_started()
                 await self.stopping.wait()
         finally:
             await self.shutdown()

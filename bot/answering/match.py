@@ -343,10 +343,11 @@ class Index:
         best: dict[int, int] = {}  # entry -> that phrasing
         owner = self._owner
         norm = self._norm
+        best_so_far = top.get
         for vi, weight in shared.items():
             score = weight * norm[vi]
             ei = owner[vi]
-            if score > top.get(ei, -1.0):
+            if score > best_so_far(ei, -1.0):
                 top[ei] = score
                 best[ei] = vi
         q_norm = q_weight**s.alpha
@@ -365,37 +366,54 @@ class Index:
         # (Unless it asks who said it: then the speaker is what is asked.)
         saying = bool(q & self._saying) and not q & self._asking_who
         weight_of = weights.__getitem__
+        # (The loop reads everything from locals: it runs for every candidate entry of
+        # every question.)
+        entries, variants = self.entries, self.variants
+        entry_vocab, answer_vocab, entry_qwords = (
+            self.entry_vocab,
+            self.answer_vocab,
+            self.entry_qwords,
+        )
+        variant_weight, coverage_weight, fuzz_weight = (
+            s.variant_weight,
+            s.coverage_weight,
+            s.fuzz_weight,
+        )
+        answer_vocab_weight = s.answer_vocab_weight
+        subjects = self._subjects
+        ratio_of = fuzz.ratio  # both sides' words are sorted already: token_sort_ratio's work
         scored: list[tuple[float, str, int, int]] = []
         for ei, vi in best.items():
-            covered = sum(map(weight_of, q & self.entry_vocab[ei]))
-            covered += s.answer_vocab_weight * sum(map(weight_of, q & self.answer_vocab[ei]))
+            vocab, said = entry_vocab[ei], answer_vocab[ei]
+            covered = sum(map(weight_of, q & vocab))
+            covered += answer_vocab_weight * sum(map(weight_of, q & said))
             if saying:
-                spoken = q & self.speaker_vocab[ei] - self.entry_vocab[ei]
-                covered += sum(map(weight_of, spoken - self.answer_vocab[ei]))
-            variant = self.variants[vi]
-            ratio = fuzz.token_sort_ratio(joined, variant.joined) / 100
+                spoken = q & self.speaker_vocab[ei] - vocab
+                covered += sum(map(weight_of, spoken - said))
+            variant = variants[vi]
+            ratio = ratio_of(joined, variant.joined) / 100
             score = (
-                s.variant_weight * top[ei] / q_norm
-                + s.coverage_weight * min(1.0, covered / q_weight)
-                + s.fuzz_weight * ratio
+                variant_weight * top[ei] / q_norm
+                + coverage_weight * min(1.0, covered / q_weight)
+                + fuzz_weight * ratio
             )
-            if asked and not asked & self.entry_qwords[ei] and self.entry_qwords[ei]:
+            entry = entries[ei]
+            if asked and not asked & entry_qwords[ei] and entry_qwords[ei]:
                 score *= s.question_word_penalty
-            if beyond_report and not self.entries[ei].gap:
+            if beyond_report and not entry.gap:
                 score *= s.gap_concept_penalty
-            if wanted - self.entry_vocab[ei] - self.answer_vocab[ei]:
+            if wanted and wanted - vocab - said:
                 score *= s.attribute_penalty
-            if about - self.entry_vocab[ei]:
+            if about and about - vocab:
                 score *= s.subject_penalty
-            elif placed and not about and not self._subjects.isdisjoint(variant.tokens):
+            elif placed and not about and not subjects.isdisjoint(variant.tokens):
                 # The phrasing that matched is about something the question never names
                 # ("anggota ukm batik di pamulang ada berapa" for "ukm di pamulang ada
                 # berapa?"): it shares only the setting, a place, not the subject.
                 score *= s.subject_penalty
-            if self.entries[ei].gap and not q & self.distinctive[ei]:
+            if entry.gap and not q & self.distinctive[ei]:
                 score *= s.gap_unasked_penalty
-            rounded = round(score, 4)
-            scored.append((-rounded, self.entries[ei].id, ei, vi))
+            scored.append((-round(score, 4), entry.id, ei, vi))
         scored.sort()
         return [
             Match(self.entries[ei], -negated, self.variants[vi].text)

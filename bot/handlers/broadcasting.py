@@ -92,10 +92,8 @@ async def announce(update: Update, context: BotContext) -> None:
             ),
         ),
     )
-    [sent] = await send(context, chat.id, control, lang)
-    await storage.write_patiently(
-        storage.set_control_message, broadcast_id, chat.id, sent.message_id
-    )
+    [sent_id] = await send(context, chat.id, control, lang)
+    await storage.write_patiently(storage.set_control_message, broadcast_id, chat.id, sent_id)
 
 
 def _ask_button(context: BotContext, ask: str | None) -> tuple[str, str] | None:

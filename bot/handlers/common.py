@@ -20,7 +20,6 @@ from telegram import (
     LinkPreviewOptions,
     Message,
     MessageEntity,
-    ReplyParameters,
     Update,
     User,
 )
@@ -174,8 +173,9 @@ async def send(
     *,
     quote: Message | None = None,
     thread_id: int | None = None,
-) -> list[Message]:
-    """Send a reply, split under Telegram's 4096 characters; buttons go on the last part."""
+) -> list[int]:
+    """Send a reply, split under Telegram's 4096 characters; buttons go on the last part.
+    Returns the sent messages' ids."""
     parts = split_message(reply.html)
     return await _send_parts(
         context, chat_id, parts, keyboard_json(reply, lang), quote=quote, thread_id=thread_id
@@ -190,24 +190,19 @@ async def _send_parts(
     *,
     quote: Message | None = None,
     thread_id: int | None = None,
-) -> list[Message]:
-    """One message per part: the quote on the first, the buttons on the last."""
-    sent: list[Message] = []
+) -> list[int]:
+    """One message per part: the quote on the first, the buttons on the last. Returns the
+    sent messages' ids."""
+    sent: list[int] = []
     for i, part in enumerate(parts):
         last = i == len(parts) - 1
         sent.append(
-            await context.bot.send_message(
+            await context.bot.send_text(
                 chat_id,
                 part,
-                reply_parameters=(
-                    ReplyParameters(quote.message_id, allow_sending_without_reply=True)
-                    if quote is not None and i == 0
-                    else None
-                ),
-                message_thread_id=thread_id,
-                # PTB's documented way to pass what it does not build itself: the keyboard
-                # as JSON (keyboard_json), in the same place of the request.
-                api_kwargs={"reply_markup": markup} if last and markup else None,
+                reply_to=quote.message_id if quote is not None and i == 0 else None,
+                thread_id=thread_id,
+                markup=markup if last else None,
             )
         )
     return sent
@@ -237,7 +232,7 @@ async def edit(
             await context.bot.delete_message(chat_id, stale)
         except (BadRequest, Forbidden):
             log.info("could not delete an outdated reply %s in chat %s", stale, chat_id)
-    return [*kept, *(m.message_id for m in extra)]
+    return [*kept, *extra]
 
 
 async def replace_text(

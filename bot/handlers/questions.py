@@ -75,9 +75,7 @@ async def answer_question(
         quote=message if in_group else None,
         thread_id=message.message_thread_id if in_group and message.is_topic_message else None,
     )
-    services.storage.remember_reply(
-        chat.id, message.message_id, [m.message_id for m in sent], entry_id
-    )
+    services.storage.remember_reply(chat.id, message.message_id, sent, entry_id)
 
 
 def is_sure(response: Response) -> bool:
