@@ -56,10 +56,9 @@ class AiohttpRequest(BaseRequest):
     (0.8 / 0.3 ms one at a time); the bot's answers are mostly that request.
 
     Parameters are sent as one JSON body (nested values as JSON objects), files as
-    multipart. Failures are
-    raised as PTB's errors, sorted for whoever decides to retry: `NotSent` (sending again is
-    safe), `ServerError` (5xx), `TimedOut` / `NetworkError` (the request may have been
-    carried out).
+    multipart. Failures are raised as PTB's errors, sorted for whoever decides to retry:
+    `NotSent` (sending again is safe), `ServerError` (5xx), `TimedOut` / `NetworkError`
+    (the request may have been carried out).
 
     With `brief_messages`, a message Telegram returns (what sendMessage, sendPhoto and
     editMessageText answer) is read back as its id, date, chat and topic only: the bot uses
